@@ -1,0 +1,37 @@
+import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { FI_SCOPES, PLATFORM_INSTITUTION_ID, Scope } from '@app/common';
+import { AuthEnv } from '../config/auth.env';
+import { ClientsService } from './clients.service';
+
+/** Ensures the clients the environment names: the platform admin and, in sandbox mode, the sandbox app. */
+@Injectable()
+export class ClientSeeder implements OnApplicationBootstrap {
+  private readonly logger = new Logger(ClientSeeder.name);
+
+  constructor(
+    private readonly clients: ClientsService,
+    private readonly env: AuthEnv,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    const env = this.env;
+    if (env.ADMIN_CLIENT_ID && env.ADMIN_CLIENT_SECRET) {
+      await this.clients.ensure(env.ADMIN_CLIENT_ID, env.ADMIN_CLIENT_SECRET, {
+        institutionId: PLATFORM_INSTITUTION_ID,
+        name: 'Platform admin',
+        scopes: [Scope.ClientsAdmin],
+        grantTypes: ['client_credentials'],
+      });
+      this.logger.log({ clientId: env.ADMIN_CLIENT_ID }, 'platform admin client ensured');
+    }
+    if (env.SANDBOX_MODE && env.SANDBOX_CLIENT_SECRET) {
+      await this.clients.ensure(env.SANDBOX_CLIENT_ID, env.SANDBOX_CLIENT_SECRET, {
+        institutionId: env.SANDBOX_INSTITUTION_ID,
+        name: 'Sandbox app',
+        scopes: [...FI_SCOPES],
+        grantTypes: ['client_credentials', 'password', 'refresh_token'],
+      });
+      this.logger.log({ clientId: env.SANDBOX_CLIENT_ID, institutionId: env.SANDBOX_INSTITUTION_ID }, 'sandbox client ensured');
+    }
+  }
+}

@@ -1,0 +1,123 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { MoreThan, Repository, type FindOptionsWhere } from 'typeorm';
+import { AuthEnv } from '../config/auth.env';
+import { AuthErrors } from './auth.errors';
+import { ClientSecretHasher, generateClientSecret } from './client-secret';
+import { ClientEntity, type GrantType } from './client.entity';
+
+export interface NewClient {
+  institutionId: string;
+  name: string;
+  scopes: string[];
+  defaultScopes?: string[];
+  grantTypes: GrantType[];
+}
+
+export interface ClientWithSecret {
+  client: ClientEntity;
+  clientSecret: string;
+}
+
+/** Client records: creation with a server-made secret, lookup for authentication, lifecycle. */
+@Injectable()
+export class ClientsService {
+  readonly hasher: ClientSecretHasher;
+  // The token endpoint's hot path reads a client per request; CLIENT_CACHE_TTL_MS bounds staleness.
+  private readonly cache = new Map<string, { client: ClientEntity | null; at: number }>();
+
+  constructor(
+    @InjectRepository(ClientEntity) private readonly repo: Repository<ClientEntity>,
+    private readonly env: AuthEnv,
+  ) {
+    this.hasher = new ClientSecretHasher(env.CLIENT_SECRET_PEPPER);
+  }
+
+  /** The active client with this id, or null (unknown or disabled). */
+  async findActive(clientId: string): Promise<ClientEntity | null> {
+    const hit = this.cache.get(clientId);
+    if (hit && Date.now() - hit.at < this.env.CLIENT_CACHE_TTL_MS) return hit.client;
+    const client = await this.repo.findOneBy({ clientId, status: 'active' });
+    if (this.cache.size > 10_000) this.cache.clear();
+    this.cache.set(clientId, { client, at: Date.now() });
+    return client;
+  }
+
+  async create(input: NewClient): Promise<ClientWithSecret> {
+    const clientSecret = generateClientSecret();
+    const client = this.repo.create({
+      id: randomUUID(),
+      clientId: `cl_${randomBytes(12).toString('hex')}`,
+      secretHash: this.hasher.hash(clientSecret),
+      institutionId: input.institutionId,
+      name: input.name,
+      allowedScopes: input.scopes,
+      defaultScopes: input.defaultScopes ?? input.scopes,
+      grantTypes: input.grantTypes,
+      status: 'active',
+      secretRotatedAt: null,
+      disabledAt: null,
+    });
+    await this.repo.insert(client);
+    return { client: await this.get(client.clientId), clientSecret };
+  }
+
+  /**
+   * Makes a client exist exactly as configured (the platform admin and sandbox clients named
+   * in the environment); the secret comes from the operator, its hash is what is stored.
+   */
+  async ensure(clientId: string, secret: string, input: NewClient): Promise<void> {
+    const fields = {
+      secretHash: this.hasher.hash(secret),
+      institutionId: input.institutionId,
+      name: input.name,
+      allowedScopes: input.scopes,
+      defaultScopes: input.defaultScopes ?? input.scopes,
+      grantTypes: input.grantTypes,
+      status: 'active' as const,
+      disabledAt: null,
+    };
+    const existing = await this.repo.findOneBy({ clientId });
+    if (existing) await this.repo.update({ id: existing.id }, fields);
+    else await this.repo.insert({ id: randomUUID(), clientId, secretRotatedAt: null, ...fields });
+    this.cache.delete(clientId);
+  }
+
+  async get(clientId: string, institutionId?: string): Promise<ClientEntity> {
+    const where: FindOptionsWhere<ClientEntity> = institutionId ? { clientId, institutionId } : { clientId };
+    const client = await this.repo.findOneBy(where);
+    if (!client) throw AuthErrors.clientNotFound(clientId);
+    return client;
+  }
+
+  /** Keyset page ordered by client id. */
+  list(filter: { institutionId?: string; after?: string; limit: number }): Promise<ClientEntity[]> {
+    return this.repo.find({
+      where: {
+        ...(filter.institutionId ? { institutionId: filter.institutionId } : {}),
+        ...(filter.after ? { clientId: MoreThan(filter.after) } : {}),
+      },
+      order: { clientId: 'ASC' },
+      take: filter.limit,
+    });
+  }
+
+  /** The old secret stops working at once (this instance) or within CLIENT_CACHE_TTL_MS (others). */
+  async rotateSecret(clientId: string, institutionId?: string): Promise<ClientWithSecret> {
+    const client = await this.get(clientId, institutionId);
+    const clientSecret = generateClientSecret();
+    await this.repo.update({ id: client.id }, { secretHash: this.hasher.hash(clientSecret), secretRotatedAt: new Date() });
+    this.cache.delete(clientId);
+    return { client: await this.get(clientId), clientSecret };
+  }
+
+  async disable(clientId: string, institutionId?: string): Promise<ClientEntity> {
+    const client = await this.get(clientId, institutionId);
+    if (client.status !== 'disabled') {
+      await this.repo.update({ id: client.id }, { status: 'disabled', disabledAt: new Date() });
+    }
+    this.cache.delete(clientId);
+    return this.get(clientId);
+  }
+}

@@ -1,0 +1,88 @@
+import { CommonEnv, toBool, toInt } from '@app/common';
+import { IsBoolean, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength, ValidateIf } from 'class-validator';
+
+const KEY_32_BYTES = /^([0-9a-fA-F]{64}|[A-Za-z0-9_-]{43}=?)$/;
+
+/** The auth-server's configuration, validated once at start. */
+export class AuthEnv extends CommonEnv {
+  @toInt()
+  @IsInt()
+  @Min(60)
+  @Max(86_400)
+  ACCESS_TOKEN_TTL_SECONDS = 900;
+
+  @toInt()
+  @IsInt()
+  @Min(300)
+  @Max(90 * 86_400)
+  REFRESH_TOKEN_TTL_SECONDS = 30 * 86_400;
+
+  /** Key of the HMAC that client secrets are stored under. */
+  @IsString()
+  @MinLength(32)
+  CLIENT_SECRET_PEPPER!: string;
+
+  /** AES-256 key sealing the signing keys at rest (64 hex chars or 43 base64url chars). */
+  @Matches(KEY_32_BYTES, { message: 'KEY_ENCRYPTION_KEY must be 32 bytes as hex or base64url' })
+  KEY_ENCRYPTION_KEY!: string;
+
+  /** A platform admin client (scope clients:admin) ensured at start when both are set. */
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9._~-]{3,64}$/)
+  ADMIN_CLIENT_ID?: string;
+
+  @ValidateIf((e: AuthEnv) => e.ADMIN_CLIENT_ID !== undefined)
+  @IsString()
+  @MinLength(32, { message: 'ADMIN_CLIENT_SECRET must be at least 32 characters' })
+  ADMIN_CLIENT_SECRET?: string;
+
+  /** Sandbox mode: a ready client for a sandbox FI with every FI scope (local runs only). */
+  @toBool()
+  @IsBoolean()
+  SANDBOX_MODE = false;
+
+  @Matches(/^[A-Za-z0-9_-]{1,64}$/)
+  SANDBOX_INSTITUTION_ID = 'sandbox-fi';
+
+  @Matches(/^[A-Za-z0-9._~-]{3,64}$/)
+  SANDBOX_CLIENT_ID = 'sandbox-app';
+
+  @ValidateIf((e: AuthEnv) => e.SANDBOX_MODE)
+  @IsString()
+  @MinLength(32)
+  @MaxLength(256)
+  SANDBOX_CLIENT_SECRET?: string;
+
+  /** customer-service, for the password grant's credential check. */
+  @Matches(/^https?:\/\/.+/)
+  CUSTOMER_SERVICE_URL = 'http://localhost:3002';
+
+  /** Failed client authentications tolerated per client id and per address in the window. */
+  @toInt()
+  @IsInt()
+  @Min(1)
+  FAILED_AUTH_LIMIT = 10;
+
+  @toInt()
+  @IsInt()
+  @Min(1)
+  FAILED_AUTH_WINDOW_SECONDS = 60;
+
+  @toInt()
+  @IsInt()
+  @Min(1)
+  FAILED_AUTH_BLOCK_SECONDS = 60;
+
+  /** How long a client record is reused before it is read again (secret rotation, disable). */
+  @toInt()
+  @IsInt()
+  @Min(0)
+  @Max(60_000)
+  CLIENT_CACHE_TTL_MS = 5_000;
+
+  /** How often signing keys are reloaded, to pick up a rotation done by another instance. */
+  @toInt()
+  @IsInt()
+  @Min(1_000)
+  KEY_REFRESH_MS = 30_000;
+}

@@ -1,0 +1,4 @@
+import { Init1795252468350 } from './1795252468350-Init';
+
+// Every migration of the auth schema, in order. Add new ones here after review.
+export const migrations = [Init1795252468350];

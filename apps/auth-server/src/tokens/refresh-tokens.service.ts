@@ -1,0 +1,110 @@
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, In, IsNull, type EntityManager } from 'typeorm';
+import { AuthEnv } from '../config/auth.env';
+import { RefreshTokenEntity } from './refresh-token.entity';
+import { RevocationsService } from './revocations.service';
+import type { IssuedAccessToken } from './access-token.issuer';
+
+export const hashToken = (token: string): string => createHash('sha256').update(token).digest('base64url');
+
+export interface RefreshGrantContext {
+  subject: string;
+  clientId: string;
+  institutionId: string;
+  scope: string;
+  loginId: string | null;
+  userType: string | null;
+}
+
+/**
+ * Opaque refresh tokens (256 random bits; only their SHA-256 is stored), rotated on every use.
+ * Presenting a token that was already exchanged revokes its whole family (RFC 9700 §4.14.2),
+ * including the access tokens issued with it.
+ */
+@Injectable()
+export class RefreshTokensService {
+  private readonly logger = new Logger(RefreshTokensService.name);
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly revocations: RevocationsService,
+    private readonly env: AuthEnv,
+  ) {}
+
+  async mint(ctx: RefreshGrantContext, access: IssuedAccessToken, familyId: string = randomUUID(), em?: EntityManager): Promise<string> {
+    const token = randomBytes(32).toString('base64url');
+    await (em ?? this.dataSource.manager).insert(RefreshTokenEntity, {
+      id: randomUUID(),
+      tokenHash: hashToken(token),
+      familyId,
+      ...ctx,
+      accessTokenJti: access.jti,
+      accessTokenExpiresAt: access.expiresAt,
+      expiresAt: new Date(Date.now() + this.env.REFRESH_TOKEN_TTL_SECONDS * 1000),
+      usedAt: null,
+      revokedAt: null,
+    });
+    return token;
+  }
+
+  /**
+   * Marks the presented token used and calls `next` to issue its successor in the same
+   * transaction; a row lock makes two concurrent exchanges of one token count as reuse.
+   */
+  async redeem<T>(
+    token: string,
+    clientId: string,
+    next: (old: RefreshTokenEntity, em: EntityManager) => Promise<T>,
+  ): Promise<{ outcome: 'ok'; value: T } | { outcome: 'invalid' | 'expired' | 'reused' | 'revoked' }> {
+    const result = await this.dataSource.transaction(async (em) => {
+      const row = await em.findOne(RefreshTokenEntity, {
+        where: { tokenHash: hashToken(token) },
+        lock: { mode: 'pessimistic_write' },
+      });
+      if (!row || row.clientId !== clientId) return { outcome: 'invalid' as const };
+      if (row.revokedAt) return { outcome: 'revoked' as const };
+      if (row.usedAt) return { outcome: 'reused' as const, familyId: row.familyId };
+      if (row.expiresAt.getTime() <= Date.now()) return { outcome: 'expired' as const };
+      await em.update(RefreshTokenEntity, { id: row.id }, { usedAt: new Date() });
+      return { outcome: 'ok' as const, value: await next(row, em) };
+    });
+    if (result.outcome === 'reused') {
+      this.logger.warn({ familyId: result.familyId, clientId }, 'refresh token reuse: family revoked');
+      await this.revokeFamily(result.familyId);
+      return { outcome: 'reused' };
+    }
+    return result;
+  }
+
+  /** Revokes every refresh token of the family and the access tokens issued with them. */
+  async revokeFamily(familyId: string): Promise<void> {
+    await this.revokeWhere({ familyId });
+  }
+
+  async revokeForClient(clientId: string): Promise<void> {
+    await this.revokeWhere({ clientId });
+  }
+
+  async findByToken(token: string): Promise<RefreshTokenEntity | null> {
+    return this.dataSource.manager.findOneBy(RefreshTokenEntity, { tokenHash: hashToken(token) });
+  }
+
+  private async revokeWhere(where: { familyId: string } | { clientId: string }): Promise<void> {
+    await this.dataSource.transaction(async (em) => {
+      const rows = await em.find(RefreshTokenEntity, { where: { ...where, revokedAt: IsNull() } });
+      if (rows.length === 0) return;
+      await em.update(RefreshTokenEntity, { id: In(rows.map((r) => r.id)) }, { revokedAt: new Date() });
+      await this.revocations.revoke(
+        rows.map((r) => ({
+          jti: r.accessTokenJti,
+          institutionId: r.institutionId,
+          clientId: r.clientId,
+          expiresAt: r.accessTokenExpiresAt,
+        })),
+        em,
+      );
+    });
+  }
+}

@@ -1,0 +1,218 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { PLATFORM_INSTITUTION_ID } from '@app/common';
+import type { Request } from 'express';
+import { jwtVerify } from 'jose';
+import type { ClientEntity, GrantType } from '../clients/client.entity';
+import { AuthEnv } from '../config/auth.env';
+import { CUSTOMER_CREDENTIALS, type CustomerCredentialsPort } from '../customers/customer-credentials.port';
+import { SigningKeysService } from '../keys/signing-keys.service';
+import { AccessTokenIssuer } from './access-token.issuer';
+import { required, type FormParams } from './form';
+import { OAuthError } from './oauth.error';
+import { RefreshTokensService } from './refresh-tokens.service';
+import { RevocationsService } from './revocations.service';
+import { grantScopes, requestedScopes } from './scope-request';
+
+export interface TokenResponse {
+  access_token: string;
+  token_type: 'Bearer';
+  expires_in: number;
+  scope: string;
+  refresh_token?: string;
+  refresh_token_expires_in?: number;
+}
+
+export type Introspection = { active: false } | ({ active: true } & Record<string, unknown>);
+
+const allows = (client: ClientEntity, grant: GrantType): boolean => client.grantTypes.includes(grant);
+
+/** The grants of RFC 6749 and the token lifecycle (RFC 7662 introspection, RFC 7009 revocation). */
+@Injectable()
+export class TokenService {
+  constructor(
+    private readonly issuer: AccessTokenIssuer,
+    private readonly refreshTokens: RefreshTokensService,
+    private readonly revocations: RevocationsService,
+    private readonly keys: SigningKeysService,
+    private readonly env: AuthEnv,
+    @Inject(CUSTOMER_CREDENTIALS) private readonly customers: CustomerCredentialsPort,
+  ) {}
+
+  async grant(client: ClientEntity, params: FormParams, req: Request): Promise<TokenResponse> {
+    const grantType = required(params, 'grant_type');
+    switch (grantType) {
+      case 'client_credentials':
+        return this.clientCredentials(client, params);
+      case 'password':
+        return this.password(client, params, req);
+      case 'refresh_token':
+        return this.refresh(client, params);
+      default:
+        throw new OAuthError('unsupported_grant_type', `The grant type ${grantType.slice(0, 64)} is not supported.`);
+    }
+  }
+
+  private async clientCredentials(client: ClientEntity, params: FormParams): Promise<TokenResponse> {
+    if (!allows(client, 'client_credentials')) throw this.unauthorized('client_credentials');
+    const scopes = grantScopes(requestedScopes(params), client.allowedScopes, client.defaultScopes);
+    const access = await this.issuer.issue({
+      subject: client.clientId,
+      clientId: client.clientId,
+      institutionId: client.institutionId,
+      scopes,
+    });
+    return { access_token: access.token, token_type: 'Bearer', expires_in: access.expiresIn, scope: access.scope };
+  }
+
+  private async password(client: ClientEntity, params: FormParams, req: Request): Promise<TokenResponse> {
+    if (!allows(client, 'password')) throw this.unauthorized('password');
+    const username = required(params, 'username');
+    const password = required(params, 'password');
+    const scopes = grantScopes(requestedScopes(params), client.allowedScopes, client.defaultScopes);
+    const verdict = await this.customers.verify({
+      institutionId: client.institutionId,
+      loginId: username,
+      password,
+      clientId: client.clientId,
+      ipAddress: req.ip ?? 'unknown',
+      userAgent: req.headers['user-agent'],
+    });
+    if (verdict.result === 'unavailable') {
+      throw new OAuthError('temporarily_unavailable', 'Customer credentials cannot be checked right now.', 503, { 'Retry-After': '5' });
+    }
+    if (verdict.result === 'locked') throw new OAuthError('invalid_grant', 'The customer account is locked.');
+    // Same answer for an unknown login id and a wrong password.
+    if (verdict.result !== 'ok') throw new OAuthError('invalid_grant', 'The username or password is incorrect.');
+
+    const ctx = {
+      subject: verdict.customerId,
+      clientId: client.clientId,
+      institutionId: client.institutionId,
+      scope: scopes.join(' '),
+      loginId: verdict.loginId,
+      userType: verdict.userType,
+    };
+    const access = await this.issuer.issue({ ...ctx, scopes });
+    const refresh = await this.refreshTokens.mint(ctx, access);
+    return this.withRefresh(access, refresh);
+  }
+
+  private async refresh(client: ClientEntity, params: FormParams): Promise<TokenResponse> {
+    if (!allows(client, 'refresh_token') && !allows(client, 'password')) throw this.unauthorized('refresh_token');
+    const presented = required(params, 'refresh_token');
+    const narrowed = requestedScopes(params);
+    const outcome = await this.refreshTokens.redeem(presented, client.clientId, async (old, em) => {
+      const original = old.scope.split(' ');
+      // RFC 6749 §6: a refresh may narrow the scope, never widen it.
+      const scopes = narrowed ? grantScopes(narrowed, original, original) : original;
+      const ctx = {
+        subject: old.subject,
+        clientId: old.clientId,
+        institutionId: old.institutionId,
+        scope: original.join(' '),
+        loginId: old.loginId,
+        userType: old.userType,
+      };
+      const access = await this.issuer.issue({
+        subject: old.subject,
+        clientId: old.clientId,
+        institutionId: old.institutionId,
+        scopes,
+        ...(old.loginId ? { loginId: old.loginId } : {}),
+        ...(old.userType ? { userType: old.userType } : {}),
+      });
+      const refresh = await this.refreshTokens.mint(ctx, access, old.familyId, em);
+      return this.withRefresh(access, refresh);
+    });
+    if (outcome.outcome !== 'ok') {
+      const why = { invalid: 'is not valid', expired: 'expired', reused: 'was already used', revoked: 'was revoked' }[outcome.outcome];
+      throw new OAuthError('invalid_grant', `The refresh token ${why}.`);
+    }
+    return outcome.value;
+  }
+
+  private withRefresh(access: { token: string; expiresIn: number; scope: string }, refresh: string): TokenResponse {
+    return {
+      access_token: access.token,
+      token_type: 'Bearer',
+      expires_in: access.expiresIn,
+      scope: access.scope,
+      refresh_token: refresh,
+      refresh_token_expires_in: this.env.REFRESH_TOKEN_TTL_SECONDS,
+    };
+  }
+
+  private unauthorized(grant: string): OAuthError {
+    return new OAuthError('unauthorized_client', `This client may not use the ${grant} grant.`);
+  }
+
+  /** RFC 7662. Tokens of another institution read as inactive. */
+  async introspect(caller: ClientEntity, params: FormParams): Promise<Introspection> {
+    const token = required(params, 'token');
+    const sameFi = (institutionId: string) =>
+      caller.institutionId === institutionId || caller.institutionId === PLATFORM_INSTITUTION_ID;
+
+    const claims = await this.verifyAccessToken(token);
+    if (claims) {
+      if (!sameFi(String(claims.institution_id)) || (await this.revocations.isRevoked(String(claims.jti)))) {
+        return { active: false };
+      }
+      return { active: true, token_type: 'Bearer', ...claims };
+    }
+    const refresh = await this.refreshTokens.findByToken(token);
+    if (!refresh || refresh.usedAt || refresh.revokedAt || refresh.expiresAt.getTime() <= Date.now() || !sameFi(refresh.institutionId)) {
+      return { active: false };
+    }
+    return {
+      active: true,
+      token_type: 'refresh_token',
+      scope: refresh.scope,
+      client_id: refresh.clientId,
+      sub: refresh.subject,
+      institution_id: refresh.institutionId,
+      iat: Math.floor(refresh.createdAt.getTime() / 1000),
+      exp: Math.floor(refresh.expiresAt.getTime() / 1000),
+      iss: this.env.AUTH_ISSUER,
+    };
+  }
+
+  /**
+   * RFC 7009. Only the client a token was issued to can revoke it; any other token, unknown
+   * or not, gets the same 200 so that revocation reveals nothing.
+   */
+  async revoke(caller: ClientEntity, params: FormParams): Promise<void> {
+    const token = required(params, 'token');
+    // RFC 7009 §2.1: token_type_hint only speeds up the search; both kinds are tried anyway.
+    const claims = await this.verifyAccessToken(token);
+    if (claims) {
+      if (claims.client_id === caller.clientId) {
+        await this.revocations.revoke([
+          {
+            jti: String(claims.jti),
+            institutionId: String(claims.institution_id),
+            clientId: caller.clientId,
+            expiresAt: new Date(Number(claims.exp) * 1000),
+          },
+        ]);
+      }
+      return;
+    }
+    const refresh = await this.refreshTokens.findByToken(token);
+    if (refresh && refresh.clientId === caller.clientId) await this.refreshTokens.revokeFamily(refresh.familyId);
+  }
+
+  private async verifyAccessToken(token: string): Promise<Record<string, unknown> | undefined> {
+    if (token.split('.').length !== 3) return undefined;
+    try {
+      const { payload } = await jwtVerify(token, (header) => this.keys.resolve({ kid: header.kid, alg: header.alg }), {
+        issuer: this.env.AUTH_ISSUER,
+        audience: this.env.AUTH_AUDIENCE,
+        algorithms: ['ES256'],
+        typ: 'at+jwt',
+      });
+      return payload as Record<string, unknown>;
+    } catch {
+      return undefined;
+    }
+  }
+}

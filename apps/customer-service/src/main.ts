@@ -1,0 +1,17 @@
+import 'reflect-metadata';
+import { bootstrap, type BootstrapOptions } from '@app/common';
+import { CustomerServiceModule } from './app.module';
+
+export const customerServiceOptions: BootstrapOptions = {
+  title: 'customer-service (Customer v2)',
+  description: 'Fast online-banking signup: registration, terms and legal disclosures, and the customer profile.',
+  portEnv: 'CUSTOMER_PORT',
+  defaultPort: 3002,
+};
+
+if (require.main === module) {
+  bootstrap(CustomerServiceModule, customerServiceOptions).catch((err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  });
+}

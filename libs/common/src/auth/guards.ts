@@ -1,0 +1,106 @@
+import {
+  CanActivate,
+  ExecutionContext,
+  Injectable,
+  SetMetadata,
+  UseGuards,
+  applyDecorators,
+  createParamDecorator,
+} from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { AuthGuard } from '@nestjs/passport';
+import { ApiBearerAuth, ApiForbiddenResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import type { Request } from 'express';
+import { ProblemException } from '../errors/problem.exception';
+import { InvalidTokenError } from './bearer.strategy';
+import type { AccessPrincipal } from './principal';
+
+export const REQUIRED_SCOPES = 'required_scopes';
+export const INSTITUTION_HEADER = 'institutionId';
+export const BEARER_SECURITY = 'bearer';
+
+type AuthedRequest = Request & { user?: AccessPrincipal };
+
+const invalidToken = (description: string) =>
+  new ProblemException(401, {
+    code: 'INVALID_TOKEN',
+    detail: description,
+    headers: { 'WWW-Authenticate': `Bearer error="invalid_token", error_description="${description}"` },
+  });
+
+/** 401 in the contract's shape, with RFC 6750's WWW-Authenticate, for any unusable token. */
+@Injectable()
+export class BearerAuthGuard extends AuthGuard() {
+  override handleRequest<T>(err: unknown, user: T, info: unknown): T {
+    if (user) return user;
+    const reason = err ?? info;
+    if (reason instanceof InvalidTokenError) throw invalidToken(reason.message);
+    const name = (reason as { name?: string } | undefined)?.name;
+    if (name === 'TokenExpiredError') throw invalidToken('The access token expired.');
+    if (reason instanceof Error && /no auth token/i.test(reason.message)) {
+      throw invalidToken('A bearer access token is required.');
+    }
+    throw invalidToken('The access token is invalid.');
+  }
+}
+
+/** 403 `insufficient_scope` unless the token holds every scope the route lists. */
+@Injectable()
+export class ScopesGuard implements CanActivate {
+  constructor(private readonly reflector: Reflector) {}
+
+  canActivate(context: ExecutionContext): boolean {
+    const required =
+      this.reflector.getAllAndOverride<string[]>(REQUIRED_SCOPES, [context.getHandler(), context.getClass()]) ?? [];
+    const principal = context.switchToHttp().getRequest<AuthedRequest>().user;
+    const missing = required.filter((s) => !principal?.scopes.has(s));
+    if (missing.length > 0) {
+      throw new ProblemException(403, {
+        code: 'INSUFFICIENT_SCOPE',
+        detail: `This operation needs the scope(s): ${required.join(' ')}.`,
+        headers: {
+          'WWW-Authenticate': `Bearer error="insufficient_scope", scope="${required.join(' ')}"`,
+        },
+      });
+    }
+    return true;
+  }
+}
+
+/** An `institutionId` header must name the token's own FI. */
+@Injectable()
+export class InstitutionGuard implements CanActivate {
+  canActivate(context: ExecutionContext): boolean {
+    const req = context.switchToHttp().getRequest<AuthedRequest>();
+    const header = req.headers[INSTITUTION_HEADER.toLowerCase()];
+    if (header !== undefined && header !== req.user?.institutionId) {
+      throw new ProblemException(403, {
+        code: 'INSTITUTION_MISMATCH',
+        detail: 'The institutionId header does not match the institution of the access token.',
+      });
+    }
+    return true;
+  }
+}
+
+/**
+ * Guards a route (or controller) with a verified bearer token holding every listed scope,
+ * confined to the token's institution, and documents that in OpenAPI.
+ */
+export const RequireScopes = (...scopes: string[]) =>
+  applyDecorators(
+    SetMetadata(REQUIRED_SCOPES, scopes),
+    UseGuards(BearerAuthGuard, ScopesGuard, InstitutionGuard),
+    ApiBearerAuth(BEARER_SECURITY),
+    ApiUnauthorizedResponse({ description: 'Missing, invalid, expired or revoked access token' }),
+    ApiForbiddenResponse({ description: `Token lacks scope(s) ${scopes.join(', ')} or names another institution` }),
+  );
+
+/** The verified caller of a route guarded by RequireScopes. */
+export const Principal = createParamDecorator(
+  (_data: unknown, context: ExecutionContext): AccessPrincipal => {
+    const principal = context.switchToHttp().getRequest<AuthedRequest>().user;
+    if (!principal) throw invalidToken('A bearer access token is required.');
+    return principal;
+  },
+);

@@ -1,0 +1,85 @@
+import type { AddressInfo } from 'node:net';
+import { ValidationPipe, type INestApplication, type Type } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { Logger } from 'nestjs-pino';
+import { BEARER_SECURITY } from '../auth/guards';
+import { CommonEnv } from '../config/env';
+import { ProblemFilter } from '../errors/problem.filter';
+import { validationProblem } from '../errors/validation';
+import { TRANSACTION_ID_HEADER, transactionIdMiddleware } from '../http/transaction-id';
+
+export interface BootstrapOptions {
+  /** Used in the OpenAPI document. */
+  title: string;
+  description: string;
+  version?: string;
+  /** Environment variable holding the port, e.g. AUTH_PORT. */
+  portEnv: string;
+  defaultPort: number;
+  /** Overrides the port (0 = any free port; e2e tests use it). */
+  port?: number;
+  /** Extra app setup, run before listen (e.g. a form parser for OAuth endpoints). */
+  configure?: (app: NestExpressApplication) => void;
+}
+
+export interface RunningService {
+  app: INestApplication;
+  url: string;
+  port: number;
+}
+
+/** Applies everything a service needs over HTTP; shared by main.ts and the e2e tests. */
+export function configureApp(app: NestExpressApplication, options: BootstrapOptions): void {
+  const env = app.get(CommonEnv);
+  app.useLogger(app.get(Logger));
+  app.disable('x-powered-by');
+  // Behind the API gateway: the client address comes from X-Forwarded-For.
+  app.set('trust proxy', 'loopback, linklocal, uniquelocal');
+  app.use(transactionIdMiddleware);
+  app.useBodyParser('json', { limit: env.BODY_LIMIT_BYTES, type: ['application/json', 'application/*+json'] });
+  app.useGlobalFilters(new ProblemFilter());
+  app.useGlobalPipes(
+    new ValidationPipe({
+      whitelist: true,
+      forbidNonWhitelisted: true,
+      transform: true,
+      stopAtFirstError: false,
+      exceptionFactory: validationProblem,
+    }),
+  );
+  app.enableShutdownHooks();
+  options.configure?.(app);
+
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle(options.title)
+      .setDescription(options.description)
+      .setVersion(options.version ?? '1.0')
+      .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }, BEARER_SECURITY)
+      .addGlobalParameters({
+        name: TRANSACTION_ID_HEADER,
+        in: 'header',
+        required: false,
+        description: 'UUID tracing the call; echoed in the response and generated when absent',
+        schema: { type: 'string', format: 'uuid' },
+      })
+      .build(),
+  );
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
+}
+
+/** Creates, configures and starts one service. */
+export async function bootstrap(module: Type<unknown>, options: BootstrapOptions): Promise<RunningService> {
+  const app = await NestFactory.create<NestExpressApplication>(module, {
+    bufferLogs: true,
+    bodyParser: false,
+  });
+  configureApp(app, options);
+  const port = options.port ?? Number(process.env[options.portEnv] ?? options.defaultPort);
+  await app.listen(port, process.env.HOST ?? '0.0.0.0');
+  const address = app.getHttpServer().address() as AddressInfo;
+  return { app, port: address.port, url: `http://127.0.0.1:${address.port}` };
+}

@@ -1,0 +1,103 @@
+import { plainToInstance, Transform } from 'class-transformer';
+import {
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  IsUrl,
+  Matches,
+  Max,
+  Min,
+  validateSync,
+} from 'class-validator';
+
+/** Raised once at start when the environment does not describe a runnable service. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export const toInt = () =>
+  Transform(({ value }) =>
+    value === undefined || value === '' ? undefined : Number.parseInt(String(value), 10),
+  );
+
+export const toBool = () =>
+  Transform(({ value }) =>
+    value === undefined || value === '' ? undefined : ['1', 'true', 'yes'].includes(String(value)),
+  );
+
+const urlOptions = { require_tld: false, require_protocol: true, protocols: ['http', 'https'] };
+
+/**
+ * Settings every service reads. Each app extends this with its own fields and gets one typed,
+ * validated instance at start (see loadEnv); nothing else reads process.env.
+ */
+export class CommonEnv {
+  @IsIn(['development', 'test', 'production'])
+  NODE_ENV: 'development' | 'test' | 'production' = 'development';
+
+  @Matches(/^postgres(ql)?:\/\/.+/, { message: 'DATABASE_URL must be a postgres:// URL' })
+  DATABASE_URL!: string;
+
+  @toInt()
+  @IsInt()
+  @Min(1)
+  @Max(200)
+  DATABASE_POOL_SIZE = 10;
+
+  @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+  LOG_LEVEL = 'info';
+
+  /** `iss` of every access token; the auth-server signs with it, resource servers require it. */
+  @IsUrl(urlOptions)
+  AUTH_ISSUER = 'http://localhost:3001';
+
+  /** `aud` of every access token. */
+  @IsString()
+  AUTH_AUDIENCE = 'digital-banking-api';
+
+  /** Where resource servers reach the auth-server (JWKS, revocations); defaults to the issuer. */
+  @IsOptional()
+  @IsUrl(urlOptions)
+  AUTH_INTERNAL_URL?: string;
+
+  /** How often resource servers pull revoked token ids; must stay under the contract's 5 s. */
+  @toInt()
+  @IsInt()
+  @Min(100)
+  @Max(4000)
+  REVOCATION_POLL_MS = 2000;
+
+  /** Largest JSON body accepted, in bytes. */
+  @toInt()
+  @IsInt()
+  @Min(1024)
+  BODY_LIMIT_BYTES = 1_048_576;
+
+  get authInternalUrl(): string {
+    return (this.AUTH_INTERNAL_URL ?? this.AUTH_ISSUER).replace(/\/$/, '');
+  }
+}
+
+/** Validates `source` against `cls` once; throws ConfigError listing every problem. */
+export function loadEnv<T extends object>(
+  cls: new () => T,
+  source: Record<string, string | undefined> = process.env,
+): T {
+  const picked: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(source)) {
+    // An empty variable means "not set", so the default applies.
+    if (value !== undefined && value !== '') picked[key] = value;
+  }
+  const instance = plainToInstance(cls, picked, { exposeDefaultValues: true });
+  const errors = validateSync(instance, { whitelist: false, forbidUnknownValues: false });
+  if (errors.length > 0) {
+    throw new ConfigError(
+      errors.map((e) => `${e.property}: ${Object.values(e.constraints ?? {}).join('; ')}`),
+    );
+  }
+  return instance;
+}

@@ -1,0 +1,40 @@
+import { DynamicModule, Global, Module, type Type } from '@nestjs/common';
+import { TerminusModule } from '@nestjs/terminus';
+import { DatabaseModule } from '../database/database.module';
+import type { ServiceDatabase } from '../database/data-source.options';
+import { HealthController } from '../health/health.controller';
+import { LoggingModule } from '../logging/logging.module';
+import { CommonEnv, loadEnv } from './env';
+
+export interface PlatformOptions<E extends CommonEnv> {
+  /** Service name, written on every log line. */
+  service: string;
+  /** The service's typed environment; validated once when the app is created. */
+  env: Type<E>;
+  database: ServiceDatabase;
+}
+
+/**
+ * What every service has: its typed config, JSON logs, its database schema with migrations
+ * applied, and health endpoints.
+ */
+@Global()
+@Module({})
+export class PlatformModule {
+  static forRoot<E extends CommonEnv>(options: PlatformOptions<E>): DynamicModule {
+    const envProvider = { provide: options.env, useFactory: () => loadEnv(options.env) };
+    const commonProviders = options.env === (CommonEnv as Type<unknown>) ? [] : [{ provide: CommonEnv, useExisting: options.env }];
+    return {
+      module: PlatformModule,
+      global: true,
+      imports: [
+        LoggingModule.forRoot(options.service),
+        DatabaseModule.forRoot(options.database),
+        TerminusModule,
+      ],
+      controllers: [HealthController],
+      providers: [envProvider, ...commonProviders],
+      exports: [options.env, CommonEnv],
+    };
+  }
+}

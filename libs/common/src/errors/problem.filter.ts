@@ -1,0 +1,104 @@
+import {
+  ArgumentsHost,
+  Catch,
+  ExceptionFilter,
+  HttpException,
+  Logger,
+  type HttpStatus,
+} from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { DomainError } from './domain-error';
+import { PROBLEM_CONTENT_TYPE, codeFor, problemType, titleFor, type ProblemDocument } from './problem';
+import { ProblemException } from './problem.exception';
+
+/** body-parser's error types, mapped to what the client did wrong. */
+const PARSER_ERRORS: Record<string, { status: number; code: string; detail: string }> = {
+  'entity.parse.failed': { status: 400, code: 'MALFORMED_BODY', detail: 'The request body is not valid JSON.' },
+  'entity.too.large': { status: 413, code: 'PAYLOAD_TOO_LARGE', detail: 'The request body is too large.' },
+  'encoding.unsupported': { status: 415, code: 'UNSUPPORTED_ENCODING', detail: 'The content encoding is not supported.' },
+  'charset.unsupported': { status: 415, code: 'UNSUPPORTED_CHARSET', detail: 'The charset is not supported.' },
+  'request.aborted': { status: 400, code: 'REQUEST_ABORTED', detail: 'The request was aborted.' },
+  'request.size.invalid': { status: 400, code: 'MALFORMED_BODY', detail: 'The request size did not match Content-Length.' },
+  'parameters.too.many': { status: 413, code: 'PAYLOAD_TOO_LARGE', detail: 'Too many parameters.' },
+};
+
+interface ParserError {
+  type: string;
+  status?: number;
+}
+
+const isParserError = (e: unknown): e is ParserError =>
+  typeof e === 'object' && e !== null && typeof (e as ParserError).type === 'string' && (e as ParserError).type in PARSER_ERRORS;
+
+export interface ResolvedProblem {
+  status: number;
+  document: Omit<ProblemDocument, 'transactionId'>;
+  headers: Record<string, string>;
+}
+
+/** Turns anything thrown into a problem document; unknown errors become a bare 500. */
+export function resolveProblem(exception: unknown): ResolvedProblem {
+  const make = (
+    status: number,
+    code: string,
+    detail: string,
+    extra: Partial<ProblemDocument> = {},
+    headers: Record<string, string> = {},
+  ): ResolvedProblem => ({
+    status,
+    document: { type: problemType(code), title: titleFor(status), status, detail, code, ...extra },
+    headers,
+  });
+
+  if (exception instanceof DomainError) {
+    const { errors, headers, extensions } = exception.options;
+    return make(exception.status, exception.code, exception.detail, { ...(errors ? { errors } : {}), ...extensions }, headers);
+  }
+  if (exception instanceof ProblemException) {
+    const { errors, headers, extensions, detail } = exception.problem;
+    const resolved = make(exception.getStatus(), exception.code, detail, { ...(errors ? { errors } : {}), ...extensions }, headers);
+    resolved.document.title = exception.title;
+    return resolved;
+  }
+  if (exception instanceof HttpException) {
+    const status = exception.getStatus();
+    const response = exception.getResponse();
+    const message =
+      typeof response === 'string'
+        ? response
+        : typeof (response as { message?: unknown }).message === 'string'
+          ? ((response as { message: string }).message)
+          : exception.message;
+    return make(status, codeFor(status), status >= 500 ? 'An unexpected error occurred.' : message);
+  }
+  if (isParserError(exception)) {
+    const known = PARSER_ERRORS[exception.type];
+    return make(known.status, known.code, known.detail);
+  }
+  return make(500, 'INTERNAL_ERROR', 'An unexpected error occurred.');
+}
+
+/** The one place every non-OAuth failure becomes `application/problem+json` (RFC 9457). */
+@Catch()
+export class ProblemFilter implements ExceptionFilter {
+  private readonly logger = new Logger('ProblemFilter');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const http = host.switchToHttp();
+    const req = http.getRequest<Request>();
+    const res = http.getResponse<Response>();
+    const problem = resolveProblem(exception);
+    if (problem.status >= 500) {
+      this.logger.error({ err: exception, transactionId: req.transactionId }, 'unhandled error');
+    }
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    for (const [name, value] of Object.entries(problem.headers)) res.setHeader(name, value);
+    res
+      .status(problem.status as HttpStatus)
+      .type(PROBLEM_CONTENT_TYPE)
+      .send(JSON.stringify({ ...problem.document, transactionId: req.transactionId }));
+  }
+}

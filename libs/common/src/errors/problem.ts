@@ -1,0 +1,45 @@
+import type { FieldError } from './domain-error';
+
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
+
+/** RFC 9457 problem details, with the contract's `code`, `errors` and `transactionId`. */
+export interface ProblemDocument {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  code: string;
+  errors?: FieldError[];
+  transactionId?: string;
+  [extension: string]: unknown;
+}
+
+export const problemType = (code: string): string =>
+  `urn:digital-banking:problem:${code.toLowerCase().replace(/_/g, '-')}`;
+
+/** Codes for failures that are not a service's own domain errors. */
+export const HTTP_CODES: Record<number, { code: string; title: string }> = {
+  400: { code: 'BAD_REQUEST', title: 'Bad Request' },
+  401: { code: 'UNAUTHORIZED', title: 'Unauthorized' },
+  403: { code: 'FORBIDDEN', title: 'Forbidden' },
+  404: { code: 'NOT_FOUND', title: 'Not Found' },
+  405: { code: 'METHOD_NOT_ALLOWED', title: 'Method Not Allowed' },
+  406: { code: 'NOT_ACCEPTABLE', title: 'Not Acceptable' },
+  409: { code: 'CONFLICT', title: 'Conflict' },
+  412: { code: 'PRECONDITION_FAILED', title: 'Precondition Failed' },
+  413: { code: 'PAYLOAD_TOO_LARGE', title: 'Payload Too Large' },
+  415: { code: 'UNSUPPORTED_MEDIA_TYPE', title: 'Unsupported Media Type' },
+  422: { code: 'UNPROCESSABLE', title: 'Unprocessable Content' },
+  428: { code: 'PRECONDITION_REQUIRED', title: 'Precondition Required' },
+  429: { code: 'TOO_MANY_REQUESTS', title: 'Too Many Requests' },
+  500: { code: 'INTERNAL_ERROR', title: 'Internal Server Error' },
+  503: { code: 'SERVICE_UNAVAILABLE', title: 'Service Unavailable' },
+};
+
+export function titleFor(status: number): string {
+  return HTTP_CODES[status]?.title ?? (status >= 500 ? 'Server Error' : 'Client Error');
+}
+
+export function codeFor(status: number): string {
+  return HTTP_CODES[status]?.code ?? (status >= 500 ? 'INTERNAL_ERROR' : 'BAD_REQUEST');
+}

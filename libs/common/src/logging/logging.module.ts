@@ -1,0 +1,56 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import { DynamicModule, Module } from '@nestjs/common';
+import { LoggerModule } from 'nestjs-pino';
+import { CommonEnv } from '../config/env';
+
+/** Paths never written to a log line, whatever a handler logs. */
+export const REDACTED_PATHS = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'req.headers["x-api-key"]',
+  'res.headers["set-cookie"]',
+  '*.password',
+  '*.client_secret',
+  '*.clientSecret',
+  '*.ssn',
+  '*.refresh_token',
+  '*.access_token',
+  '*.token',
+];
+
+/** Structured JSON logs; every line of a request carries its `transactionId`. */
+@Module({})
+export class LoggingModule {
+  static forRoot(service: string): DynamicModule {
+    return {
+      module: LoggingModule,
+      imports: [
+        LoggerModule.forRootAsync({
+          inject: [CommonEnv],
+          useFactory: (env: CommonEnv) => ({
+            pinoHttp: {
+              level: env.LOG_LEVEL,
+              base: { service },
+              genReqId: (req: IncomingMessage) => req.transactionId ?? randomUUID(),
+              customAttributeKeys: { reqId: 'transactionId' },
+              redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+              serializers: {
+                // The query string can carry a token (DELETE /revoke?token=); log the path only.
+                req: (req: { method: string; url: string; remoteAddress?: string }) => ({
+                  method: req.method,
+                  path: req.url.split('?')[0],
+                  remoteAddress: req.remoteAddress,
+                }),
+                res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+              },
+              autoLogging: {
+                ignore: (req: IncomingMessage) => (req.url ?? '').startsWith('/health'),
+              },
+            },
+          }),
+        }),
+      ],
+    };
+  }
+}

@@ -1,0 +1,158 @@
+/**
+ * `npm start`: the whole platform on one machine. Starts an embedded PostgreSQL under .data/
+ * when DATABASE_URL is unset, then the three services (each applies its migrations before it
+ * serves), waits until they are ready and prints where everything is. Ctrl-C stops it all.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { startEmbeddedPostgres, type EmbeddedDatabase } from './embedded-postgres';
+
+const ROOT = resolve(__dirname, '../..');
+const DATA = join(ROOT, '.data');
+
+interface Service {
+  name: string;
+  entry: string;
+  portEnv: string;
+  port: number;
+}
+
+const SERVICES: Service[] = [
+  { name: 'auth-server', entry: 'apps/auth-server/src/main.js', portEnv: 'AUTH_PORT', port: 3001 },
+  { name: 'customer-service', entry: 'apps/customer-service/src/main.js', portEnv: 'CUSTOMER_PORT', port: 3002 },
+  { name: 'activity-service', entry: 'apps/activity-service/src/main.js', portEnv: 'ACTIVITY_PORT', port: 3003 },
+];
+
+/** Local secrets, made once and kept under .data/ so restarts keep clients and keys working. */
+function localSecrets(): Record<string, string> {
+  const file = join(DATA, 'secrets.json');
+  const existing = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, string>) : {};
+  const wanted: Record<string, () => string> = {
+    CLIENT_SECRET_PEPPER: () => randomBytes(32).toString('base64url'),
+    KEY_ENCRYPTION_KEY: () => randomBytes(32).toString('base64url'),
+    ADMIN_CLIENT_SECRET: () => randomBytes(32).toString('base64url'),
+    SANDBOX_CLIENT_SECRET: () => randomBytes(32).toString('base64url'),
+  };
+  let changed = false;
+  for (const [key, make] of Object.entries(wanted)) {
+    if (!existing[key]) {
+      existing[key] = make();
+      changed = true;
+    }
+  }
+  if (changed) writeFileSync(file, JSON.stringify(existing, null, 2), { mode: 0o600 });
+  return existing;
+}
+
+async function waitReady(url: string, child: ChildProcess, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`${url} exited with code ${child.exitCode}`);
+    try {
+      const res = await fetch(`${url}/health/ready`);
+      if (res.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`${url} was not ready within ${timeoutMs / 1000} s`);
+}
+
+async function main(): Promise<void> {
+  mkdirSync(DATA, { recursive: true });
+  const production = process.env.NODE_ENV === 'production';
+  const sandbox = (process.env.SANDBOX_MODE ?? (production ? 'false' : 'true')) === 'true';
+  const secrets = production ? {} : localSecrets();
+
+  let db: EmbeddedDatabase | undefined;
+  let databaseUrl = process.env.DATABASE_URL;
+  if (!databaseUrl) {
+    const port = Number(process.env.EMBEDDED_PG_PORT ?? 54329);
+    console.log(`Starting embedded PostgreSQL on 127.0.0.1:${port} (data in .data/postgres)...`);
+    db = await startEmbeddedPostgres({ dir: join(DATA, 'postgres'), port, persistent: true });
+    databaseUrl = db.url;
+  }
+
+  const authPort = Number(process.env.AUTH_PORT ?? 3001);
+  const env: NodeJS.ProcessEnv = {
+    ...secrets,
+    ADMIN_CLIENT_ID: 'platform-admin',
+    SANDBOX_MODE: String(sandbox),
+    AUTH_ISSUER: `http://localhost:${authPort}`,
+    CUSTOMER_SERVICE_URL: `http://localhost:${process.env.CUSTOMER_PORT ?? 3002}`,
+    ACTIVITY_SERVICE_URL: `http://localhost:${process.env.ACTIVITY_PORT ?? 3003}`,
+    ...process.env,
+    DATABASE_URL: databaseUrl,
+  };
+
+  const children = new Map<string, ChildProcess>();
+  let stopping = false;
+  const stop = async (code: number): Promise<never> => {
+    if (!stopping) {
+      stopping = true;
+      console.log('\nStopping...');
+      await Promise.all(
+        [...children.values()].map(
+          (c) =>
+            new Promise<void>((done) => {
+              if (c.exitCode !== null) return done();
+              c.once('exit', () => done());
+              c.kill('SIGTERM');
+            }),
+        ),
+      );
+      await db?.stop();
+    }
+    process.exit(code);
+  };
+  process.on('SIGINT', () => void stop(0));
+  process.on('SIGTERM', () => void stop(0));
+
+  for (const service of SERVICES) {
+    const child = spawn(process.execPath, [join(ROOT, 'dist', service.entry)], {
+      env: { ...env, [service.portEnv]: process.env[service.portEnv] ?? String(service.port) },
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
+    child.on('exit', (code) => {
+      if (!stopping) {
+        console.error(`${service.name} exited (code ${code}); stopping the platform.`);
+        void stop(1);
+      }
+    });
+    children.set(service.name, child);
+  }
+
+  const urls = SERVICES.map((s) => `http://localhost:${process.env[s.portEnv] ?? s.port}`);
+  await Promise.all(SERVICES.map((s, i) => waitReady(urls[i]!, children.get(s.name)!)));
+
+  const lines = [
+    '',
+    'Digital banking platform is up.',
+    ...SERVICES.map((s, i) => `  ${s.name.padEnd(17)} ${urls[i]}   docs: ${urls[i]}/docs`),
+    `  database          ${db ? 'embedded PostgreSQL (.data/postgres)' : 'DATABASE_URL'}`,
+  ];
+  if (sandbox) {
+    lines.push(
+      '',
+      'Sandbox FI client (every FI scope):',
+      `  institutionId  ${env.SANDBOX_INSTITUTION_ID ?? 'sandbox-fi'}`,
+      `  client_id      ${env.SANDBOX_CLIENT_ID ?? 'sandbox-app'}`,
+      `  client_secret  ${env.SANDBOX_CLIENT_SECRET}`,
+      '',
+      'Get a token:',
+      `  curl -s -u '${env.SANDBOX_CLIENT_ID ?? 'sandbox-app'}:${env.SANDBOX_CLIENT_SECRET}' -d grant_type=client_credentials ${urls[0]}/oauth2/v1/token`,
+      '',
+      `Platform admin client (clients:admin): ${env.ADMIN_CLIENT_ID} / ${env.ADMIN_CLIENT_SECRET}`,
+    );
+  }
+  lines.push('', 'Press Ctrl-C to stop.', '');
+  console.log(lines.join('\n'));
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
