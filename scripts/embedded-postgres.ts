@@ -48,7 +48,11 @@ export async function startEmbeddedPostgres(options: {
     createPostgresUser: true,
     initdbFlags: ['--encoding=UTF8', '--locale=C'],
     // A throwaway test cluster trades durability for speed; a kept one never does.
-    postgresFlags: ['-c', 'max_connections=300', ...(options.persistent ? [] : ['-c', 'fsync=off'])],
+    postgresFlags: [
+      '-c',
+      'max_connections=300',
+      ...(options.persistent ? [] : ['-c', 'fsync=off']),
+    ],
     onLog: (message: string) => log(message),
     onError: (error: unknown) => log(String(error)),
   });

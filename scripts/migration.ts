@@ -11,7 +11,11 @@ import { applyMigrations } from '@app/common';
 import type { DataSource } from 'typeorm';
 import { startEmbeddedPostgres } from './embedded-postgres';
 
-const APPS: Record<string, string> = { 'auth-server': 'auth', 'customer-service': 'customer', 'activity-service': 'activity' };
+const APPS: Record<string, string> = {
+  'auth-server': 'auth',
+  'customer-service': 'customer',
+  'activity-service': 'activity',
+};
 
 async function main(): Promise<void> {
   const [mode, app, name] = process.argv.slice(2);
@@ -21,7 +25,10 @@ async function main(): Promise<void> {
   }
   const db = process.env.DATABASE_URL
     ? undefined
-    : await startEmbeddedPostgres({ dir: mkdtempSync(join(tmpdir(), 'migration-')), persistent: false });
+    : await startEmbeddedPostgres({
+        dir: mkdtempSync(join(tmpdir(), 'migration-')),
+        persistent: false,
+      });
   if (db) process.env.DATABASE_URL = db.url;
   try {
     const dataSourcePath = resolve(__dirname, `../apps/${app}/src/data-source.js`);
@@ -33,9 +40,18 @@ async function main(): Promise<void> {
     const cli = resolve(__dirname, '../../node_modules/typeorm/cli.js');
     const args =
       mode === 'generate'
-        ? ['migration:generate', resolve(__dirname, `../../apps/${app}/src/migrations/${name}`), '-d', dataSourcePath, '--pretty']
+        ? [
+            'migration:generate',
+            resolve(__dirname, `../../apps/${app}/src/migrations/${name}`),
+            '-d',
+            dataSourcePath,
+            '--pretty',
+          ]
         : ['migration:generate', 'check', '-d', dataSourcePath, '--check'];
-    const result = spawnSync(process.execPath, [cli, ...args], { stdio: 'inherit', env: process.env });
+    const result = spawnSync(process.execPath, [cli, ...args], {
+      stdio: 'inherit',
+      env: process.env,
+    });
     process.exitCode = result.status ?? 1;
   } finally {
     await db?.stop();

@@ -21,14 +21,26 @@ interface Service {
 
 const SERVICES: Service[] = [
   { name: 'auth-server', entry: 'apps/auth-server/src/main.js', portEnv: 'AUTH_PORT', port: 3001 },
-  { name: 'customer-service', entry: 'apps/customer-service/src/main.js', portEnv: 'CUSTOMER_PORT', port: 3002 },
-  { name: 'activity-service', entry: 'apps/activity-service/src/main.js', portEnv: 'ACTIVITY_PORT', port: 3003 },
+  {
+    name: 'customer-service',
+    entry: 'apps/customer-service/src/main.js',
+    portEnv: 'CUSTOMER_PORT',
+    port: 3002,
+  },
+  {
+    name: 'activity-service',
+    entry: 'apps/activity-service/src/main.js',
+    portEnv: 'ACTIVITY_PORT',
+    port: 3003,
+  },
 ];
 
 /** Local secrets, made once and kept under .data/ so restarts keep clients and keys working. */
 function localSecrets(): Record<string, string> {
   const file = join(DATA, 'secrets.json');
-  const existing = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, string>) : {};
+  const existing = existsSync(file)
+    ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, string>)
+    : {};
   const wanted: Record<string, () => string> = {
     CLIENT_SECRET_PEPPER: () => randomBytes(32).toString('base64url'),
     KEY_ENCRYPTION_KEY: () => randomBytes(32).toString('base64url'),

@@ -5,7 +5,11 @@ import { activityDatabase } from './database';
 
 @Module({
   imports: [
-    PlatformModule.forRoot({ service: 'activity-service', env: ActivityEnv, database: activityDatabase }),
+    PlatformModule.forRoot({
+      service: 'activity-service',
+      env: ActivityEnv,
+      database: activityDatabase,
+    }),
     BearerAuthModule.remote(),
   ],
 })

@@ -4,7 +4,8 @@ import { ActivityServiceModule } from './app.module';
 
 export const activityServiceOptions: BootstrapOptions = {
   title: 'activity-service (Banking Activity)',
-  description: 'The activity log of digital banking: search, near-real-time feed and stream, export, ingest.',
+  description:
+    'The activity log of digital banking: search, near-real-time feed and stream, export, ingest.',
   portEnv: 'ACTIVITY_PORT',
   defaultPort: 3003,
 };

@@ -15,7 +15,11 @@ import { TokensModule } from './tokens/tokens.module';
   imports: [
     PlatformModule.forRoot({ service: 'auth-server', env: AuthEnv, database: authDatabase }),
     // The admin API is protected by this server's own tokens, verified in-process.
-    BearerAuthModule.local({ imports: [KeysModule, TokensModule], keyResolver: SigningKeysService, revocationCheck: RevocationsService }),
+    BearerAuthModule.local({
+      imports: [KeysModule, TokensModule],
+      keyResolver: SigningKeysService,
+      revocationCheck: RevocationsService,
+    }),
     ClientsModule,
     KeysModule,
     TokensModule,

@@ -5,7 +5,7 @@ import { AuthServerModule } from './app.module';
 export const authServerOptions: BootstrapOptions = {
   title: 'auth-server',
   description:
-    'OAuth 2.0 authorization server: client credentials for server-side apps, the password grant for an FI\'s mobile app, ' +
+    "OAuth 2.0 authorization server: client credentials for server-side apps, the password grant for an FI's mobile app, " +
     'refresh tokens, ES256 JWT access tokens (RFC 9068), JWKS, metadata (RFC 8414), introspection (RFC 7662), revocation (RFC 7009).',
   portEnv: 'AUTH_PORT',
   defaultPort: 3001,

@@ -5,7 +5,11 @@ import { customerDatabase } from './database';
 
 @Module({
   imports: [
-    PlatformModule.forRoot({ service: 'customer-service', env: CustomerEnv, database: customerDatabase }),
+    PlatformModule.forRoot({
+      service: 'customer-service',
+      env: CustomerEnv,
+      database: customerDatabase,
+    }),
     BearerAuthModule.remote(),
   ],
 })

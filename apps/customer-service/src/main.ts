@@ -4,7 +4,8 @@ import { CustomerServiceModule } from './app.module';
 
 export const customerServiceOptions: BootstrapOptions = {
   title: 'customer-service (Customer v2)',
-  description: 'Fast online-banking signup: registration, terms and legal disclosures, and the customer profile.',
+  description:
+    'Fast online-banking signup: registration, terms and legal disclosures, and the customer profile.',
   portEnv: 'CUSTOMER_PORT',
   defaultPort: 3002,
 };

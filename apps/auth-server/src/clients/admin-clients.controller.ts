@@ -3,7 +3,13 @@ import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestj
 import { Principal, RequireScopes, Scope, type AccessPrincipal } from '@app/common';
 import type { Response } from 'express';
 import { RefreshTokensService } from '../tokens/refresh-tokens.service';
-import { CreateClientDto, ClientListView, ClientView, ClientWithSecretView, ListClientsQuery } from './client.dto';
+import {
+  CreateClientDto,
+  ClientListView,
+  ClientView,
+  ClientWithSecretView,
+  ListClientsQuery,
+} from './client.dto';
 import { checkNewClient, scopeInstitution } from './client-policy';
 import { ClientsService } from './clients.service';
 
@@ -34,42 +40,61 @@ export class AdminClientsController {
   @Get()
   @ApiOperation({ summary: 'List clients (an FI admin sees its own FI only)' })
   @ApiOkResponse({ type: ClientListView })
-  async list(@Principal() admin: AccessPrincipal, @Query() query: ListClientsQuery): Promise<ClientListView> {
+  async list(
+    @Principal() admin: AccessPrincipal,
+    @Query() query: ListClientsQuery,
+  ): Promise<ClientListView> {
     const limit = query.limit ?? 100;
     const clients = await this.clients.list({
       institutionId: scopeInstitution(admin, query.institutionId),
       after: query.after,
       limit,
     });
-    return { clients: clients.map(ClientView.of), next: clients.length === limit ? clients[clients.length - 1]!.clientId : null };
+    return {
+      clients: clients.map(ClientView.of),
+      next: clients.length === limit ? clients[clients.length - 1]!.clientId : null,
+    };
   }
 
   @Get(':clientId')
   @ApiOperation({ summary: 'One client' })
   @ApiOkResponse({ type: ClientView })
-  async get(@Principal() admin: AccessPrincipal, @Param('clientId') clientId: string): Promise<ClientView> {
+  async get(
+    @Principal() admin: AccessPrincipal,
+    @Param('clientId') clientId: string,
+  ): Promise<ClientView> {
     return ClientView.of(await this.clients.get(clientId, scopeInstitution(admin, undefined)));
   }
 
   @Post(':clientId/secret')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Rotate the secret; the old one stops working, the new one is returned once' })
+  @ApiOperation({
+    summary: 'Rotate the secret; the old one stops working, the new one is returned once',
+  })
   @ApiOkResponse({ type: ClientWithSecretView })
   async rotate(
     @Principal() admin: AccessPrincipal,
     @Param('clientId') clientId: string,
     @Res({ passthrough: true }) res: Response,
   ): Promise<ClientWithSecretView> {
-    const { client, clientSecret } = await this.clients.rotateSecret(clientId, scopeInstitution(admin, undefined));
+    const { client, clientSecret } = await this.clients.rotateSecret(
+      clientId,
+      scopeInstitution(admin, undefined),
+    );
     res.setHeader('Cache-Control', 'no-store');
     return { ...ClientView.of(client), clientSecret };
   }
 
   @Post(':clientId/disable')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Disable a client: no new tokens, its refresh tokens and their access tokens revoked' })
+  @ApiOperation({
+    summary: 'Disable a client: no new tokens, its refresh tokens and their access tokens revoked',
+  })
   @ApiOkResponse({ type: ClientView })
-  async disable(@Principal() admin: AccessPrincipal, @Param('clientId') clientId: string): Promise<ClientView> {
+  async disable(
+    @Principal() admin: AccessPrincipal,
+    @Param('clientId') clientId: string,
+  ): Promise<ClientView> {
     const client = await this.clients.disable(clientId, scopeInstitution(admin, undefined));
     await this.refreshTokens.revokeForClient(client.clientId);
     return ClientView.of(client);

@@ -1,13 +1,25 @@
-import { FI_SCOPES, PLATFORM_INSTITUTION_ID, Scope, isKnownScope, type AccessPrincipal, type FieldError } from '@app/common';
+import {
+  FI_SCOPES,
+  PLATFORM_INSTITUTION_ID,
+  Scope,
+  isKnownScope,
+  type AccessPrincipal,
+  type FieldError,
+} from '@app/common';
 import { AuthErrors } from './auth.errors';
 import type { CreateClientDto } from './client.dto';
 
-export const isPlatformAdmin = (p: AccessPrincipal): boolean => p.institutionId === PLATFORM_INSTITUTION_ID;
+export const isPlatformAdmin = (p: AccessPrincipal): boolean =>
+  p.institutionId === PLATFORM_INSTITUTION_ID;
 
 /** The institution an admin request may act on: its own, or any for the platform admin. */
-export function scopeInstitution(admin: AccessPrincipal, requested: string | undefined): string | undefined {
+export function scopeInstitution(
+  admin: AccessPrincipal,
+  requested: string | undefined,
+): string | undefined {
   if (isPlatformAdmin(admin)) return requested;
-  if (requested !== undefined && requested !== admin.institutionId) throw AuthErrors.institutionForbidden();
+  if (requested !== undefined && requested !== admin.institutionId)
+    throw AuthErrors.institutionForbidden();
   return admin.institutionId;
 }
 
@@ -18,13 +30,24 @@ export function scopeInstitution(admin: AccessPrincipal, requested: string | und
 export function checkNewClient(admin: AccessPrincipal, dto: CreateClientDto): void {
   scopeInstitution(admin, dto.institutionId);
   const errors: FieldError[] = [];
-  const grantable: readonly string[] = isPlatformAdmin(admin) ? [...FI_SCOPES, Scope.ClientsAdmin] : FI_SCOPES;
+  const grantable: readonly string[] = isPlatformAdmin(admin)
+    ? [...FI_SCOPES, Scope.ClientsAdmin]
+    : FI_SCOPES;
   dto.scopes.forEach((scope, i) => {
-    if (!isKnownScope(scope)) errors.push({ pointer: `/scopes/${i}`, detail: `unknown scope ${scope}` });
-    else if (!grantable.includes(scope)) errors.push({ pointer: `/scopes/${i}`, detail: `scope ${scope} cannot be granted by this admin` });
+    if (!isKnownScope(scope))
+      errors.push({ pointer: `/scopes/${i}`, detail: `unknown scope ${scope}` });
+    else if (!grantable.includes(scope))
+      errors.push({
+        pointer: `/scopes/${i}`,
+        detail: `scope ${scope} cannot be granted by this admin`,
+      });
   });
   (dto.defaultScopes ?? []).forEach((scope, i) => {
-    if (!dto.scopes.includes(scope)) errors.push({ pointer: `/defaultScopes/${i}`, detail: `default scope ${scope} is not in scopes` });
+    if (!dto.scopes.includes(scope))
+      errors.push({
+        pointer: `/defaultScopes/${i}`,
+        detail: `default scope ${scope} is not in scopes`,
+      });
   });
   if (dto.institutionId === PLATFORM_INSTITUTION_ID && !isPlatformAdmin(admin)) {
     errors.push({ pointer: '/institutionId', detail: 'reserved for the platform' });

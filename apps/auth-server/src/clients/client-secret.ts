@@ -23,6 +23,10 @@ export class ClientSecretHasher {
   verify(secret: string, storedHash: string | undefined): boolean {
     const expected = Buffer.from(storedHash ?? this.dummy, 'base64url');
     const actual = Buffer.from(this.hash(secret), 'base64url');
-    return expected.length === actual.length && timingSafeEqual(expected, actual) && storedHash !== undefined;
+    return (
+      expected.length === actual.length &&
+      timingSafeEqual(expected, actual) &&
+      storedHash !== undefined
+    );
   }
 }

@@ -40,7 +40,9 @@ export class CreateClientDto {
   @IsIn(GRANT_TYPES, { each: true })
   grantTypes!: GrantType[];
 
-  @ApiPropertyOptional({ description: 'Granted when a token request names no scope; defaults to scopes' })
+  @ApiPropertyOptional({
+    description: 'Granted when a token request names no scope; defaults to scopes',
+  })
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(32)
@@ -54,7 +56,9 @@ export class ListClientsQuery {
   @Matches(INSTITUTION_ID)
   institutionId?: string;
 
-  @ApiPropertyOptional({ description: 'Return clients whose clientId sorts after this one (keyset paging)' })
+  @ApiPropertyOptional({
+    description: 'Return clients whose clientId sorts after this one (keyset paging)',
+  })
   @IsOptional()
   @IsString()
   @Length(1, 64)
@@ -106,6 +110,10 @@ export class ClientWithSecretView extends ClientView {
 
 export class ClientListView {
   @ApiProperty({ type: [ClientView] }) clients!: ClientView[];
-  @ApiPropertyOptional({ description: 'Pass as `after` for the next page', nullable: true, type: String })
+  @ApiPropertyOptional({
+    description: 'Pass as `after` for the next page',
+    nullable: true,
+    type: String,
+  })
   next!: string | null;
 }

@@ -1,7 +1,11 @@
 import { Column, CreateDateColumn, Entity, Index, PrimaryColumn, UpdateDateColumn } from 'typeorm';
 
 export type GrantType = 'client_credentials' | 'password' | 'refresh_token';
-export const GRANT_TYPES: readonly GrantType[] = ['client_credentials', 'password', 'refresh_token'];
+export const GRANT_TYPES: readonly GrantType[] = [
+  'client_credentials',
+  'password',
+  'refresh_token',
+];
 export type ClientStatus = 'active' | 'disabled';
 
 @Entity({ name: 'clients' })

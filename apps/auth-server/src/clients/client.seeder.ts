@@ -31,7 +31,10 @@ export class ClientSeeder implements OnApplicationBootstrap {
         scopes: [...FI_SCOPES],
         grantTypes: ['client_credentials', 'password', 'refresh_token'],
       });
-      this.logger.log({ clientId: env.SANDBOX_CLIENT_ID, institutionId: env.SANDBOX_INSTITUTION_ID }, 'sandbox client ensured');
+      this.logger.log(
+        { clientId: env.SANDBOX_CLIENT_ID, institutionId: env.SANDBOX_INSTITUTION_ID },
+        'sandbox client ensured',
+      );
     }
   }
 }

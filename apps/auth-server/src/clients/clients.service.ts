@@ -85,7 +85,9 @@ export class ClientsService {
   }
 
   async get(clientId: string, institutionId?: string): Promise<ClientEntity> {
-    const where: FindOptionsWhere<ClientEntity> = institutionId ? { clientId, institutionId } : { clientId };
+    const where: FindOptionsWhere<ClientEntity> = institutionId
+      ? { clientId, institutionId }
+      : { clientId };
     const client = await this.repo.findOneBy(where);
     if (!client) throw AuthErrors.clientNotFound(clientId);
     return client;
@@ -107,7 +109,10 @@ export class ClientsService {
   async rotateSecret(clientId: string, institutionId?: string): Promise<ClientWithSecret> {
     const client = await this.get(clientId, institutionId);
     const clientSecret = generateClientSecret();
-    await this.repo.update({ id: client.id }, { secretHash: this.hasher.hash(clientSecret), secretRotatedAt: new Date() });
+    await this.repo.update(
+      { id: client.id },
+      { secretHash: this.hasher.hash(clientSecret), secretRotatedAt: new Date() },
+    );
     this.cache.delete(clientId);
     return { client: await this.get(clientId), clientSecret };
   }

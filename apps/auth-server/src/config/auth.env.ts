@@ -1,5 +1,16 @@
 import { CommonEnv, toBool, toInt } from '@app/common';
-import { IsBoolean, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength, ValidateIf } from 'class-validator';
+import {
+  IsBoolean,
+  IsInt,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+  ValidateIf,
+} from 'class-validator';
 
 const KEY_32_BYTES = /^([0-9a-fA-F]{64}|[A-Za-z0-9_-]{43}=?)$/;
 

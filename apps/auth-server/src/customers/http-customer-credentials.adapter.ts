@@ -2,7 +2,11 @@ import { Injectable, Logger } from '@nestjs/common';
 import { Scope } from '@app/common';
 import { AuthEnv } from '../config/auth.env';
 import { AccessTokenIssuer } from '../tokens/access-token.issuer';
-import type { CredentialCheck, CredentialVerdict, CustomerCredentialsPort } from './customer-credentials.port';
+import type {
+  CredentialCheck,
+  CredentialVerdict,
+  CustomerCredentialsPort,
+} from './customer-credentials.port';
 
 /** Asks customer-service over HTTP, with a short-lived token carrying an internal scope. */
 @Injectable()

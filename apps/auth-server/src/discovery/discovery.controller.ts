@@ -40,7 +40,9 @@ export class DiscoveryController {
 
   @Get('oauth2/v1/keys')
   @Header('Cache-Control', 'public, max-age=60')
-  @ApiOperation({ summary: 'JSON Web Key Set: the signing key and retired keys whose tokens may still be valid' })
+  @ApiOperation({
+    summary: 'JSON Web Key Set: the signing key and retired keys whose tokens may still be valid',
+  })
   @ApiOkResponse({ description: 'RFC 7517 JWK Set' })
   keysDocument(): Jwks {
     return this.keys.jwks();
@@ -53,4 +55,3 @@ export class DiscoveryController {
     return this.keys.jwks();
   }
 }
-

@@ -1,5 +1,11 @@
 import { Controller, HttpCode, Post } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import {
+  ApiOkResponse,
+  ApiOperation,
+  ApiProperty,
+  ApiPropertyOptional,
+  ApiTags,
+} from '@nestjs/swagger';
 import { Principal, RequireScopes, Scope, type AccessPrincipal } from '@app/common';
 import { AuthErrors } from '../clients/auth.errors';
 import { isPlatformAdmin } from '../clients/client-policy';
@@ -8,7 +14,11 @@ import { SigningKeysService } from './signing-keys.service';
 class RotationView {
   @ApiProperty() kid!: string;
   @ApiPropertyOptional({ nullable: true, type: String }) previousKid!: string | null;
-  @ApiPropertyOptional({ nullable: true, type: String, description: 'Until then the previous key stays in the JWKS' })
+  @ApiPropertyOptional({
+    nullable: true,
+    type: String,
+    description: 'Until then the previous key stays in the JWKS',
+  })
   previousKeyPublishedUntil!: string | null;
 }
 
@@ -25,6 +35,10 @@ export class AdminKeysController {
   async rotate(@Principal() admin: AccessPrincipal): Promise<RotationView> {
     if (!isPlatformAdmin(admin)) throw AuthErrors.platformOnly();
     const r = await this.keys.rotate();
-    return { kid: r.kid, previousKid: r.previousKid, previousKeyPublishedUntil: r.previousPublishUntil?.toISOString() ?? null };
+    return {
+      kid: r.kid,
+      previousKid: r.previousKid,
+      previousKeyPublishedUntil: r.previousPublishUntil?.toISOString() ?? null,
+    };
   }
 }

@@ -4,7 +4,15 @@ type CryptoKey = webcrypto.CryptoKey;
 import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { ACCESS_TOKEN_ALG, SecretBox, type KeyResolver } from '@app/common';
-import { calculateJwkThumbprint, exportJWK, exportPKCS8, generateKeyPair, importJWK, importPKCS8, type JWK } from 'jose';
+import {
+  calculateJwkThumbprint,
+  exportJWK,
+  exportPKCS8,
+  generateKeyPair,
+  importJWK,
+  importPKCS8,
+  type JWK,
+} from 'jose';
 import { DataSource, type EntityManager } from 'typeorm';
 import { AuthEnv } from '../config/auth.env';
 import { SigningKeyEntity } from './signing-key.entity';
@@ -48,7 +56,10 @@ export class SigningKeysService implements KeyResolver, OnModuleInit, OnApplicat
       if (!active) await this.insertNewKey(em);
     });
     await this.reload();
-    this.timer = setInterval(() => void this.reload().catch((e: Error) => this.logger.warn(e.message)), this.env.KEY_REFRESH_MS);
+    this.timer = setInterval(
+      () => void this.reload().catch((e: Error) => this.logger.warn(e.message)),
+      this.env.KEY_REFRESH_MS,
+    );
     this.timer.unref();
   }
 
@@ -73,7 +84,11 @@ export class SigningKeysService implements KeyResolver, OnModuleInit, OnApplicat
     return key;
   }
 
-  async rotate(): Promise<{ kid: string; previousKid: string | null; previousPublishUntil: Date | null }> {
+  async rotate(): Promise<{
+    kid: string;
+    previousKid: string | null;
+    previousPublishUntil: Date | null;
+  }> {
     const result = await this.dataSource.transaction(async (em) => {
       await em.query('SELECT pg_advisory_xact_lock(hashtext($1))', [LOCK]);
       const previous = await em.findOneBy(SigningKeyEntity, { status: 'active' });
@@ -82,7 +97,11 @@ export class SigningKeysService implements KeyResolver, OnModuleInit, OnApplicat
         // Other instances may sign with it until their next reload; clocks may disagree a little.
         const graceMs = (this.env.ACCESS_TOKEN_TTL_SECONDS + 60) * 1000 + this.env.KEY_REFRESH_MS;
         publishUntil = new Date(Date.now() + graceMs);
-        await em.update(SigningKeyEntity, { kid: previous.kid }, { status: 'retired', retiredAt: new Date(), publishUntil });
+        await em.update(
+          SigningKeyEntity,
+          { kid: previous.kid },
+          { status: 'retired', retiredAt: new Date(), publishUntil },
+        );
       }
       const kid = await this.insertNewKey(em);
       return { kid, previousKid: previous?.kid ?? null, previousPublishUntil: publishUntil };
@@ -93,7 +112,9 @@ export class SigningKeysService implements KeyResolver, OnModuleInit, OnApplicat
   }
 
   private async insertNewKey(em: EntityManager): Promise<string> {
-    const { publicKey, privateKey } = await generateKeyPair(ACCESS_TOKEN_ALG, { extractable: true });
+    const { publicKey, privateKey } = await generateKeyPair(ACCESS_TOKEN_ALG, {
+      extractable: true,
+    });
     const publicJwk = await exportJWK(publicKey);
     const kid = await calculateJwkThumbprint(publicJwk);
     await em.insert(SigningKeyEntity, {
@@ -118,7 +139,10 @@ export class SigningKeysService implements KeyResolver, OnModuleInit, OnApplicat
       .getMany();
     const publicKeys = new Map<string, KeyObject>();
     for (const row of rows) {
-      publicKeys.set(row.kid, KeyObject.from((await importJWK(row.publicJwk, ACCESS_TOKEN_ALG)) as CryptoKey));
+      publicKeys.set(
+        row.kid,
+        KeyObject.from((await importJWK(row.publicJwk, ACCESS_TOKEN_ALG)) as CryptoKey),
+      );
     }
     const activeRow = rows.find((r) => r.status === 'active');
     if (activeRow && activeRow.kid !== this.active?.kid) {

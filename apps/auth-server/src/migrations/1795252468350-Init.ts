@@ -1,10 +1,10 @@
-import { MigrationInterface, QueryRunner } from "typeorm";
+import { MigrationInterface, QueryRunner } from 'typeorm';
 
 export class Init1795252468350 implements MigrationInterface {
-    name = 'Init1795252468350'
+  name = 'Init1795252468350';
 
-    public async up(queryRunner: QueryRunner): Promise<void> {
-        await queryRunner.query(`
+  public async up(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(`
             CREATE TABLE "auth"."clients" (
                 "id" uuid NOT NULL,
                 "client_id" text NOT NULL,
@@ -22,13 +22,13 @@ export class Init1795252468350 implements MigrationInterface {
                 CONSTRAINT "PK_f1ab7cf3a5714dbc6bb4e1c28a4" PRIMARY KEY ("id")
             )
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             CREATE UNIQUE INDEX "UQ_clients_client_id" ON "auth"."clients" ("client_id")
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             CREATE INDEX "IDX_clients_institution" ON "auth"."clients" ("institution_id")
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             CREATE TABLE "auth"."signing_keys" (
                 "kid" text NOT NULL,
                 "alg" text NOT NULL,
@@ -41,11 +41,11 @@ export class Init1795252468350 implements MigrationInterface {
                 CONSTRAINT "PK_13362ac3e792c69417e1a53d355" PRIMARY KEY ("kid")
             )
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             CREATE UNIQUE INDEX "UQ_signing_keys_active" ON "auth"."signing_keys" ("status")
             WHERE "status" = 'active'
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             CREATE TABLE "auth"."refresh_tokens" (
                 "id" uuid NOT NULL,
                 "token_hash" text NOT NULL,
@@ -65,16 +65,16 @@ export class Init1795252468350 implements MigrationInterface {
                 CONSTRAINT "PK_7d8bee0204106019488c4c50ffa" PRIMARY KEY ("id")
             )
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             CREATE UNIQUE INDEX "UQ_refresh_tokens_hash" ON "auth"."refresh_tokens" ("token_hash")
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             CREATE INDEX "IDX_refresh_tokens_client" ON "auth"."refresh_tokens" ("client_id")
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             CREATE INDEX "IDX_refresh_tokens_family" ON "auth"."refresh_tokens" ("family_id")
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             CREATE TABLE "auth"."revoked_access_tokens" (
                 "jti" text NOT NULL,
                 "institution_id" text NOT NULL,
@@ -84,45 +84,44 @@ export class Init1795252468350 implements MigrationInterface {
                 CONSTRAINT "PK_340815421be58a8330570a1d6fb" PRIMARY KEY ("jti")
             )
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             CREATE INDEX "IDX_revoked_access_tokens_revoked_at" ON "auth"."revoked_access_tokens" ("revoked_at")
         `);
-    }
+  }
 
-    public async down(queryRunner: QueryRunner): Promise<void> {
-        await queryRunner.query(`
+  public async down(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(`
             DROP INDEX "auth"."IDX_revoked_access_tokens_revoked_at"
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             DROP TABLE "auth"."revoked_access_tokens"
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             DROP INDEX "auth"."IDX_refresh_tokens_family"
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             DROP INDEX "auth"."IDX_refresh_tokens_client"
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             DROP INDEX "auth"."UQ_refresh_tokens_hash"
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             DROP TABLE "auth"."refresh_tokens"
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             DROP INDEX "auth"."UQ_signing_keys_active"
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             DROP TABLE "auth"."signing_keys"
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             DROP INDEX "auth"."IDX_clients_institution"
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             DROP INDEX "auth"."UQ_clients_client_id"
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             DROP TABLE "auth"."clients"
         `);
-    }
-
+  }
 }

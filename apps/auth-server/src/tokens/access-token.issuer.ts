@@ -32,7 +32,10 @@ export class AccessTokenIssuer {
     private readonly env: AuthEnv,
   ) {}
 
-  async issue(request: AccessTokenRequest, ttlSeconds = this.env.ACCESS_TOKEN_TTL_SECONDS): Promise<IssuedAccessToken> {
+  async issue(
+    request: AccessTokenRequest,
+    ttlSeconds = this.env.ACCESS_TOKEN_TTL_SECONDS,
+  ): Promise<IssuedAccessToken> {
     const { kid, privateKey } = this.keys.signingKey();
     const now = Math.floor(Date.now() / 1000);
     const jti = randomUUID();
@@ -52,7 +55,13 @@ export class AccessTokenIssuer {
       .setExpirationTime(now + ttlSeconds)
       .setJti(jti)
       .sign(privateKey);
-    return { token, jti, expiresIn: ttlSeconds, expiresAt: new Date((now + ttlSeconds) * 1000), scope };
+    return {
+      token,
+      jti,
+      expiresIn: ttlSeconds,
+      expiresAt: new Date((now + ttlSeconds) * 1000),
+      scope,
+    };
   }
 
   /** A short-lived token the auth-server itself presents to another service (e.g. credential checks). */
@@ -60,7 +69,12 @@ export class AccessTokenIssuer {
     const cached = this.internal.get(scope);
     if (cached && cached.expiresAt.getTime() - Date.now() > 60_000) return cached.token;
     const issued = await this.issue(
-      { subject: 'auth-server', clientId: 'auth-server', institutionId: PLATFORM_INSTITUTION_ID, scopes: [scope] },
+      {
+        subject: 'auth-server',
+        clientId: 'auth-server',
+        institutionId: PLATFORM_INSTITUTION_ID,
+        scopes: [scope],
+      },
       300,
     );
     this.internal.set(scope, issued);

@@ -19,14 +19,19 @@ function parseBasic(header: string): { clientId: string; clientSecret: string } 
   if (colon < 0) throw basicFailure('The Basic credentials are malformed.');
   try {
     const formDecode = (s: string) => decodeURIComponent(s.replace(/\+/g, ' '));
-    return { clientId: formDecode(decoded.slice(0, colon)), clientSecret: formDecode(decoded.slice(colon + 1)) };
+    return {
+      clientId: formDecode(decoded.slice(0, colon)),
+      clientSecret: formDecode(decoded.slice(colon + 1)),
+    };
   } catch {
     throw basicFailure('The Basic credentials are malformed.');
   }
 }
 
 const basicFailure = (description: string) =>
-  new OAuthError('invalid_client', description, 401, { 'WWW-Authenticate': 'Basic realm="oauth2", charset="UTF-8"' });
+  new OAuthError('invalid_client', description, 401, {
+    'WWW-Authenticate': 'Basic realm="oauth2", charset="UTF-8"',
+  });
 
 /**
  * Authenticates the calling client by HTTP Basic or by client_id/client_secret in the body
@@ -44,9 +49,14 @@ export class ClientAuthenticator {
     const ip = req.ip ?? req.socket.remoteAddress ?? 'unknown';
     const retryAfter = await this.throttle.retryAfter(credentials?.clientId, ip);
     if (retryAfter > 0) {
-      throw new OAuthError('temporarily_unavailable', 'Too many failed client authentications; retry later.', 429, {
-        'Retry-After': String(retryAfter),
-      });
+      throw new OAuthError(
+        'temporarily_unavailable',
+        'Too many failed client authentications; retry later.',
+        429,
+        {
+          'Retry-After': String(retryAfter),
+        },
+      );
     }
     const fail = async (reason: string, description: string): Promise<never> => {
       await this.throttle.recordFailure(credentials?.clientId, ip, reason);
@@ -58,23 +68,36 @@ export class ClientAuthenticator {
     const client = await this.clients.findActive(credentials.clientId);
     // Verified even for unknown ids so that timing does not tell which client ids exist.
     const ok = this.clients.hasher.verify(credentials.clientSecret, client?.secretHash);
-    if (!client || !ok) return fail(client ? 'wrong secret' : 'unknown or disabled client', 'Client authentication failed.');
+    if (!client || !ok)
+      return fail(
+        client ? 'wrong secret' : 'unknown or disabled client',
+        'Client authentication failed.',
+      );
     return client;
   }
 
   private credentials(req: Request, params: FormParams): Credentials | undefined {
     const header = req.headers.authorization;
     const basic = header && /^basic /i.test(header) ? parseBasic(header) : undefined;
-    if (header && !basic) throw invalidRequest('Only HTTP Basic client authentication is accepted in the Authorization header.');
+    if (header && !basic)
+      throw invalidRequest(
+        'Only HTTP Basic client authentication is accepted in the Authorization header.',
+      );
     if (basic) {
-      if (params.client_secret !== undefined) throw invalidRequest('Use one client authentication method, not two.');
+      if (params.client_secret !== undefined)
+        throw invalidRequest('Use one client authentication method, not two.');
       if (params.client_id !== undefined && params.client_id !== basic.clientId) {
         throw invalidRequest('client_id does not match the Basic credentials.');
       }
       return { ...basic, method: 'client_secret_basic' };
     }
     if (params.client_id === undefined) return undefined;
-    if (params.client_secret === undefined) return { clientId: params.client_id, clientSecret: '', method: 'client_secret_post' };
-    return { clientId: params.client_id, clientSecret: params.client_secret, method: 'client_secret_post' };
+    if (params.client_secret === undefined)
+      return { clientId: params.client_id, clientSecret: '', method: 'client_secret_post' };
+    return {
+      clientId: params.client_id,
+      clientSecret: params.client_secret,
+      method: 'client_secret_post',
+    };
   }
 }

@@ -27,7 +27,8 @@ export class FailedAuthThrottle {
     let wait = 0;
     for (const key of keys) {
       const res = await this.limiter.get(key);
-      if (res && res.remainingPoints <= 0 && res.msBeforeNext > 0) wait = Math.max(wait, Math.ceil(res.msBeforeNext / 1000));
+      if (res && res.remainingPoints <= 0 && res.msBeforeNext > 0)
+        wait = Math.max(wait, Math.ceil(res.msBeforeNext / 1000));
     }
     return wait;
   }

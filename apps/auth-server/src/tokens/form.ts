@@ -10,7 +10,9 @@ const FORM = 'application/x-www-form-urlencoded';
  * at most once, strings only. `allowQuery` admits the query string too (DELETE /revoke).
  */
 export function readForm(req: Request, options: { allowQuery?: boolean } = {}): FormParams {
-  const hasBody = Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
+  const hasBody =
+    Number(req.headers['content-length'] ?? 0) > 0 ||
+    req.headers['transfer-encoding'] !== undefined;
   const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
   if (hasBody && type !== FORM) throw invalidRequest(`The request body must be ${FORM}.`);
   if (!hasBody && !options.allowQuery) throw invalidRequest(`The request body must be ${FORM}.`);
@@ -22,7 +24,8 @@ export function readForm(req: Request, options: { allowQuery?: boolean } = {}): 
   const params: FormParams = {};
   for (const source of sources) {
     for (const [key, value] of Object.entries(source)) {
-      if (typeof value !== 'string' || key in params) throw invalidRequest(`The parameter ${key} is repeated.`);
+      if (typeof value !== 'string' || key in params)
+        throw invalidRequest(`The parameter ${key} is repeated.`);
       // RFC 6749 §3.2: parameters sent without a value are treated as omitted.
       if (value !== '') params[key] = value;
     }

@@ -1,4 +1,14 @@
-import { Controller, Delete, Get, HttpCode, Post, Query, Req, Res, UseFilters } from '@nestjs/common';
+import {
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  Post,
+  Query,
+  Req,
+  Res,
+  UseFilters,
+} from '@nestjs/common';
 import {
   ApiBasicAuth,
   ApiBody,
@@ -13,7 +23,13 @@ import type { Request, Response } from 'express';
 import { AuthErrors } from '../clients/auth.errors';
 import { ClientAuthenticator } from './client-authenticator';
 import { readForm } from './form';
-import { IntrospectionDoc, OAuthErrorDoc, TokenParamDoc, TokenRequestDoc, TokenResponseDoc } from './oauth.dto';
+import {
+  IntrospectionDoc,
+  OAuthErrorDoc,
+  TokenParamDoc,
+  TokenRequestDoc,
+  TokenResponseDoc,
+} from './oauth.dto';
 import { OAuthError } from './oauth.error';
 import { OAuthErrorFilter } from './oauth-error.filter';
 import { RevocationsService } from './revocations.service';
@@ -38,21 +54,33 @@ export class OAuthController {
   @Post('token')
   @HttpCode(200)
   @UseFilters(OAuthErrorFilter)
-  @ApiOperation({ summary: 'Token endpoint (RFC 6749): client_credentials, password, refresh_token' })
+  @ApiOperation({
+    summary: 'Token endpoint (RFC 6749): client_credentials, password, refresh_token',
+  })
   @ApiBasicAuth('client')
   @ApiConsumes('application/x-www-form-urlencoded')
   @ApiBody({ type: TokenRequestDoc })
   @ApiOkResponse({ type: TokenResponseDoc })
   @ApiResponse({ status: 400, type: OAuthErrorDoc, description: 'RFC 6749 §5.2 error' })
   @ApiResponse({ status: 401, type: OAuthErrorDoc, description: 'invalid_client' })
-  @ApiResponse({ status: 429, type: OAuthErrorDoc, description: 'Too many failed client authentications (Retry-After)' })
-  async token(@Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<TokenResponse> {
+  @ApiResponse({
+    status: 429,
+    type: OAuthErrorDoc,
+    description: 'Too many failed client authentications (Retry-After)',
+  })
+  async token(
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<TokenResponse> {
     noStore(res);
     const params = readForm(req);
     const client = await this.authenticator.authenticate(req, params);
     const institution = req.headers[INSTITUTION_HEADER];
     if (institution !== undefined && institution !== client.institutionId) {
-      throw new OAuthError('unauthorized_client', 'The client does not belong to the institution in the institutionId header.');
+      throw new OAuthError(
+        'unauthorized_client',
+        'The client does not belong to the institution in the institutionId header.',
+      );
     }
     return this.tokens.grant(client, params, req);
   }
@@ -65,7 +93,10 @@ export class OAuthController {
   @ApiConsumes('application/x-www-form-urlencoded')
   @ApiBody({ type: TokenParamDoc })
   @ApiOkResponse({ type: IntrospectionDoc })
-  async introspect(@Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<Introspection> {
+  async introspect(
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<Introspection> {
     noStore(res);
     const params = readForm(req);
     const client = await this.authenticator.authenticate(req, params);
@@ -80,7 +111,10 @@ export class OAuthController {
   @ApiConsumes('application/x-www-form-urlencoded')
   @ApiBody({ type: TokenParamDoc })
   @ApiOkResponse({ description: 'Revoked, or nothing to revoke' })
-  async revoke(@Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<Record<string, never>> {
+  async revoke(
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<Record<string, never>> {
     noStore(res);
     const params = readForm(req);
     const client = await this.authenticator.authenticate(req, params);
@@ -91,12 +125,17 @@ export class OAuthController {
   @Delete('revoke')
   @HttpCode(200)
   @UseFilters(OAuthErrorFilter)
-  @ApiOperation({ summary: 'Token revocation, Candescent style: token in the form body or the query' })
+  @ApiOperation({
+    summary: 'Token revocation, Candescent style: token in the form body or the query',
+  })
   @ApiBasicAuth('client')
   @ApiQuery({ name: 'token', required: false })
   @ApiQuery({ name: 'token_type_hint', required: false })
   @ApiOkResponse({ description: 'Revoked, or nothing to revoke' })
-  async revokeDelete(@Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<Record<string, never>> {
+  async revokeDelete(
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<Record<string, never>> {
     noStore(res);
     const params = readForm(req, { allowQuery: true });
     const client = await this.authenticator.authenticate(req, params);
@@ -107,11 +146,15 @@ export class OAuthController {
   @Get('revocations')
   @ApiOperation({
     summary: 'Revoked, unexpired access-token ids, for resource servers to poll',
-    description: 'Only opaque token ids (jti) and their expiry; `since` narrows to revocations recorded at or after it.',
+    description:
+      'Only opaque token ids (jti) and their expiry; `since` narrows to revocations recorded at or after it.',
   })
   @ApiQuery({ name: 'since', required: false, description: 'ISO 8601 date-time' })
-  async revocationFeed(@Query('since') since?: string): Promise<{ revocations: { jti: string; exp: number }[]; asOf: string }> {
-    if (since !== undefined && (typeof since !== 'string' || Number.isNaN(Date.parse(since)))) throw AuthErrors.invalidSince();
+  async revocationFeed(
+    @Query('since') since?: string,
+  ): Promise<{ revocations: { jti: string; exp: number }[]; asOf: string }> {
+    if (since !== undefined && (typeof since !== 'string' || Number.isNaN(Date.parse(since))))
+      throw AuthErrors.invalidSince();
     return this.revocations.feed(since ? new Date(since) : undefined);
   }
 }

@@ -11,10 +11,15 @@ export class TokenRequestDoc {
   @ApiPropertyOptional()
   client_secret?: string;
 
-  @ApiPropertyOptional({ description: 'Space-separated scopes (RFC 6749)', example: 'customers:read customers:write' })
+  @ApiPropertyOptional({
+    description: 'Space-separated scopes (RFC 6749)',
+    example: 'customers:read customers:write',
+  })
   scope?: string;
 
-  @ApiPropertyOptional({ description: 'Comma- or space-separated scopes (Candescent spelling of scope)' })
+  @ApiPropertyOptional({
+    description: 'Comma- or space-separated scopes (Candescent spelling of scope)',
+  })
   scopes?: string;
 
   @ApiPropertyOptional({ description: 'password grant: the customer loginId' })
@@ -49,7 +54,15 @@ export class TokenResponseDoc {
 
 export class OAuthErrorDoc {
   @ApiProperty({
-    enum: ['invalid_request', 'invalid_client', 'invalid_grant', 'unauthorized_client', 'unsupported_grant_type', 'invalid_scope', 'temporarily_unavailable'],
+    enum: [
+      'invalid_request',
+      'invalid_client',
+      'invalid_grant',
+      'unauthorized_client',
+      'unsupported_grant_type',
+      'invalid_scope',
+      'temporarily_unavailable',
+    ],
   })
   error!: string;
 

@@ -23,4 +23,5 @@ export class OAuthError extends Error {
   }
 }
 
-export const invalidRequest = (description: string) => new OAuthError('invalid_request', description);
+export const invalidRequest = (description: string) =>
+  new OAuthError('invalid_request', description);

@@ -7,7 +7,8 @@ import { RefreshTokenEntity } from './refresh-token.entity';
 import { RevocationsService } from './revocations.service';
 import type { IssuedAccessToken } from './access-token.issuer';
 
-export const hashToken = (token: string): string => createHash('sha256').update(token).digest('base64url');
+export const hashToken = (token: string): string =>
+  createHash('sha256').update(token).digest('base64url');
 
 export interface RefreshGrantContext {
   subject: string;
@@ -33,7 +34,12 @@ export class RefreshTokensService {
     private readonly env: AuthEnv,
   ) {}
 
-  async mint(ctx: RefreshGrantContext, access: IssuedAccessToken, familyId: string = randomUUID(), em?: EntityManager): Promise<string> {
+  async mint(
+    ctx: RefreshGrantContext,
+    access: IssuedAccessToken,
+    familyId: string = randomUUID(),
+    em?: EntityManager,
+  ): Promise<string> {
     const token = randomBytes(32).toString('base64url');
     await (em ?? this.dataSource.manager).insert(RefreshTokenEntity, {
       id: randomUUID(),
@@ -57,7 +63,9 @@ export class RefreshTokensService {
     token: string,
     clientId: string,
     next: (old: RefreshTokenEntity, em: EntityManager) => Promise<T>,
-  ): Promise<{ outcome: 'ok'; value: T } | { outcome: 'invalid' | 'expired' | 'reused' | 'revoked' }> {
+  ): Promise<
+    { outcome: 'ok'; value: T } | { outcome: 'invalid' | 'expired' | 'reused' | 'revoked' }
+  > {
     const result = await this.dataSource.transaction(async (em) => {
       const row = await em.findOne(RefreshTokenEntity, {
         where: { tokenHash: hashToken(token) },
@@ -71,7 +79,10 @@ export class RefreshTokensService {
       return { outcome: 'ok' as const, value: await next(row, em) };
     });
     if (result.outcome === 'reused') {
-      this.logger.warn({ familyId: result.familyId, clientId }, 'refresh token reuse: family revoked');
+      this.logger.warn(
+        { familyId: result.familyId, clientId },
+        'refresh token reuse: family revoked',
+      );
       await this.revokeFamily(result.familyId);
       return { outcome: 'reused' };
     }
@@ -95,7 +106,11 @@ export class RefreshTokensService {
     await this.dataSource.transaction(async (em) => {
       const rows = await em.find(RefreshTokenEntity, { where: { ...where, revokedAt: IsNull() } });
       if (rows.length === 0) return;
-      await em.update(RefreshTokenEntity, { id: In(rows.map((r) => r.id)) }, { revokedAt: new Date() });
+      await em.update(
+        RefreshTokenEntity,
+        { id: In(rows.map((r) => r.id)) },
+        { revokedAt: new Date() },
+      );
       await this.revocations.revoke(
         rows.map((r) => ({
           jti: r.accessTokenJti,

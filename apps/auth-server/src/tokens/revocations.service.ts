@@ -14,7 +14,10 @@ export interface RevokedAccessToken {
 /** Access tokens revoked before expiry; the list resource servers poll. */
 @Injectable()
 export class RevocationsService implements RevocationCheck {
-  constructor(@InjectRepository(RevokedAccessTokenEntity) private readonly repo: Repository<RevokedAccessTokenEntity>) {}
+  constructor(
+    @InjectRepository(RevokedAccessTokenEntity)
+    private readonly repo: Repository<RevokedAccessTokenEntity>,
+  ) {}
 
   async revoke(tokens: RevokedAccessToken[], em?: EntityManager): Promise<void> {
     const live = tokens.filter((t) => t.expiresAt.getTime() > Date.now());
@@ -43,7 +46,9 @@ export class RevocationsService implements RevocationCheck {
     );
     const asOf = rows[rows.length - 1]!.as_of;
     return {
-      revocations: rows.filter((r) => r.jti !== null).map((r) => ({ jti: r.jti, exp: Number(r.exp) })),
+      revocations: rows
+        .filter((r) => r.jti !== null)
+        .map((r) => ({ jti: r.jti, exp: Number(r.exp) })),
       asOf: new Date(asOf).toISOString(),
     };
   }

@@ -18,15 +18,24 @@ export function requestedScopes(params: FormParams): string[] | undefined {
   if (raw === undefined) return undefined;
   const separator = params.scope !== undefined ? / +/ : /[\s,]+/;
   const tokens = raw.split(separator).filter(Boolean);
-  if (tokens.some((t) => !SCOPE_TOKEN.test(t))) throw new OAuthError('invalid_scope', 'The scope value is malformed.');
+  if (tokens.some((t) => !SCOPE_TOKEN.test(t)))
+    throw new OAuthError('invalid_scope', 'The scope value is malformed.');
   const unique = [...new Set(tokens.map(canonicalScope))];
   return unique.length > 0 ? unique : undefined;
 }
 
 /** Requested scopes checked against what may be granted; none requested means `defaults`. */
-export function grantScopes(requested: string[] | undefined, allowed: readonly string[], defaults: readonly string[]): string[] {
+export function grantScopes(
+  requested: string[] | undefined,
+  allowed: readonly string[],
+  defaults: readonly string[],
+): string[] {
   const scopes = requested ?? [...defaults];
-  if (scopes.length === 0) throw new OAuthError('invalid_scope', 'No scope was requested and the client has no default scope.');
+  if (scopes.length === 0)
+    throw new OAuthError(
+      'invalid_scope',
+      'No scope was requested and the client has no default scope.',
+    );
   const refused = scopes.filter((s) => !allowed.includes(s));
   if (refused.length > 0) {
     throw new OAuthError('invalid_scope', `Not allowed for this client: ${refused.join(' ')}.`);

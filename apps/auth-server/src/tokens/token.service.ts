@@ -4,7 +4,10 @@ import type { Request } from 'express';
 import { jwtVerify } from 'jose';
 import type { ClientEntity, GrantType } from '../clients/client.entity';
 import { AuthEnv } from '../config/auth.env';
-import { CUSTOMER_CREDENTIALS, type CustomerCredentialsPort } from '../customers/customer-credentials.port';
+import {
+  CUSTOMER_CREDENTIALS,
+  type CustomerCredentialsPort,
+} from '../customers/customer-credentials.port';
 import { SigningKeysService } from '../keys/signing-keys.service';
 import { AccessTokenIssuer } from './access-token.issuer';
 import { required, type FormParams } from './form';
@@ -24,7 +27,8 @@ export interface TokenResponse {
 
 export type Introspection = { active: false } | ({ active: true } & Record<string, unknown>);
 
-const allows = (client: ClientEntity, grant: GrantType): boolean => client.grantTypes.includes(grant);
+const allows = (client: ClientEntity, grant: GrantType): boolean =>
+  client.grantTypes.includes(grant);
 
 /** The grants of RFC 6749 and the token lifecycle (RFC 7662 introspection, RFC 7009 revocation). */
 @Injectable()
@@ -48,11 +52,17 @@ export class TokenService {
       case 'refresh_token':
         return this.refresh(client, params);
       default:
-        throw new OAuthError('unsupported_grant_type', `The grant type ${grantType.slice(0, 64)} is not supported.`);
+        throw new OAuthError(
+          'unsupported_grant_type',
+          `The grant type ${grantType.slice(0, 64)} is not supported.`,
+        );
     }
   }
 
-  private async clientCredentials(client: ClientEntity, params: FormParams): Promise<TokenResponse> {
+  private async clientCredentials(
+    client: ClientEntity,
+    params: FormParams,
+  ): Promise<TokenResponse> {
     if (!allows(client, 'client_credentials')) throw this.unauthorized('client_credentials');
     const scopes = grantScopes(requestedScopes(params), client.allowedScopes, client.defaultScopes);
     const access = await this.issuer.issue({
@@ -61,10 +71,19 @@ export class TokenService {
       institutionId: client.institutionId,
       scopes,
     });
-    return { access_token: access.token, token_type: 'Bearer', expires_in: access.expiresIn, scope: access.scope };
+    return {
+      access_token: access.token,
+      token_type: 'Bearer',
+      expires_in: access.expiresIn,
+      scope: access.scope,
+    };
   }
 
-  private async password(client: ClientEntity, params: FormParams, req: Request): Promise<TokenResponse> {
+  private async password(
+    client: ClientEntity,
+    params: FormParams,
+    req: Request,
+  ): Promise<TokenResponse> {
     if (!allows(client, 'password')) throw this.unauthorized('password');
     const username = required(params, 'username');
     const password = required(params, 'password');
@@ -78,11 +97,18 @@ export class TokenService {
       userAgent: req.headers['user-agent'],
     });
     if (verdict.result === 'unavailable') {
-      throw new OAuthError('temporarily_unavailable', 'Customer credentials cannot be checked right now.', 503, { 'Retry-After': '5' });
+      throw new OAuthError(
+        'temporarily_unavailable',
+        'Customer credentials cannot be checked right now.',
+        503,
+        { 'Retry-After': '5' },
+      );
     }
-    if (verdict.result === 'locked') throw new OAuthError('invalid_grant', 'The customer account is locked.');
+    if (verdict.result === 'locked')
+      throw new OAuthError('invalid_grant', 'The customer account is locked.');
     // Same answer for an unknown login id and a wrong password.
-    if (verdict.result !== 'ok') throw new OAuthError('invalid_grant', 'The username or password is incorrect.');
+    if (verdict.result !== 'ok')
+      throw new OAuthError('invalid_grant', 'The username or password is incorrect.');
 
     const ctx = {
       subject: verdict.customerId,
@@ -98,7 +124,8 @@ export class TokenService {
   }
 
   private async refresh(client: ClientEntity, params: FormParams): Promise<TokenResponse> {
-    if (!allows(client, 'refresh_token') && !allows(client, 'password')) throw this.unauthorized('refresh_token');
+    if (!allows(client, 'refresh_token') && !allows(client, 'password'))
+      throw this.unauthorized('refresh_token');
     const presented = required(params, 'refresh_token');
     const narrowed = requestedScopes(params);
     const outcome = await this.refreshTokens.redeem(presented, client.clientId, async (old, em) => {
@@ -125,13 +152,21 @@ export class TokenService {
       return this.withRefresh(access, refresh);
     });
     if (outcome.outcome !== 'ok') {
-      const why = { invalid: 'is not valid', expired: 'expired', reused: 'was already used', revoked: 'was revoked' }[outcome.outcome];
+      const why = {
+        invalid: 'is not valid',
+        expired: 'expired',
+        reused: 'was already used',
+        revoked: 'was revoked',
+      }[outcome.outcome];
       throw new OAuthError('invalid_grant', `The refresh token ${why}.`);
     }
     return outcome.value;
   }
 
-  private withRefresh(access: { token: string; expiresIn: number; scope: string }, refresh: string): TokenResponse {
+  private withRefresh(
+    access: { token: string; expiresIn: number; scope: string },
+    refresh: string,
+  ): TokenResponse {
     return {
       access_token: access.token,
       token_type: 'Bearer',
@@ -154,13 +189,22 @@ export class TokenService {
 
     const claims = await this.verifyAccessToken(token);
     if (claims) {
-      if (!sameFi(String(claims.institution_id)) || (await this.revocations.isRevoked(String(claims.jti)))) {
+      if (
+        !sameFi(String(claims.institution_id)) ||
+        (await this.revocations.isRevoked(String(claims.jti)))
+      ) {
         return { active: false };
       }
       return { active: true, token_type: 'Bearer', ...claims };
     }
     const refresh = await this.refreshTokens.findByToken(token);
-    if (!refresh || refresh.usedAt || refresh.revokedAt || refresh.expiresAt.getTime() <= Date.now() || !sameFi(refresh.institutionId)) {
+    if (
+      !refresh ||
+      refresh.usedAt ||
+      refresh.revokedAt ||
+      refresh.expiresAt.getTime() <= Date.now() ||
+      !sameFi(refresh.institutionId)
+    ) {
       return { active: false };
     }
     return {
@@ -198,18 +242,23 @@ export class TokenService {
       return;
     }
     const refresh = await this.refreshTokens.findByToken(token);
-    if (refresh && refresh.clientId === caller.clientId) await this.refreshTokens.revokeFamily(refresh.familyId);
+    if (refresh && refresh.clientId === caller.clientId)
+      await this.refreshTokens.revokeFamily(refresh.familyId);
   }
 
   private async verifyAccessToken(token: string): Promise<Record<string, unknown> | undefined> {
     if (token.split('.').length !== 3) return undefined;
     try {
-      const { payload } = await jwtVerify(token, (header) => this.keys.resolve({ kid: header.kid, alg: header.alg }), {
-        issuer: this.env.AUTH_ISSUER,
-        audience: this.env.AUTH_AUDIENCE,
-        algorithms: ['ES256'],
-        typ: 'at+jwt',
-      });
+      const { payload } = await jwtVerify(
+        token,
+        (header) => this.keys.resolve({ kid: header.kid, alg: header.alg }),
+        {
+          issuer: this.env.AUTH_ISSUER,
+          audience: this.env.AUTH_AUDIENCE,
+          algorithms: ['ES256'],
+          typ: 'at+jwt',
+        },
+      );
       return payload as Record<string, unknown>;
     } catch {
       return undefined;

@@ -1,10 +1,22 @@
 import { randomUUID } from 'node:crypto';
-import { DynamicModule, Module, type ModuleMetadata, type Provider, type Type } from '@nestjs/common';
+import {
+  DynamicModule,
+  Module,
+  type ModuleMetadata,
+  type Provider,
+  type Type,
+} from '@nestjs/common';
 import { PassportModule } from '@nestjs/passport';
 import { BearerStrategy } from './bearer.strategy';
 import { BearerAuthGuard, InstitutionGuard, ScopesGuard } from './guards';
 import { JwksKeyResolver } from './jwks.key-resolver';
-import { KEY_RESOLVER, REVOCATION_CHECK, STRATEGY_NAME, type KeyResolver, type RevocationCheck } from './ports';
+import {
+  KEY_RESOLVER,
+  REVOCATION_CHECK,
+  STRATEGY_NAME,
+  type KeyResolver,
+  type RevocationCheck,
+} from './ports';
 import { RevocationPoller } from './revocation.poller';
 
 @Module({
@@ -27,11 +39,14 @@ export interface LocalVerification {
 @Module({})
 export class BearerAuthModule {
   static remote(): DynamicModule {
-    return BearerAuthModule.build([], [
-      { provide: KEY_RESOLVER, useClass: JwksKeyResolver },
-      RevocationPoller,
-      { provide: REVOCATION_CHECK, useExisting: RevocationPoller },
-    ]);
+    return BearerAuthModule.build(
+      [],
+      [
+        { provide: KEY_RESOLVER, useClass: JwksKeyResolver },
+        RevocationPoller,
+        { provide: REVOCATION_CHECK, useExisting: RevocationPoller },
+      ],
+    );
   }
 
   static local(options: LocalVerification): DynamicModule {
@@ -41,7 +56,10 @@ export class BearerAuthModule {
     ]);
   }
 
-  private static build(imports: NonNullable<ModuleMetadata['imports']>, providers: Provider[]): DynamicModule {
+  private static build(
+    imports: NonNullable<ModuleMetadata['imports']>,
+    providers: Provider[],
+  ): DynamicModule {
     return {
       module: BearerAuthModule,
       global: true,

@@ -37,7 +37,11 @@ export class BearerStrategy extends PassportStrategy(Strategy) {
       issuer: env.AUTH_ISSUER,
       audience: env.AUTH_AUDIENCE,
       jsonWebTokenOptions: { clockTolerance: 5 },
-      secretOrKeyProvider: (_req: unknown, rawJwt: string, done: (err: unknown, key?: string | Buffer) => void) => {
+      secretOrKeyProvider: (
+        _req: unknown,
+        rawJwt: string,
+        done: (err: unknown, key?: string | Buffer) => void,
+      ) => {
         let header: ReturnType<typeof decodeProtectedHeader>;
         try {
           header = decodeProtectedHeader(rawJwt);

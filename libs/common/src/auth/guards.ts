@@ -25,7 +25,9 @@ const invalidToken = (description: string) =>
   new ProblemException(401, {
     code: 'INVALID_TOKEN',
     detail: description,
-    headers: { 'WWW-Authenticate': `Bearer error="invalid_token", error_description="${description}"` },
+    headers: {
+      'WWW-Authenticate': `Bearer error="invalid_token", error_description="${description}"`,
+    },
   });
 
 /** 401 in the contract's shape, with RFC 6750's WWW-Authenticate, for any unusable token. */
@@ -51,7 +53,10 @@ export class ScopesGuard implements CanActivate {
 
   canActivate(context: ExecutionContext): boolean {
     const required =
-      this.reflector.getAllAndOverride<string[]>(REQUIRED_SCOPES, [context.getHandler(), context.getClass()]) ?? [];
+      this.reflector.getAllAndOverride<string[]>(REQUIRED_SCOPES, [
+        context.getHandler(),
+        context.getClass(),
+      ]) ?? [];
     const principal = context.switchToHttp().getRequest<AuthedRequest>().user;
     const missing = required.filter((s) => !principal?.scopes.has(s));
     if (missing.length > 0) {
@@ -93,7 +98,9 @@ export const RequireScopes = (...scopes: string[]) =>
     UseGuards(BearerAuthGuard, ScopesGuard, InstitutionGuard),
     ApiBearerAuth(BEARER_SECURITY),
     ApiUnauthorizedResponse({ description: 'Missing, invalid, expired or revoked access token' }),
-    ApiForbiddenResponse({ description: `Token lacks scope(s) ${scopes.join(', ')} or names another institution` }),
+    ApiForbiddenResponse({
+      description: `Token lacks scope(s) ${scopes.join(', ')} or names another institution`,
+    }),
   );
 
 /** The verified caller of a route guarded by RequireScopes. */

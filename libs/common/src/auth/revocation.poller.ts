@@ -16,7 +16,9 @@ const OVERLAP_MS = 10_000;
  * If the auth-server is unreachable the last known list stays in force and a warning is logged.
  */
 @Injectable()
-export class RevocationPoller implements RevocationCheck, OnApplicationBootstrap, OnApplicationShutdown {
+export class RevocationPoller
+  implements RevocationCheck, OnApplicationBootstrap, OnApplicationShutdown
+{
   private readonly logger = new Logger(RevocationPoller.name);
   private readonly revoked = new Map<string, number>();
   private since?: string;

@@ -37,7 +37,11 @@ export const INTERNAL_SCOPES: readonly ScopeName[] = [
   Scope.InternalEventsWrite,
 ];
 
-export const ALL_SCOPES: readonly ScopeName[] = [...FI_SCOPES, Scope.ClientsAdmin, ...INTERNAL_SCOPES];
+export const ALL_SCOPES: readonly ScopeName[] = [
+  ...FI_SCOPES,
+  Scope.ClientsAdmin,
+  ...INTERNAL_SCOPES,
+];
 
 /** Spellings accepted on input and stored under their canonical name. */
 export const SCOPE_ALIASES: Readonly<Record<string, ScopeName>> = {
@@ -45,7 +49,8 @@ export const SCOPE_ALIASES: Readonly<Record<string, ScopeName>> = {
   'banking-activites:read': Scope.BankingActivitiesRead,
 };
 
-export const isKnownScope = (s: string): s is ScopeName => (ALL_SCOPES as readonly string[]).includes(s);
+export const isKnownScope = (s: string): s is ScopeName =>
+  (ALL_SCOPES as readonly string[]).includes(s);
 
 export const canonicalScope = (s: string): string => SCOPE_ALIASES[s] ?? s;
 

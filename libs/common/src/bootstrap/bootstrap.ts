@@ -38,7 +38,10 @@ export function configureApp(app: NestExpressApplication, options: BootstrapOpti
   // Behind the API gateway: the client address comes from X-Forwarded-For.
   app.set('trust proxy', 'loopback, linklocal, uniquelocal');
   app.use(transactionIdMiddleware);
-  app.useBodyParser('json', { limit: env.BODY_LIMIT_BYTES, type: ['application/json', 'application/*+json'] });
+  app.useBodyParser('json', {
+    limit: env.BODY_LIMIT_BYTES,
+    type: ['application/json', 'application/*+json'],
+  });
   app.useGlobalFilters(new ProblemFilter());
   app.useGlobalPipes(
     new ValidationPipe({
@@ -72,7 +75,10 @@ export function configureApp(app: NestExpressApplication, options: BootstrapOpti
 }
 
 /** Creates, configures and starts one service. */
-export async function bootstrap(module: Type<unknown>, options: BootstrapOptions): Promise<RunningService> {
+export async function bootstrap(
+  module: Type<unknown>,
+  options: BootstrapOptions,
+): Promise<RunningService> {
   const app = await NestFactory.create<NestExpressApplication>(module, {
     bufferLogs: true,
     bodyParser: false,

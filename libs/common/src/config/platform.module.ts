@@ -23,7 +23,10 @@ export interface PlatformOptions<E extends CommonEnv> {
 export class PlatformModule {
   static forRoot<E extends CommonEnv>(options: PlatformOptions<E>): DynamicModule {
     const envProvider = { provide: options.env, useFactory: () => loadEnv(options.env) };
-    const commonProviders = options.env === (CommonEnv as Type<unknown>) ? [] : [{ provide: CommonEnv, useExisting: options.env }];
+    const commonProviders =
+      options.env === (CommonEnv as Type<unknown>)
+        ? []
+        : [{ provide: CommonEnv, useExisting: options.env }];
     return {
       module: PlatformModule,
       global: true,

@@ -16,7 +16,9 @@ export class SecretBox {
 
   /** Accepts a 32-byte key written as base64/base64url or 64 hex characters. */
   static fromString(encoded: string): SecretBox {
-    const key = /^[0-9a-f]{64}$/i.test(encoded) ? Buffer.from(encoded, 'hex') : Buffer.from(encoded, 'base64url');
+    const key = /^[0-9a-f]{64}$/i.test(encoded)
+      ? Buffer.from(encoded, 'hex')
+      : Buffer.from(encoded, 'base64url');
     return new SecretBox(key);
   }
 
@@ -25,12 +27,15 @@ export class SecretBox {
     const cipher = createCipheriv('aes-256-gcm', this.key, iv);
     cipher.setAAD(Buffer.from(aad));
     const body = Buffer.concat([cipher.update(plaintext), cipher.final()]);
-    return [VERSION, iv, body, cipher.getAuthTag()].map((p) => (typeof p === 'string' ? p : p.toString('base64url'))).join('.');
+    return [VERSION, iv, body, cipher.getAuthTag()]
+      .map((p) => (typeof p === 'string' ? p : p.toString('base64url')))
+      .join('.');
   }
 
   open(sealed: string, aad = ''): Buffer {
     const [version, iv, body, tag] = sealed.split('.');
-    if (version !== VERSION || !iv || body === undefined || !tag) throw new Error('not a sealed value');
+    if (version !== VERSION || !iv || body === undefined || !tag)
+      throw new Error('not a sealed value');
     const decipher = createDecipheriv('aes-256-gcm', this.key, Buffer.from(iv, 'base64url'));
     decipher.setAAD(Buffer.from(aad));
     decipher.setAuthTag(Buffer.from(tag, 'base64url'));

@@ -14,7 +14,8 @@ export class DatabaseModule {
       imports: [
         TypeOrmModule.forRootAsync({
           inject: [CommonEnv],
-          useFactory: (env: CommonEnv) => dataSourceOptions(env.DATABASE_URL, db, env.DATABASE_POOL_SIZE),
+          useFactory: (env: CommonEnv) =>
+            dataSourceOptions(env.DATABASE_URL, db, env.DATABASE_POOL_SIZE),
           dataSourceFactory: async (options) => {
             const dataSource = await new DataSource(options!).initialize();
             await applyMigrations(dataSource, db.schema);

