@@ -46,6 +46,8 @@ function localSecrets(): Record<string, string> {
     KEY_ENCRYPTION_KEY: () => randomBytes(32).toString('base64url'),
     ADMIN_CLIENT_SECRET: () => randomBytes(32).toString('base64url'),
     SANDBOX_CLIENT_SECRET: () => randomBytes(32).toString('base64url'),
+    CUSTOMER_SERVICE_CLIENT_SECRET: () => randomBytes(32).toString('base64url'),
+    SSN_ENCRYPTION_KEY: () => randomBytes(32).toString('base64url'),
   };
   let changed = false;
   for (const [key, make] of Object.entries(wanted)) {
@@ -92,6 +94,7 @@ async function main(): Promise<void> {
   const env: NodeJS.ProcessEnv = {
     ...secrets,
     ADMIN_CLIENT_ID: 'platform-admin',
+    CUSTOMER_SERVICE_CLIENT_ID: 'customer-service',
     SANDBOX_MODE: String(sandbox),
     AUTH_ISSUER: `http://localhost:${authPort}`,
     CUSTOMER_SERVICE_URL: `http://localhost:${process.env.CUSTOMER_PORT ?? 3002}`,

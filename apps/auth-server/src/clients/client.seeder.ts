@@ -3,6 +3,9 @@ import { FI_SCOPES, PLATFORM_INSTITUTION_ID, Scope } from '@app/common';
 import { AuthEnv } from '../config/auth.env';
 import { ClientsService } from './clients.service';
 
+/** Client ids of the platform's own services. */
+export const INTERNAL_CLIENT_IDS = { customerService: 'customer-service' } as const;
+
 /** Ensures the clients the environment names: the platform admin and, in sandbox mode, the sandbox app. */
 @Injectable()
 export class ClientSeeder implements OnApplicationBootstrap {
@@ -23,6 +26,14 @@ export class ClientSeeder implements OnApplicationBootstrap {
         grantTypes: ['client_credentials'],
       });
       this.logger.log({ clientId: env.ADMIN_CLIENT_ID }, 'platform admin client ensured');
+    }
+    if (env.CUSTOMER_SERVICE_CLIENT_SECRET) {
+      await this.clients.ensure(INTERNAL_CLIENT_IDS.customerService, env.CUSTOMER_SERVICE_CLIENT_SECRET, {
+        institutionId: PLATFORM_INSTITUTION_ID,
+        name: 'customer-service (internal)',
+        scopes: [Scope.InternalEventsWrite],
+        grantTypes: ['client_credentials'],
+      });
     }
     if (env.SANDBOX_MODE && env.SANDBOX_CLIENT_SECRET) {
       await this.clients.ensure(env.SANDBOX_CLIENT_ID, env.SANDBOX_CLIENT_SECRET, {

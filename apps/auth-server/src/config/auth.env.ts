@@ -64,6 +64,15 @@ export class AuthEnv extends CommonEnv {
   @MaxLength(256)
   SANDBOX_CLIENT_SECRET?: string;
 
+  /**
+   * Secret of the `customer-service` internal client (scope internal:events:write), which
+   * delivers customer events to the activity-service for any FI. Ensured at start when set.
+   */
+  @IsOptional()
+  @IsString()
+  @MinLength(32)
+  CUSTOMER_SERVICE_CLIENT_SECRET?: string;
+
   /** customer-service, for the password grant's credential check. */
   @Matches(/^https?:\/\/.+/)
   CUSTOMER_SERVICE_URL = 'http://localhost:3002';
