@@ -28,12 +28,16 @@ export class ClientSeeder implements OnApplicationBootstrap {
       this.logger.log({ clientId: env.ADMIN_CLIENT_ID }, 'platform admin client ensured');
     }
     if (env.CUSTOMER_SERVICE_CLIENT_SECRET) {
-      await this.clients.ensure(INTERNAL_CLIENT_IDS.customerService, env.CUSTOMER_SERVICE_CLIENT_SECRET, {
-        institutionId: PLATFORM_INSTITUTION_ID,
-        name: 'customer-service (internal)',
-        scopes: [Scope.InternalEventsWrite],
-        grantTypes: ['client_credentials'],
-      });
+      await this.clients.ensure(
+        INTERNAL_CLIENT_IDS.customerService,
+        env.CUSTOMER_SERVICE_CLIENT_SECRET,
+        {
+          institutionId: PLATFORM_INSTITUTION_ID,
+          name: 'customer-service (internal)',
+          scopes: [Scope.InternalEventsWrite],
+          grantTypes: ['client_credentials'],
+        },
+      );
     }
     if (env.SANDBOX_MODE && env.SANDBOX_CLIENT_SECRET) {
       await this.clients.ensure(env.SANDBOX_CLIENT_ID, env.SANDBOX_CLIENT_SECRET, {

@@ -1,11 +1,15 @@
 import { Column, CreateDateColumn, Entity, Index, PrimaryColumn } from 'typeorm';
 import type { JWK } from 'jose';
 
-export type SigningKeyStatus = 'active' | 'retired';
+/** `next` is published before it signs, so resource servers already know it when it becomes `active`. */
+export type SigningKeyStatus = 'next' | 'active' | 'retired';
 
 @Entity({ name: 'signing_keys' })
-// At most one key signs at a time.
-@Index('UQ_signing_keys_active', ['status'], { unique: true, where: `"status" = 'active'` })
+// At most one key signs at a time, and at most one waits to.
+@Index('UQ_signing_keys_active', ['status'], {
+  unique: true,
+  where: `"status" IN ('active', 'next')`,
+})
 export class SigningKeyEntity {
   @PrimaryColumn({ type: 'text' })
   kid!: string;

@@ -30,8 +30,9 @@ const LOCK = 'auth:signing-keys';
 
 /**
  * ES256 signing keys, persisted (private half sealed) so every instance and restart signs with
- * the same key. A rotation retires the active key; it stays published in the JWKS until every
- * token it signed has expired.
+ * the same key. The JWKS always carries the `next` key too, so when a rotation promotes it,
+ * resource servers that cached the JWKS already know it. The retired key stays published
+ * until every token it signed has expired.
  */
 @Injectable()
 export class SigningKeysService implements KeyResolver, OnModuleInit, OnApplicationShutdown {
@@ -52,8 +53,10 @@ export class SigningKeysService implements KeyResolver, OnModuleInit, OnApplicat
   async onModuleInit(): Promise<void> {
     await this.dataSource.transaction(async (em) => {
       await em.query('SELECT pg_advisory_xact_lock(hashtext($1))', [LOCK]);
-      const active = await em.findOneBy(SigningKeyEntity, { status: 'active' });
-      if (!active) await this.insertNewKey(em);
+      if (!(await em.existsBy(SigningKeyEntity, { status: 'active' })))
+        await this.insertNewKey(em, 'active');
+      if (!(await em.existsBy(SigningKeyEntity, { status: 'next' })))
+        await this.insertNewKey(em, 'next');
     });
     await this.reload();
     this.timer = setInterval(
@@ -103,7 +106,15 @@ export class SigningKeysService implements KeyResolver, OnModuleInit, OnApplicat
           { status: 'retired', retiredAt: new Date(), publishUntil },
         );
       }
-      const kid = await this.insertNewKey(em);
+      const next = await em.findOneBy(SigningKeyEntity, { status: 'next' });
+      let kid: string;
+      if (next) {
+        await em.update(SigningKeyEntity, { kid: next.kid }, { status: 'active' });
+        kid = next.kid;
+      } else {
+        kid = await this.insertNewKey(em, 'active');
+      }
+      await this.insertNewKey(em, 'next');
       return { kid, previousKid: previous?.kid ?? null, previousPublishUntil: publishUntil };
     });
     await this.reload();
@@ -111,7 +122,7 @@ export class SigningKeysService implements KeyResolver, OnModuleInit, OnApplicat
     return result;
   }
 
-  private async insertNewKey(em: EntityManager): Promise<string> {
+  private async insertNewKey(em: EntityManager, status: 'active' | 'next'): Promise<string> {
     const { publicKey, privateKey } = await generateKeyPair(ACCESS_TOKEN_ALG, {
       extractable: true,
     });
@@ -122,7 +133,7 @@ export class SigningKeysService implements KeyResolver, OnModuleInit, OnApplicat
       alg: ACCESS_TOKEN_ALG,
       publicJwk: { ...publicJwk, kid, alg: ACCESS_TOKEN_ALG, use: 'sig' },
       privateKeySealed: this.box.seal(await exportPKCS8(privateKey), kid),
-      status: 'active',
+      status,
       retiredAt: null,
       publishUntil: null,
     });
@@ -134,7 +145,7 @@ export class SigningKeysService implements KeyResolver, OnModuleInit, OnApplicat
     const rows: SigningKeyEntity[] = await this.dataSource
       .getRepository(SigningKeyEntity)
       .createQueryBuilder('k')
-      .where(`k.status = 'active' OR k.publish_until > now()`)
+      .where(`k.status IN ('active', 'next') OR k.publish_until > now()`)
       .orderBy('k.created_at', 'DESC')
       .getMany();
     const publicKeys = new Map<string, KeyObject>();

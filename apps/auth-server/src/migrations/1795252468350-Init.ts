@@ -43,7 +43,7 @@ export class Init1795252468350 implements MigrationInterface {
         `);
     await queryRunner.query(`
             CREATE UNIQUE INDEX "UQ_signing_keys_active" ON "auth"."signing_keys" ("status")
-            WHERE "status" = 'active'
+            WHERE "status" IN ('active', 'next')
         `);
     await queryRunner.query(`
             CREATE TABLE "auth"."refresh_tokens" (

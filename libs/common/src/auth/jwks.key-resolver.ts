@@ -12,7 +12,8 @@ export class JwksKeyResolver implements KeyResolver {
 
   constructor(env: CommonEnv) {
     this.jwks = createRemoteJWKSet(new URL(`${env.authInternalUrl}/.well-known/jwks.json`), {
-      cooldownDuration: 10_000,
+      // Short: an unknown kid right after a rotation must not wait long for a refetch.
+      cooldownDuration: 2_000,
       cacheMaxAge: 10 * 60_000,
     });
   }

@@ -101,6 +101,16 @@ export function resolveProblem(exception: unknown): ResolvedProblem {
     resolved.document.title = exception.title;
     return resolved;
   }
+  // Express's adapter wraps body-parser failures in an HttpException; the cause says which.
+  const parserError = isParserError(exception)
+    ? exception
+    : exception instanceof HttpException && isParserError(exception.cause)
+      ? exception.cause
+      : undefined;
+  if (parserError) {
+    const known = PARSER_ERRORS[parserError.type]!;
+    return make(known.status, known.code, known.detail);
+  }
   if (exception instanceof HttpException) {
     const status = exception.getStatus();
     const response = exception.getResponse();
@@ -111,10 +121,6 @@ export function resolveProblem(exception: unknown): ResolvedProblem {
           ? (response as { message: string }).message
           : exception.message;
     return make(status, codeFor(status), status >= 500 ? 'An unexpected error occurred.' : message);
-  }
-  if (isParserError(exception)) {
-    const known = PARSER_ERRORS[exception.type];
-    return make(known.status, known.code, known.detail);
   }
   return make(500, 'INTERNAL_ERROR', 'An unexpected error occurred.');
 }
