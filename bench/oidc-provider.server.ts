@@ -21,6 +21,8 @@ async function main(): Promise<void> {
         response_types: [],
         redirect_uris: [],
         token_endpoint_auth_method: 'client_secret_basic',
+        // Its only key is ES256 (like ours); the default RS256 would need a second key.
+        id_token_signed_response_alg: 'ES256',
       },
     ],
     jwks: { keys: [jwk] },
@@ -32,11 +34,11 @@ async function main(): Promise<void> {
       revocation: { enabled: true },
       resourceIndicators: {
         enabled: true,
-        defaultResource: () => 'digital-banking-api',
+        defaultResource: () => 'urn:digital-banking:api',
         useGrantedResource: () => true,
         getResourceServerInfo: () => ({
           scope: 'customers:read',
-          audience: 'digital-banking-api',
+          audience: 'urn:digital-banking:api',
           accessTokenTTL: 900,
           accessTokenFormat: 'jwt',
           jwt: { sign: { alg: 'ES256' } },

@@ -34,8 +34,15 @@ export async function round(options: autocannon.Options): Promise<Round> {
   };
 }
 
+const children = new Set<ChildProcess>();
+// A failed benchmark must not leave servers behind.
+process.on('exit', () => children.forEach((c) => c.kill('SIGKILL')));
+
 export function spawnNode(script: string, args: string[], env: NodeJS.ProcessEnv): ChildProcess {
-  return spawn(process.execPath, [script, ...args], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+  const child = spawn(process.execPath, [script, ...args], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+  return child;
 }
 
 export async function waitFor(url: string, timeoutMs = 60_000): Promise<void> {

@@ -1,4 +1,4 @@
-import { KeyObject, webcrypto } from 'node:crypto';
+import { KeyObject, createPrivateKey, webcrypto } from 'node:crypto';
 
 type CryptoKey = webcrypto.CryptoKey;
 import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
@@ -10,7 +10,6 @@ import {
   exportPKCS8,
   generateKeyPair,
   importJWK,
-  importPKCS8,
   type JWK,
 } from 'jose';
 import { DataSource, type EntityManager } from 'typeorm';
@@ -19,7 +18,7 @@ import { SigningKeyEntity } from './signing-key.entity';
 
 interface ActiveKey {
   kid: string;
-  privateKey: CryptoKey;
+  privateKey: KeyObject;
 }
 
 export interface Jwks {
@@ -158,7 +157,7 @@ export class SigningKeysService implements KeyResolver, OnModuleInit, OnApplicat
     const activeRow = rows.find((r) => r.status === 'active');
     if (activeRow && activeRow.kid !== this.active?.kid) {
       const pem = this.box.open(activeRow.privateKeySealed, activeRow.kid).toString('utf8');
-      this.active = { kid: activeRow.kid, privateKey: await importPKCS8(pem, ACCESS_TOKEN_ALG) };
+      this.active = { kid: activeRow.kid, privateKey: createPrivateKey(pem) };
     }
     this.publicKeys = publicKeys;
     this.document = { keys: rows.map((r) => r.publicJwk) };

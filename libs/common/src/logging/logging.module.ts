@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { DynamicModule, Module } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
+import pino from 'pino';
 import { CommonEnv } from '../config/env';
 
 /** Paths never written to a log line, whatever a handler logs. */
@@ -29,25 +30,29 @@ export class LoggingModule {
         LoggerModule.forRootAsync({
           inject: [CommonEnv],
           useFactory: (env: CommonEnv) => ({
-            pinoHttp: {
-              level: env.LOG_LEVEL,
-              base: { service },
-              genReqId: (req: IncomingMessage) => req.transactionId ?? randomUUID(),
-              customAttributeKeys: { reqId: 'transactionId' },
-              redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
-              serializers: {
-                // The query string can carry a token (DELETE /revoke?token=); log the path only.
-                req: (req: { method: string; url: string; remoteAddress?: string }) => ({
-                  method: req.method,
-                  path: req.url.split('?')[0],
-                  remoteAddress: req.remoteAddress,
-                }),
-                res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+            pinoHttp: [
+              {
+                level: env.LOG_LEVEL,
+                base: { service },
+                genReqId: (req: IncomingMessage) => req.transactionId ?? randomUUID(),
+                customAttributeKeys: { reqId: 'transactionId' },
+                redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+                serializers: {
+                  // The query string can carry a token (DELETE /revoke?token=); log the path only.
+                  req: (req: { method: string; url: string; remoteAddress?: string }) => ({
+                    method: req.method,
+                    path: req.url.split('?')[0],
+                    remoteAddress: req.remoteAddress,
+                  }),
+                  res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+                },
+                autoLogging: {
+                  ignore: (req: IncomingMessage) => (req.url ?? '').startsWith('/health'),
+                },
               },
-              autoLogging: {
-                ignore: (req: IncomingMessage) => (req.url ?? '').startsWith('/health'),
-              },
-            },
+              // Asynchronous writes keep logging off the request path; pino flushes on exit.
+              pino.destination({ dest: 1, sync: false }),
+            ],
           }),
         }),
       ],
