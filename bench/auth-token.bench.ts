@@ -26,7 +26,10 @@ const connections = Number(values.connections);
 async function main(): Promise<void> {
   const db = process.env.DATABASE_URL
     ? undefined
-    : await startEmbeddedPostgres({ dir: mkdtempSync(join(tmpdir(), 'bench-auth-')), persistent: false });
+    : await startEmbeddedPostgres({
+        dir: mkdtempSync(join(tmpdir(), 'bench-auth-')),
+        persistent: false,
+      });
   const databaseUrl = process.env.DATABASE_URL ?? db!.url;
 
   const ours = await freePort();
@@ -47,34 +50,59 @@ async function main(): Promise<void> {
   await waitFor(`${oursUrl}/health/ready`);
 
   // A client registered the normal way, through the admin API.
-  const basicOf = (id: string, secret: string) => `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`;
+  const basicOf = (id: string, secret: string) =>
+    `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`;
   const adminToken = (await (
     await fetch(`${oursUrl}/oauth2/v1/token`, {
       method: 'POST',
-      headers: { authorization: basicOf(admin.id, admin.secret), 'content-type': 'application/x-www-form-urlencoded' },
+      headers: {
+        authorization: basicOf(admin.id, admin.secret),
+        'content-type': 'application/x-www-form-urlencoded',
+      },
       body: 'grant_type=client_credentials',
     })
   ).json()) as { access_token: string };
   const created = (await (
     await fetch(`${oursUrl}/admin/v1/clients`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${adminToken.access_token}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ institutionId: 'bench-fi', name: 'bench', scopes: ['customers:read'], grantTypes: ['client_credentials'] }),
+      headers: {
+        authorization: `Bearer ${adminToken.access_token}`,
+        'content-type': 'application/json',
+      },
+      body: JSON.stringify({
+        institutionId: 'bench-fi',
+        name: 'bench',
+        scopes: ['customers:read'],
+        grantTypes: ['client_credentials'],
+      }),
     })
   ).json()) as { clientId: string; clientSecret: string };
 
   const theirs = await freePort();
   const theirsUrl = `http://127.0.0.1:${theirs}`;
-  const reference = spawnNode(resolve(__dirname, 'oidc-provider.server.js'), [JSON.stringify({ clientId: created.clientId, clientSecret: created.clientSecret, port: theirs })], {
-    ...process.env,
-    NODE_ENV: 'production',
-  });
+  const reference = spawnNode(
+    resolve(__dirname, 'oidc-provider.server.js'),
+    [
+      JSON.stringify({
+        clientId: created.clientId,
+        clientSecret: created.clientSecret,
+        port: theirs,
+      }),
+    ],
+    {
+      ...process.env,
+      NODE_ENV: 'production',
+    },
+  );
   await waitFor(`${theirsUrl}/.well-known/openid-configuration`);
 
   const request = (url: string) => ({
     url: `${url}/${url === oursUrl ? 'oauth2/v1/token' : 'token'}`,
     method: 'POST' as const,
-    headers: { authorization: basicOf(created.clientId, created.clientSecret), 'content-type': 'application/x-www-form-urlencoded' },
+    headers: {
+      authorization: basicOf(created.clientId, created.clientSecret),
+      'content-type': 'application/x-www-form-urlencoded',
+    },
     body: 'grant_type=client_credentials&scope=customers:read',
     connections,
     duration: seconds,
@@ -85,7 +113,8 @@ async function main(): Promise<void> {
     const r = request(url);
     const res = await fetch(r.url, { method: 'POST', headers: r.headers, body: r.body });
     const body = (await res.json()) as { access_token?: string };
-    if (res.status !== 200 || body.access_token?.split('.').length !== 3) throw new Error(`${url} did not issue a JWT: ${JSON.stringify(body)}`);
+    if (res.status !== 200 || body.access_token?.split('.').length !== 3)
+      throw new Error(`${url} did not issue a JWT: ${JSON.stringify(body)}`);
   }
 
   // Warm-up, then alternate the two servers so drift in the machine's load hits both alike.
@@ -95,7 +124,9 @@ async function main(): Promise<void> {
   for (let i = 0; i < rounds; i++) {
     results.ours.push(await round(request(oursUrl)));
     results.oidc.push(await round(request(theirsUrl)));
-    console.log(`round ${i + 1}: ours ${results.ours[i]!.requestsPerSecond.toFixed(0)}/s, oidc-provider ${results.oidc[i]!.requestsPerSecond.toFixed(0)}/s`);
+    console.log(
+      `round ${i + 1}: ours ${results.ours[i]!.requestsPerSecond.toFixed(0)}/s, oidc-provider ${results.oidc[i]!.requestsPerSecond.toFixed(0)}/s`,
+    );
   }
   for (const [name, rs] of Object.entries(results)) {
     const bad = rs.reduce((n, r) => n + r.non2xx + r.errors, 0);

@@ -8,7 +8,11 @@ import { generateKeyPairSync } from 'node:crypto';
 async function main(): Promise<void> {
   // oidc-provider is ESM-only; loaded through Node's require(esm).
   const { default: Provider } = await import('oidc-provider');
-  const { clientId, clientSecret, port } = JSON.parse(process.argv[2]!) as { clientId: string; clientSecret: string; port: number };
+  const { clientId, clientSecret, port } = JSON.parse(process.argv[2]!) as {
+    clientId: string;
+    clientSecret: string;
+    port: number;
+  };
   const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const jwk = { ...privateKey.export({ format: 'jwk' }), alg: 'ES256', use: 'sig', kid: 'bench' };
   const issuer = `http://127.0.0.1:${port}`;
