@@ -1,7 +1,13 @@
 import { Module } from '@nestjs/common';
 import { BearerAuthModule, PlatformModule } from '@app/common';
 import { CustomerEnv } from './config/customer.env';
+import { CredentialsModule } from './credentials/credentials.module';
+import { CustomersModule } from './customers/customers.module';
 import { customerDatabase } from './database';
+import { DisclosuresModule } from './disclosures/disclosures.module';
+import { HousekeepingModule } from './housekeeping/housekeeping.module';
+import { OutboxModule } from './outbox/outbox.module';
+import { RegistrationModule } from './registration/registration.module';
 
 @Module({
   imports: [
@@ -11,6 +17,12 @@ import { customerDatabase } from './database';
       database: customerDatabase,
     }),
     BearerAuthModule.remote(),
+    OutboxModule,
+    DisclosuresModule,
+    CustomersModule,
+    CredentialsModule,
+    RegistrationModule,
+    HousekeepingModule,
   ],
 })
 export class CustomerServiceModule {}

@@ -18,7 +18,8 @@ export type CredentialVerdict =
   | { result: 'unavailable' };
 
 export interface CustomerCredentialsPort {
-  verify(check: CredentialCheck): Promise<CredentialVerdict>;
+  /** `transactionId` travels as a header so customer-service's records join the token request. */
+  verify(check: CredentialCheck, transactionId?: string): Promise<CredentialVerdict>;
 }
 
 export const CUSTOMER_CREDENTIALS = Symbol('CUSTOMER_CREDENTIALS');

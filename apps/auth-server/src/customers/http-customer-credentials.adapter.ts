@@ -18,13 +18,14 @@ export class HttpCustomerCredentialsAdapter implements CustomerCredentialsPort {
     private readonly issuer: AccessTokenIssuer,
   ) {}
 
-  async verify(check: CredentialCheck): Promise<CredentialVerdict> {
+  async verify(check: CredentialCheck, transactionId?: string): Promise<CredentialVerdict> {
     const url = `${this.env.CUSTOMER_SERVICE_URL.replace(/\/$/, '')}/internal/v1/credentials/verify`;
     try {
       const res = await fetch(url, {
         method: 'POST',
         headers: {
           'content-type': 'application/json',
+          ...(transactionId ? { transactionId } : {}),
           authorization: `Bearer ${await this.issuer.internalToken(Scope.InternalCredentialsVerify)}`,
         },
         body: JSON.stringify(check),

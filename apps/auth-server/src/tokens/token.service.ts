@@ -88,14 +88,17 @@ export class TokenService {
     const username = required(params, 'username');
     const password = required(params, 'password');
     const scopes = grantScopes(requestedScopes(params), client.allowedScopes, client.defaultScopes);
-    const verdict = await this.customers.verify({
-      institutionId: client.institutionId,
-      loginId: username,
-      password,
-      clientId: client.clientId,
-      ipAddress: req.ip ?? 'unknown',
-      userAgent: req.headers['user-agent'],
-    });
+    const verdict = await this.customers.verify(
+      {
+        institutionId: client.institutionId,
+        loginId: username,
+        password,
+        clientId: client.clientId,
+        ipAddress: req.ip ?? 'unknown',
+        userAgent: req.headers['user-agent'],
+      },
+      req.transactionId,
+    );
     if (verdict.result === 'unavailable') {
       throw new OAuthError(
         'temporarily_unavailable',

@@ -1,5 +1,6 @@
 import type { DataSourceOptions } from 'typeorm';
 import type { MixedList, EntitySchema } from 'typeorm';
+import { ParameterlessQueryLogger } from './query-logger';
 
 export interface ServiceDatabase {
   /** One PostgreSQL schema per service; nothing else writes to it. */
@@ -26,6 +27,7 @@ export function dataSourceOptions(
     migrationsRun: false,
     synchronize: false,
     logging: ['error'],
+    logger: new ParameterlessQueryLogger(),
     extra: {
       max: poolSize,
       // Raw SQL finds the service's own tables first.

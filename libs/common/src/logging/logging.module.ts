@@ -18,6 +18,10 @@ export const REDACTED_PATHS = [
   '*.refresh_token',
   '*.access_token',
   '*.token',
+  // A failed query's parameters and detail can hold personal data.
+  'err.parameters',
+  'err.detail',
+  'err.driverError',
 ];
 
 /** Structured JSON logs; every line of a request carries its `transactionId`. */

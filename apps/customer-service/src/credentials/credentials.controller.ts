@@ -1,0 +1,22 @@
+import { Body, Controller, HttpCode, Post, Req } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
+import { Scope } from '@app/common';
+import type { Request } from 'express';
+import { ForCaller } from '../http/caller.guard';
+import { CredentialVerdictView, VerifyCredentialsDto } from './credentials.dto';
+import { CredentialsService } from './credentials.service';
+
+/** The auth-server's password grant asks here (docs/internal-apis.md); not for the gateway. */
+@ApiExcludeController()
+@Controller('internal/v1/credentials')
+export class CredentialsController {
+  constructor(private readonly credentials: CredentialsService) {}
+
+  @Post('verify')
+  @HttpCode(200)
+  @ForCaller('platform', Scope.InternalCredentialsVerify)
+  verify(@Body() check: VerifyCredentialsDto, @Req() req: Request): Promise<CredentialVerdictView> {
+    // The auth-server's transactionId header, when it sends one, ties the audit to its request.
+    return this.credentials.verify(check, req.transactionId);
+  }
+}

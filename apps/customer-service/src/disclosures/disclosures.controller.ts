@@ -1,0 +1,64 @@
+import { Body, Controller, Get, Param, Post, Req, Res } from '@nestjs/common';
+import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Principal, Scope, type AccessPrincipal } from '@app/common';
+import type { Request, Response } from 'express';
+import { ForCaller } from '../http/caller.guard';
+import { requestContext } from '../http/request-context';
+import { DisclosureListView, DisclosureView, PublishDisclosureDto } from './disclosure.dto';
+import { DisclosuresService } from './disclosures.service';
+
+@ApiTags('disclosures')
+@Controller('customers/v2/disclosures')
+export class DisclosuresController {
+  constructor(private readonly disclosures: DisclosuresService) {}
+
+  @Get()
+  @ForCaller('app-or-customer', Scope.DisclosuresRead)
+  @ApiOperation({ summary: "The FI's terms and legal agreements in force, one version of each" })
+  @ApiOkResponse({ type: DisclosureListView })
+  async list(@Principal() principal: AccessPrincipal): Promise<DisclosureListView> {
+    const inForce = await this.disclosures.inForce(principal.institutionId);
+    return { disclosures: inForce.map((d) => DisclosureView.of(d, true)) };
+  }
+
+  @Get(':disclosureId/versions/:version')
+  @ForCaller('app-or-customer', Scope.DisclosuresRead)
+  @ApiOperation({ summary: 'One version of a disclosure, in force or not' })
+  @ApiOkResponse({ type: DisclosureView })
+  async version(
+    @Principal() principal: AccessPrincipal,
+    @Param('disclosureId') disclosureId: string,
+    @Param('version') version: string,
+  ): Promise<DisclosureView> {
+    const { disclosure, inForce } = await this.disclosures.findVersion(principal.institutionId, {
+      disclosureId,
+      version,
+    });
+    return DisclosureView.of(disclosure, inForce);
+  }
+
+  @Post()
+  @ForCaller('app', Scope.DisclosuresWrite)
+  @ApiOperation({
+    summary:
+      'Publish a disclosure or a new version of one; a new required version moves existing customers to needsToAcceptDisclosure',
+  })
+  @ApiCreatedResponse({ type: DisclosureView })
+  async publish(
+    @Principal() principal: AccessPrincipal,
+    @Body() dto: PublishDisclosureDto,
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<DisclosureView> {
+    const { disclosure, inForce } = await this.disclosures.publish(
+      principal.institutionId,
+      dto,
+      requestContext(principal, req),
+    );
+    res.setHeader(
+      'Location',
+      `/customers/v2/disclosures/${encodeURIComponent(disclosure.disclosureId)}/versions/${encodeURIComponent(disclosure.version)}`,
+    );
+    return DisclosureView.of(disclosure, inForce);
+  }
+}

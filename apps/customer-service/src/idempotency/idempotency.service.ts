@@ -1,0 +1,161 @@
+import { createHmac } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
+import { CustomerEnv } from '../config/customer.env';
+import { CustomerErrors } from '../customers/customer.errors';
+import { SsnCipher } from '../customers/ssn-cipher';
+import { IdempotencyRecordEntity } from './idempotency-record.entity';
+
+export interface StoredResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: unknown;
+}
+
+export interface IdempotencyScope {
+  clientId: string;
+  institutionId: string;
+  key: string;
+}
+
+export type IdempotencyClaim =
+  { kind: 'claimed'; scope: IdempotencyScope } | { kind: 'replay'; response: StoredResponse };
+
+/** How long an in-flight claim holds before it counts as abandoned by a crashed instance. */
+const LEASE_SECONDS = 60;
+
+/** Sorted keys, so the same JSON sent with its members in another order is the same request. */
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+/**
+ * `Idempotency-Key` (draft-ietf-httpapi-idempotency-key-header), scoped to the calling client:
+ * the first request claims the key; a retry with the same body gets the stored response again;
+ * the same key with another body is 422; a retry while the first is running is 409. The
+ * response is stored in the transaction that made the change, so a stored response always
+ * means the change happened. A failed request releases its key, so it can be retried.
+ */
+@Injectable()
+export class IdempotencyService {
+  private readonly hmacKey: Buffer;
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly env: CustomerEnv,
+    ssn: SsnCipher,
+  ) {
+    this.hmacKey = ssn.deriveKey('idempotency-fingerprint');
+  }
+
+  /** The key from the header (an RFC 8941 string, quoted or not), or undefined when absent. */
+  static parseKey(header: string | string[] | undefined): string | undefined {
+    if (header === undefined) return undefined;
+    if (Array.isArray(header)) throw CustomerErrors.idempotencyKeyInvalid();
+    const unquoted = /^"(.*)"$/.exec(header)?.[1] ?? header;
+    if (!/^[\x21-\x7e]{1,255}$/.test(unquoted)) throw CustomerErrors.idempotencyKeyInvalid();
+    return unquoted;
+  }
+
+  /** A keyed hash of the request: the body may hold a password, which a plain hash would leak. */
+  fingerprint(method: string, path: string, body: unknown): string {
+    return createHmac('sha256', this.hmacKey)
+      .update(`${method} ${path}\n${canonicalJson(body)}`)
+      .digest('base64url');
+  }
+
+  async claim(
+    clientId: string,
+    institutionId: string,
+    key: string,
+    fingerprint: string,
+  ): Promise<IdempotencyClaim> {
+    const scope = { clientId, institutionId, key };
+    // A claim removed by a failing request between our two statements: simply try again.
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const claimed = (await this.dataSource.query(
+        `INSERT INTO idempotency_records
+           (client_id, idempotency_key, institution_id, request_hash, state, locked_until,
+            created_at, expires_at)
+         VALUES ($1, $2, $3, $4, 'inFlight', now() + make_interval(secs => $5),
+                 now(), now() + make_interval(hours => $6))
+         ON CONFLICT (client_id, idempotency_key) DO UPDATE
+           SET institution_id = EXCLUDED.institution_id,
+               request_hash = EXCLUDED.request_hash,
+               state = 'inFlight',
+               locked_until = EXCLUDED.locked_until,
+               created_at = EXCLUDED.created_at,
+               expires_at = EXCLUDED.expires_at,
+               response_status = NULL,
+               response_headers = NULL,
+               response_body = NULL
+           WHERE idempotency_records.expires_at <= now()
+              OR (idempotency_records.state = 'inFlight'
+                  AND idempotency_records.locked_until <= now()
+                  AND idempotency_records.request_hash = EXCLUDED.request_hash)
+         RETURNING client_id`,
+        [clientId, key, institutionId, fingerprint, LEASE_SECONDS, this.env.IDEMPOTENCY_TTL_HOURS],
+      )) as unknown[];
+      if (claimed.length === 1) return { kind: 'claimed', scope };
+
+      const existing = await this.dataSource.manager.findOneBy(IdempotencyRecordEntity, {
+        clientId,
+        idempotencyKey: key,
+      });
+      if (!existing) continue;
+      if (existing.requestHash !== fingerprint) throw CustomerErrors.idempotencyKeyReused();
+      if (existing.state === 'inFlight') throw CustomerErrors.idempotencyInFlight();
+      return {
+        kind: 'replay',
+        response: {
+          status: existing.responseStatus ?? 200,
+          headers: existing.responseHeaders ?? {},
+          body: existing.responseBody,
+        },
+      };
+    }
+    throw CustomerErrors.idempotencyInFlight();
+  }
+
+  /** Stores the response in the transaction of the change itself. */
+  async complete(
+    em: EntityManager,
+    scope: IdempotencyScope,
+    response: StoredResponse,
+  ): Promise<void> {
+    await em.update(
+      IdempotencyRecordEntity,
+      { clientId: scope.clientId, idempotencyKey: scope.key },
+      {
+        state: 'completed',
+        responseStatus: response.status,
+        responseHeaders: response.headers,
+        responseBody: response.body as object,
+      },
+    );
+  }
+
+  /** Frees the key after a failed request: nothing happened, so the client may try again. */
+  async release(scope: IdempotencyScope): Promise<void> {
+    await this.dataSource.query(
+      `DELETE FROM idempotency_records
+        WHERE client_id = $1 AND idempotency_key = $2 AND state = 'inFlight'`,
+      [scope.clientId, scope.key],
+    );
+  }
+
+  async purgeExpired(): Promise<number> {
+    const [, count] = (await this.dataSource.query(
+      'DELETE FROM idempotency_records WHERE expires_at <= now()',
+    )) as [unknown, number];
+    return count;
+  }
+}

@@ -1,0 +1,71 @@
+import { DataSource } from 'typeorm';
+import { dataSourceOptions, applyMigrations } from '@app/common';
+import { customerDatabase } from '../../apps/customer-service/src/database';
+import { createTestDatabase, type TestDatabase } from '../support/database';
+
+describe('customer-service: schema', () => {
+  let db: TestDatabase;
+  let dataSource: DataSource;
+
+  beforeAll(async () => {
+    db = await createTestDatabase('cus_schema');
+    // Refused statements are the point here; the driver need not log them.
+    dataSource = await new DataSource({
+      ...dataSourceOptions(db.url, customerDatabase, 2),
+      logging: false,
+    }).initialize();
+  });
+  afterAll(async () => {
+    await dataSource?.destroy();
+    await db?.drop();
+  });
+
+  it('applies the migrations, after which entities and database agree', async () => {
+    expect(await applyMigrations(dataSource, 'customer')).toEqual(['Init1795253379626']);
+    const pending = await dataSource.driver.createSchemaBuilder().log();
+    expect(pending.upQueries.map((q) => q.query)).toEqual([]);
+    // Applying again is a no-op.
+    expect(await applyMigrations(dataSource, 'customer')).toEqual([]);
+  });
+
+  it('keeps disclosure acceptances and the audit trail append-only', async () => {
+    const customerId = '7f9c1c1e-8d5e-4a43-9a57-1f1f1f1f1f1f';
+    await dataSource.query(
+      `INSERT INTO customer.customers (id, institution_id, login_id, login_id_key, user_type, status,
+         first_name, last_name, birth_date, ssn_sealed, ssn_last4, email_address, phone_number,
+         postal_address, created_at, updated_at)
+       VALUES ($1, 'fi', 'jdoe2026', 'jdoe2026', 'RETAIL', 'registered', 'J', 'D', '1990-01-01',
+         'v1.x', '1234', 'j@example.com', '+12025550143', '{}', now(), now())`,
+      [customerId],
+    );
+    await dataSource.query(
+      `INSERT INTO customer.disclosure_acceptances
+         (id, customer_id, institution_id, disclosure_id, version, accepted_at, client_id)
+       VALUES (gen_random_uuid(), $1, 'fi', 'terms', '1', now(), 'app')`,
+      [customerId],
+    );
+    await dataSource.query(
+      `INSERT INTO customer.audit_events
+         (id, customer_id, institution_id, action, actor_type, actor_id, changes, occurred_at)
+       VALUES (gen_random_uuid(), $1, 'fi', 'registered', 'client', 'app', '[]', now())`,
+      [customerId],
+    );
+    for (const table of ['disclosure_acceptances', 'audit_events']) {
+      await expect(
+        dataSource.query(`UPDATE customer.${table} SET institution_id = 'other'`),
+      ).rejects.toThrow(/append-only/);
+      await expect(dataSource.query(`DELETE FROM customer.${table}`)).rejects.toThrow(
+        /append-only/,
+      );
+    }
+  });
+
+  it('refuses values outside the model', async () => {
+    await expect(
+      dataSource.query(`UPDATE customer.customers SET status = 'deleted'`),
+    ).rejects.toThrow(/CK_customers_status/);
+    await expect(
+      dataSource.query(`UPDATE customer.customers SET user_type = 'BUSINESS'`),
+    ).rejects.toThrow(/CK_customers_company/);
+  });
+});
