@@ -49,11 +49,7 @@ export async function startApp(
   port?: number,
 ): Promise<RunningApp> {
   Object.assign(process.env, env);
-  const running = await bootstrap(module, {
-    ...options,
-    port: port ?? 0,
-    configure: options.configure,
-  });
+  const running = await bootstrap(module, { ...options, port: port ?? 0 });
   return { app: running.app, url: running.url, close: () => running.app.close() };
 }
 

@@ -1,7 +1,7 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Principal, RequireScopes, Scope, type AccessPrincipal } from '@app/common';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { RefreshTokensService } from '../tokens/refresh-tokens.service';
 import {
   CreateClientDto,
@@ -28,12 +28,14 @@ export class AdminClientsController {
   async create(
     @Principal() admin: AccessPrincipal,
     @Body() dto: CreateClientDto,
-    @Res({ passthrough: true }) res: Response,
+    @Res({ passthrough: true }) res: FastifyReply,
   ): Promise<ClientWithSecretView> {
     checkNewClient(admin, dto);
     const { client, clientSecret } = await this.clients.create(dto);
-    res.setHeader('Location', `/admin/v1/clients/${client.clientId}`);
-    res.setHeader('Cache-Control', 'no-store');
+    void res.headers({
+      Location: `/admin/v1/clients/${client.clientId}`,
+      'Cache-Control': 'no-store',
+    });
     return { ...ClientView.of(client), clientSecret };
   }
 
@@ -75,13 +77,13 @@ export class AdminClientsController {
   async rotate(
     @Principal() admin: AccessPrincipal,
     @Param('clientId') clientId: string,
-    @Res({ passthrough: true }) res: Response,
+    @Res({ passthrough: true }) res: FastifyReply,
   ): Promise<ClientWithSecretView> {
     const { client, clientSecret } = await this.clients.rotateSecret(
       clientId,
       scopeInstitution(admin, undefined),
     );
-    res.setHeader('Cache-Control', 'no-store');
+    void res.header('Cache-Control', 'no-store');
     return { ...ClientView.of(client), clientSecret };
   }
 

@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import type { Request } from 'express';
+import type { FastifyRequest } from 'fastify';
 import type { ClientEntity } from '../clients/client.entity';
 import { ClientSecretHasher } from '../clients/client-secret';
 import type { ClientsService } from '../clients/clients.service';
@@ -28,7 +28,7 @@ function build(limit = 3) {
 }
 
 const req = (headers: Record<string, string> = {}, ip = '10.0.0.1') =>
-  ({ headers, ip, socket: {} }) as unknown as Request;
+  ({ headers, ip, socket: {} }) as unknown as FastifyRequest;
 const basic = (id: string, secret: string) => ({
   authorization: `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`,
 });

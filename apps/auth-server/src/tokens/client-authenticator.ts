@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { Request } from 'express';
+import type { FastifyRequest } from 'fastify';
 import type { ClientEntity } from '../clients/client.entity';
 import { ClientsService } from '../clients/clients.service';
 import { FailedAuthThrottle } from './failed-auth.throttle';
@@ -44,9 +44,9 @@ export class ClientAuthenticator {
     private readonly throttle: FailedAuthThrottle,
   ) {}
 
-  async authenticate(req: Request, params: FormParams): Promise<ClientEntity> {
+  async authenticate(req: FastifyRequest, params: FormParams): Promise<ClientEntity> {
     const credentials = this.credentials(req, params);
-    const ip = req.ip ?? req.socket.remoteAddress ?? 'unknown';
+    const ip = req.ip;
     const retryAfter = await this.throttle.retryAfter(credentials?.clientId, ip);
     if (retryAfter > 0) {
       throw new OAuthError(
@@ -76,7 +76,7 @@ export class ClientAuthenticator {
     return client;
   }
 
-  private credentials(req: Request, params: FormParams): Credentials | undefined {
+  private credentials(req: FastifyRequest, params: FormParams): Credentials | undefined {
     const header = req.headers.authorization;
     const basic = header && /^basic /i.test(header) ? parseBasic(header) : undefined;
     if (header && !basic)

@@ -1,4 +1,4 @@
-import type { Request } from 'express';
+import type { FastifyRequest } from 'fastify';
 import { invalidRequest } from './oauth.error';
 
 export type FormParams = Record<string, string>;
@@ -9,7 +9,7 @@ const FORM = 'application/x-www-form-urlencoded';
  * The parameters of an OAuth request (RFC 6749 §3.2): form-encoded body only, each parameter
  * at most once, strings only. `allowQuery` admits the query string too (DELETE /revoke).
  */
-export function readForm(req: Request, options: { allowQuery?: boolean } = {}): FormParams {
+export function readForm(req: FastifyRequest, options: { allowQuery?: boolean } = {}): FormParams {
   const hasBody =
     Number(req.headers['content-length'] ?? 0) > 0 ||
     req.headers['transfer-encoding'] !== undefined;

@@ -1,5 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
-import type { Request, Response } from 'express';
+import { transactionIdOf } from '@app/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { OAuthError } from './oauth.error';
 
 /**
@@ -12,22 +13,20 @@ export class OAuthErrorFilter implements ExceptionFilter {
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
-    const res = http.getResponse<Response>();
-    const req = http.getRequest<Request>();
+    const res = http.getResponse<FastifyReply>();
+    const req = http.getRequest<FastifyRequest>();
     let error: OAuthError;
     if (exception instanceof OAuthError) {
       error = exception;
     } else if (exception instanceof HttpException && exception.getStatus() < 500) {
       error = new OAuthError('invalid_request', exception.message, exception.getStatus());
     } else {
-      this.logger.error({ err: exception, transactionId: req.transactionId }, 'unhandled error');
+      this.logger.error({ err: exception, transactionId: transactionIdOf(req) }, 'unhandled error');
       error = new OAuthError('server_error', 'An unexpected error occurred.', 500);
     }
-    for (const [name, value] of Object.entries(error.headers)) res.setHeader(name, value);
-    res
+    void res
       .status(error.status)
-      .setHeader('Cache-Control', 'no-store')
-      .setHeader('Pragma', 'no-cache')
-      .json({ error: error.error, error_description: error.description });
+      .headers({ ...error.headers, 'Cache-Control': 'no-store', Pragma: 'no-cache' })
+      .send({ error: error.error, error_description: error.description });
   }
 }

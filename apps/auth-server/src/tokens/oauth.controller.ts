@@ -19,7 +19,7 @@ import {
   ApiResponse,
   ApiTags,
 } from '@nestjs/swagger';
-import type { Request, Response } from 'express';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AuthErrors } from '../clients/auth.errors';
 import { ClientAuthenticator } from './client-authenticator';
 import { readForm } from './form';
@@ -37,9 +37,8 @@ import { TokenService, type Introspection, type TokenResponse } from './token.se
 
 const INSTITUTION_HEADER = 'institutionid';
 
-function noStore(res: Response): void {
-  res.setHeader('Cache-Control', 'no-store');
-  res.setHeader('Pragma', 'no-cache');
+function noStore(res: FastifyReply): void {
+  void res.headers({ 'Cache-Control': 'no-store', Pragma: 'no-cache' });
 }
 
 @ApiTags('oauth2')
@@ -69,8 +68,8 @@ export class OAuthController {
     description: 'Too many failed client authentications (Retry-After)',
   })
   async token(
-    @Req() req: Request,
-    @Res({ passthrough: true }) res: Response,
+    @Req() req: FastifyRequest,
+    @Res({ passthrough: true }) res: FastifyReply,
   ): Promise<TokenResponse> {
     noStore(res);
     const params = readForm(req);
@@ -94,8 +93,8 @@ export class OAuthController {
   @ApiBody({ type: TokenParamDoc })
   @ApiOkResponse({ type: IntrospectionDoc })
   async introspect(
-    @Req() req: Request,
-    @Res({ passthrough: true }) res: Response,
+    @Req() req: FastifyRequest,
+    @Res({ passthrough: true }) res: FastifyReply,
   ): Promise<Introspection> {
     noStore(res);
     const params = readForm(req);
@@ -112,8 +111,8 @@ export class OAuthController {
   @ApiBody({ type: TokenParamDoc })
   @ApiOkResponse({ description: 'Revoked, or nothing to revoke' })
   async revoke(
-    @Req() req: Request,
-    @Res({ passthrough: true }) res: Response,
+    @Req() req: FastifyRequest,
+    @Res({ passthrough: true }) res: FastifyReply,
   ): Promise<Record<string, never>> {
     noStore(res);
     const params = readForm(req);
@@ -133,8 +132,8 @@ export class OAuthController {
   @ApiQuery({ name: 'token_type_hint', required: false })
   @ApiOkResponse({ description: 'Revoked, or nothing to revoke' })
   async revokeDelete(
-    @Req() req: Request,
-    @Res({ passthrough: true }) res: Response,
+    @Req() req: FastifyRequest,
+    @Res({ passthrough: true }) res: FastifyReply,
   ): Promise<Record<string, never>> {
     noStore(res);
     const params = readForm(req, { allowQuery: true });

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { PLATFORM_INSTITUTION_ID } from '@app/common';
-import type { Request } from 'express';
+import { PLATFORM_INSTITUTION_ID, transactionIdOf } from '@app/common';
+import type { FastifyRequest } from 'fastify';
 import { jwtVerify } from 'jose';
 import type { ClientEntity, GrantType } from '../clients/client.entity';
 import { AuthEnv } from '../config/auth.env';
@@ -42,7 +42,11 @@ export class TokenService {
     @Inject(CUSTOMER_CREDENTIALS) private readonly customers: CustomerCredentialsPort,
   ) {}
 
-  async grant(client: ClientEntity, params: FormParams, req: Request): Promise<TokenResponse> {
+  async grant(
+    client: ClientEntity,
+    params: FormParams,
+    req: FastifyRequest,
+  ): Promise<TokenResponse> {
     const grantType = required(params, 'grant_type');
     switch (grantType) {
       case 'client_credentials':
@@ -82,7 +86,7 @@ export class TokenService {
   private async password(
     client: ClientEntity,
     params: FormParams,
-    req: Request,
+    req: FastifyRequest,
   ): Promise<TokenResponse> {
     if (!allows(client, 'password')) throw this.unauthorized('password');
     const username = required(params, 'username');
@@ -94,10 +98,10 @@ export class TokenService {
         loginId: username,
         password,
         clientId: client.clientId,
-        ipAddress: req.ip ?? 'unknown',
+        ipAddress: req.ip,
         userAgent: req.headers['user-agent'],
       },
-      req.transactionId,
+      transactionIdOf(req),
     );
     if (verdict.result === 'unavailable') {
       throw new OAuthError(

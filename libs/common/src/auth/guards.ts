@@ -10,7 +10,6 @@ import {
 import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
 import { ApiBearerAuth, ApiForbiddenResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
-import type { Request } from 'express';
 import { ProblemException } from '../errors/problem.exception';
 import { InvalidTokenError } from './bearer.strategy';
 import type { AccessPrincipal } from './principal';
@@ -19,7 +18,11 @@ export const REQUIRED_SCOPES = 'required_scopes';
 export const INSTITUTION_HEADER = 'institutionId';
 export const BEARER_SECURITY = 'bearer';
 
-type AuthedRequest = Request & { user?: AccessPrincipal };
+/** Express or Fastify request, as far as the guards read it. */
+type AuthedRequest = {
+  headers: Record<string, string | string[] | undefined>;
+  user?: AccessPrincipal;
+};
 
 const invalidToken = (description: string) =>
   new ProblemException(401, {

@@ -1,7 +1,8 @@
 import type { AddressInfo } from 'node:net';
 import { ValidationPipe, type INestApplication, type Type } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
+import { HttpAdapterHost, NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { BEARER_SECURITY } from '../auth/guards';
@@ -10,7 +11,10 @@ import { ProblemFilter } from '../errors/problem.filter';
 import { validationProblem } from '../errors/validation';
 import { TRANSACTION_ID_HEADER, transactionIdMiddleware } from '../http/transaction-id';
 
-export interface BootstrapOptions {
+/** Behind the API gateway: the client address comes from X-Forwarded-For set by these hops. */
+const TRUSTED_PROXIES = ['loopback', 'linklocal', 'uniquelocal'];
+
+interface CommonOptions {
   /** Used in the OpenAPI document. */
   title: string;
   description: string;
@@ -20,9 +24,19 @@ export interface BootstrapOptions {
   defaultPort: number;
   /** Overrides the port (0 = any free port; e2e tests use it). */
   port?: number;
-  /** Extra app setup, run before listen (e.g. a form parser for OAuth endpoints). */
-  configure?: (app: NestExpressApplication) => void;
 }
+
+export type BootstrapOptions =
+  | (CommonOptions & {
+      platform?: 'express';
+      /** Extra app setup, run before listen (e.g. more body parsers). */
+      configure?: (app: NestExpressApplication) => void;
+    })
+  | (CommonOptions & {
+      /** Fastify: for the hottest endpoints (the token endpoint), see docs/BENCHMARKS.md. */
+      platform: 'fastify';
+      configure?: (app: NestFastifyApplication) => void;
+    });
 
 export interface RunningService {
   app: INestApplication;
@@ -31,18 +45,30 @@ export interface RunningService {
 }
 
 /** Applies everything a service needs over HTTP; shared by main.ts and the e2e tests. */
-export function configureApp(app: NestExpressApplication, options: BootstrapOptions): void {
+export function configureApp(
+  app: NestExpressApplication | NestFastifyApplication,
+  options: BootstrapOptions,
+): void {
   const env = app.get(CommonEnv);
   app.useLogger(app.get(Logger));
-  app.disable('x-powered-by');
-  // Behind the API gateway: the client address comes from X-Forwarded-For.
-  app.set('trust proxy', 'loopback, linklocal, uniquelocal');
   app.use(transactionIdMiddleware);
-  app.useBodyParser('json', {
-    limit: env.BODY_LIMIT_BYTES,
-    type: ['application/json', 'application/*+json'],
-  });
-  app.useGlobalFilters(new ProblemFilter());
+  if (options.platform === 'fastify') {
+    const fastify = app as NestFastifyApplication;
+    fastify.useBodyParser(['application/json', 'application/*+json'], {
+      bodyLimit: env.BODY_LIMIT_BYTES,
+    });
+    options.configure?.(fastify);
+  } else {
+    const express = app as NestExpressApplication;
+    express.disable('x-powered-by');
+    express.set('trust proxy', TRUSTED_PROXIES.join(', '));
+    express.useBodyParser('json', {
+      limit: env.BODY_LIMIT_BYTES,
+      type: ['application/json', 'application/*+json'],
+    });
+    options.configure?.(express);
+  }
+  app.useGlobalFilters(new ProblemFilter(app.get(HttpAdapterHost)));
   app.useGlobalPipes(
     new ValidationPipe({
       whitelist: true,
@@ -53,7 +79,6 @@ export function configureApp(app: NestExpressApplication, options: BootstrapOpti
     }),
   );
   app.enableShutdownHooks();
-  options.configure?.(app);
 
   const document = SwaggerModule.createDocument(
     app,
@@ -74,15 +99,34 @@ export function configureApp(app: NestExpressApplication, options: BootstrapOpti
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
 }
 
+async function create(
+  module: Type<unknown>,
+  options: BootstrapOptions,
+): Promise<NestExpressApplication | NestFastifyApplication> {
+  if (options.platform === 'fastify') {
+    // Loaded only by the apps that ask for it.
+    const { FastifyAdapter } = await import('@nestjs/platform-fastify');
+    const adapter = new FastifyAdapter({
+      trustProxy: TRUSTED_PROXIES.join(','),
+      bodyLimit: 1_048_576,
+    });
+    return NestFactory.create<NestFastifyApplication>(module, adapter, {
+      bufferLogs: true,
+      bodyParser: false,
+    });
+  }
+  return NestFactory.create<NestExpressApplication>(module, {
+    bufferLogs: true,
+    bodyParser: false,
+  });
+}
+
 /** Creates, configures and starts one service. */
 export async function bootstrap(
   module: Type<unknown>,
   options: BootstrapOptions,
 ): Promise<RunningService> {
-  const app = await NestFactory.create<NestExpressApplication>(module, {
-    bufferLogs: true,
-    bodyParser: false,
-  });
+  const app = await create(module, options);
   configureApp(app, options);
   const port = options.port ?? Number(process.env[options.portEnv] ?? options.defaultPort);
   await app.listen(port, process.env.HOST ?? '0.0.0.0');

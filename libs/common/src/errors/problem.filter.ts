@@ -1,12 +1,6 @@
-import {
-  ArgumentsHost,
-  Catch,
-  ExceptionFilter,
-  HttpException,
-  Logger,
-  type HttpStatus,
-} from '@nestjs/common';
-import type { Request, Response } from 'express';
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import type { HttpAdapterHost } from '@nestjs/core';
+import { transactionIdOf } from '../http/transaction-id';
 import { DomainError } from './domain-error';
 import {
   PROBLEM_CONTENT_TYPE,
@@ -58,6 +52,42 @@ const isParserError = (e: unknown): e is ParserError =>
   e !== null &&
   typeof (e as ParserError).type === 'string' &&
   (e as ParserError).type in PARSER_ERRORS;
+
+const FASTIFY_ERRORS: Record<string, { code: string; detail: string }> = {
+  FST_ERR_CTP_EMPTY_JSON_BODY: { code: 'MALFORMED_BODY', detail: 'The request body is empty.' },
+  FST_ERR_CTP_INVALID_JSON_BODY: {
+    code: 'MALFORMED_BODY',
+    detail: 'The request body is not valid JSON.',
+  },
+  FST_ERR_CTP_BODY_TOO_LARGE: {
+    code: 'PAYLOAD_TOO_LARGE',
+    detail: 'The request body is too large.',
+  },
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: {
+    code: 'UNSUPPORTED_MEDIA_TYPE',
+    detail: 'The content type is not supported.',
+  },
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: {
+    code: 'MALFORMED_BODY',
+    detail: 'The request size did not match Content-Length.',
+  },
+};
+
+function clientError(e: unknown): { status: number; code: string; detail: string } | undefined {
+  const err = e as { statusCode?: unknown; code?: unknown; name?: unknown } | undefined;
+  if (
+    !(e instanceof Error) ||
+    typeof err?.statusCode !== 'number' ||
+    err.statusCode < 400 ||
+    err.statusCode >= 500
+  )
+    return undefined;
+  const known = typeof err.code === 'string' ? FASTIFY_ERRORS[err.code] : undefined;
+  if (known) return { status: err.statusCode, ...known };
+  if (err.name === 'SyntaxError')
+    return { status: 400, code: 'MALFORMED_BODY', detail: 'The request body is not valid JSON.' };
+  return undefined;
+}
 
 export interface ResolvedProblem {
   status: number;
@@ -111,6 +141,11 @@ export function resolveProblem(exception: unknown): ResolvedProblem {
     const known = PARSER_ERRORS[parserError.type]!;
     return make(known.status, known.code, known.detail);
   }
+  // Fastify's body parsing failures (FST_ERR_CTP_*, a JSON SyntaxError) carry their 4xx status.
+  const fastifyError =
+    clientError(exception) ??
+    (exception instanceof HttpException ? clientError(exception.cause) : undefined);
+  if (fastifyError) return make(fastifyError.status, fastifyError.code, fastifyError.detail);
   if (exception instanceof HttpException) {
     const status = exception.getStatus();
     const response = exception.getResponse();
@@ -125,27 +160,33 @@ export function resolveProblem(exception: unknown): ResolvedProblem {
   return make(500, 'INTERNAL_ERROR', 'An unexpected error occurred.');
 }
 
-/** The one place every non-OAuth failure becomes `application/problem+json` (RFC 9457). */
+/**
+ * The one place every non-OAuth failure becomes `application/problem+json` (RFC 9457).
+ * Written against Nest's HTTP adapter, so it serves Express and Fastify apps alike.
+ */
 @Catch()
 export class ProblemFilter implements ExceptionFilter {
   private readonly logger = new Logger('ProblemFilter');
 
+  constructor(private readonly adapterHost: Pick<HttpAdapterHost, 'httpAdapter'>) {}
+
   catch(exception: unknown, host: ArgumentsHost): void {
+    const adapter = this.adapterHost.httpAdapter;
     const http = host.switchToHttp();
-    const req = http.getRequest<Request>();
-    const res = http.getResponse<Response>();
+    const req = http.getRequest<unknown>();
+    const res = http.getResponse<unknown>();
     const problem = resolveProblem(exception);
+    const transactionId = transactionIdOf(req);
     if (problem.status >= 500) {
-      this.logger.error({ err: exception, transactionId: req.transactionId }, 'unhandled error');
+      this.logger.error({ err: exception, transactionId }, 'unhandled error');
     }
-    if (res.headersSent) {
-      res.destroy();
+    if (adapter.isHeadersSent(res)) {
+      adapter.end(res);
       return;
     }
-    for (const [name, value] of Object.entries(problem.headers)) res.setHeader(name, value);
-    res
-      .status(problem.status as HttpStatus)
-      .type(PROBLEM_CONTENT_TYPE)
-      .send(JSON.stringify({ ...problem.document, transactionId: req.transactionId }));
+    for (const [name, value] of Object.entries(problem.headers))
+      adapter.setHeader(res, name, value);
+    adapter.setHeader(res, 'Content-Type', `${PROBLEM_CONTENT_TYPE}; charset=utf-8`);
+    adapter.reply(res, JSON.stringify({ ...problem.document, transactionId }), problem.status);
   }
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { NextFunction, Request, Response } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 
 export const TRANSACTION_ID_HEADER = 'transactionId';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -15,10 +15,23 @@ declare module 'http' {
  * A value that is not a UUID is replaced rather than refused: tracing must never fail a call,
  * and only well-formed ids reach the logs.
  */
-export function transactionIdMiddleware(req: Request, res: Response, next: NextFunction): void {
+export function transactionIdMiddleware(
+  req: IncomingMessage,
+  res: ServerResponse,
+  next: () => void,
+): void {
   const given = req.headers[TRANSACTION_ID_HEADER.toLowerCase()];
   const id = typeof given === 'string' && UUID.test(given) ? given.toLowerCase() : randomUUID();
   req.transactionId = id;
   res.setHeader(TRANSACTION_ID_HEADER, id);
   next();
+}
+
+/**
+ * The transactionId of a request as a handler sees it: Express hands over the Node request,
+ * Fastify a wrapper around it (`raw`).
+ */
+export function transactionIdOf(req: unknown): string | undefined {
+  const r = req as { transactionId?: string; raw?: { transactionId?: string } } | undefined;
+  return r?.transactionId ?? r?.raw?.transactionId;
 }

@@ -1,0 +1,31 @@
+# syntax=docker/dockerfile:1
+# One image per service: docker build --build-arg APP=auth-server|customer-service|activity-service .
+ARG NODE_IMAGE=node:20.20-bookworm-slim
+
+FROM ${NODE_IMAGE} AS build
+WORKDIR /src
+COPY package.json package-lock.json ./
+# No install scripts: the only one is the embedded PostgreSQL's, a development tool.
+RUN npm install --no-audit --no-fund --ignore-scripts
+COPY tsconfig.json tsconfig.build.json nest-cli.json ./
+COPY libs libs
+COPY apps apps
+COPY scripts scripts
+COPY bench bench
+RUN npm run build && npm prune --omit=dev --ignore-scripts
+
+FROM ${NODE_IMAGE} AS runtime
+ARG APP
+ENV NODE_ENV=production \
+    APP=${APP}
+WORKDIR /app
+COPY --from=build --chown=node:node /src/package.json ./
+COPY --from=build --chown=node:node /src/node_modules ./node_modules
+COPY --from=build --chown=node:node /src/dist/libs ./dist/libs
+COPY --from=build --chown=node:node /src/dist/apps/${APP} ./dist/apps/${APP}
+USER node
+EXPOSE 3001 3002 3003
+# PORT is the service's own port (AUTH_PORT / CUSTOMER_PORT / ACTIVITY_PORT), set by compose.
+HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:'+process.env.PORT+'/health/ready').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+CMD ["sh", "-c", "exec node dist/apps/${APP}/src/main.js"]

@@ -1,0 +1,185 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+
+const ROOT = join(__dirname, '../..');
+const read = (file: string) => readFileSync(join(ROOT, file), 'utf8');
+
+interface ComposeService {
+  build?: { context: string; dockerfile: string; args?: Record<string, string> };
+  image?: string;
+  environment?: Record<string, string>;
+  depends_on?: Record<string, { condition: string }>;
+  expose?: string[];
+  ports?: string[];
+  healthcheck?: { test: string[] };
+  volumes?: string[];
+}
+
+const compose = parse(read('docker-compose.yml'), { merge: true }) as {
+  services: Record<string, ComposeService>;
+};
+const services = compose.services;
+const APPS: Record<string, { portEnv: string; port: string }> = {
+  'auth-server': { portEnv: 'AUTH_PORT', port: '3001' },
+  'customer-service': { portEnv: 'CUSTOMER_PORT', port: '3002' },
+  'activity-service': { portEnv: 'ACTIVITY_PORT', port: '3003' },
+};
+
+/** `${VAR:-default}` / `${VAR:?msg}` / `${VAR}` references in a text. */
+const variables = (text: string) =>
+  [...text.matchAll(/\$\{([A-Z0-9_]+)(?::[-?][^}]*)?\}/g)].map((m) => m[1]!);
+
+describe('docker-compose.yml', () => {
+  it('has PostgreSQL, the three services and a gateway, each depending only on services that exist', () => {
+    expect(Object.keys(services).sort()).toEqual([
+      'activity-service',
+      'auth-server',
+      'customer-service',
+      'gateway',
+      'postgres',
+    ]);
+    for (const [name, service] of Object.entries(services)) {
+      for (const dependency of Object.keys(service.depends_on ?? {})) {
+        expect({ name, dependency, exists: dependency in services }).toEqual({
+          name,
+          dependency,
+          exists: true,
+        });
+      }
+    }
+  });
+
+  it('builds each service from the Dockerfile with its own app, on its own port, after a healthy database', () => {
+    for (const [app, { portEnv, port }] of Object.entries(APPS)) {
+      const s = services[app]!;
+      expect(s.build).toMatchObject({ context: '.', dockerfile: 'Dockerfile', args: { APP: app } });
+      expect(existsSync(join(ROOT, 'apps', app, 'src/main.ts'))).toBe(true);
+      expect(s.environment?.[portEnv]).toBe(port);
+      // The image's HEALTHCHECK probes $PORT: it must be the service's port.
+      expect(s.environment?.PORT).toBe(port);
+      expect(s.expose).toEqual([port]);
+      expect(s.depends_on?.postgres).toEqual({ condition: 'service_healthy' });
+      expect(s.environment?.DATABASE_URL).toMatch(/^postgres:\/\/.+@postgres:5432\//);
+    }
+  });
+
+  it('routes the gateway to the services by name and port, and waits for them to be healthy', () => {
+    const gateway = services.gateway!;
+    expect(gateway.environment).toMatchObject({
+      AUTH_UPSTREAM: 'auth-server:3001',
+      CUSTOMER_UPSTREAM: 'customer-service:3002',
+      ACTIVITY_UPSTREAM: 'activity-service:3003',
+    });
+    for (const app of Object.keys(APPS))
+      expect(gateway.depends_on?.[app]).toEqual({ condition: 'service_healthy' });
+    expect(gateway.healthcheck?.test.join(' ')).toContain(
+      `:${gateway.environment!.GATEWAY_PORT}/health`,
+    );
+    expect(gateway.ports).toEqual([
+      `\${GATEWAY_PUBLISHED_PORT:-8080}:${gateway.environment!.GATEWAY_PORT}`,
+    ]);
+    const template = gateway.volumes!.find((v) => v.includes('templates'))!.split(':')[0]!;
+    expect(existsSync(join(ROOT, template))).toBe(true);
+    expect(services.postgres!.healthcheck?.test.join(' ')).toContain('pg_isready');
+  });
+
+  it('takes every secret from the environment and documents every variable in .env.example', () => {
+    const example = Object.fromEntries(
+      read('.env.example')
+        .split('\n')
+        .filter((l) => /^[A-Z0-9_]+=/.test(l))
+        .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+    );
+    const used = new Set(variables(read('docker-compose.yml')).filter((v) => v !== 'IMAGE_TAG'));
+    for (const v of used)
+      expect({ variable: v, documented: v in example }).toEqual({ variable: v, documented: true });
+    for (const [name, service] of Object.entries(services)) {
+      for (const [key, value] of Object.entries(service.environment ?? {})) {
+        if (/SECRET|PASSWORD|PEPPER|_KEY$/.test(key) && value !== '') {
+          expect({ name, key, fromEnv: /^\$\{[A-Z0-9_]+(:[-?][^}]*)?\}$/.test(value) }).toEqual({
+            name,
+            key,
+            fromEnv: true,
+          });
+        }
+      }
+    }
+  });
+});
+
+describe('Dockerfile', () => {
+  const dockerfile = read('Dockerfile');
+  const runtime = dockerfile.slice(dockerfile.lastIndexOf('\nFROM '));
+
+  it('is multi-stage, runs as a non-root user with production dependencies only, and checks health', () => {
+    expect(dockerfile.match(/^FROM /gm)).toHaveLength(2);
+    expect(dockerfile).toMatch(/npm prune --omit=dev/);
+    expect(runtime).toMatch(/^USER node$/m);
+    expect(runtime).toMatch(/^HEALTHCHECK .*\n?.*\/health\/ready/m);
+    // Only built output and production modules reach the final image, never sources.
+    const copies = runtime.split('\n').filter((l) => l.startsWith('COPY'));
+    for (const copy of copies) {
+      const source = copy.split(/\s+/).filter((w) => !w.startsWith('--'))[1]!;
+      expect({
+        copy,
+        ok:
+          /^\/src\/(dist\/|node_modules$|package\.json$)/.test(source) &&
+          copy.includes('--from=build'),
+      }).toEqual({ copy, ok: true });
+    }
+  });
+
+  it('bakes no secret into the image', () => {
+    const envLines = dockerfile
+      .split('\n')
+      .filter((l) => /^\s*(ENV|ARG)\b/.test(l) || /^\s+[A-Z_]+=/.test(l));
+    expect(envLines.join('\n')).not.toMatch(/SECRET|PASSWORD|PEPPER|_KEY/);
+    expect(read('.dockerignore')).toMatch(/^\.env$/m);
+    expect(read('.dockerignore')).toMatch(/^\.data$/m);
+  });
+
+  it('starts the app named by the build argument, built where the build stage puts it', () => {
+    expect(runtime).toMatch(/node dist\/apps\/\$\{APP\}\/src\/main\.js/);
+    const build = JSON.parse(read('tsconfig.json')) as {
+      compilerOptions: { outDir: string; rootDir: string };
+    };
+    expect(build.compilerOptions).toMatchObject({ outDir: './dist', rootDir: '.' });
+  });
+});
+
+describe('gateway template', () => {
+  const template = read('deploy/gateway/default.conf.template');
+  const routes = [
+    ...template.matchAll(
+      /location\s+(?:=\s*)?(\S+)\s*\{[^}]*?(?:proxy_pass http:\/\/(\w+)|return)/g,
+    ),
+  ].map((m) => ({
+    prefix: m[1]!,
+    upstream: m[2],
+  }));
+
+  it('sends each public prefix of the contract to its service', () => {
+    const byPrefix = Object.fromEntries(routes.map((r) => [r.prefix, r.upstream]));
+    expect(byPrefix).toMatchObject({
+      '/oauth2/': 'auth_server',
+      '/.well-known/': 'auth_server',
+      '/admin/': 'auth_server',
+      '/customers/': 'customer_service',
+      '/data-apis/': 'activity_service',
+    });
+  });
+
+  it('uses only the variables compose provides', () => {
+    const provided = Object.keys(services.gateway!.environment!);
+    for (const v of variables(template)) expect(provided).toContain(v);
+  });
+
+  it('exposes no internal route', () => {
+    expect(
+      routes
+        .map((r) => r.prefix)
+        .some((p) => p.startsWith('/internal') || p.startsWith('/health/')),
+    ).toBe(false);
+  });
+});
