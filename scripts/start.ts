@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from './embedded-postgres';
+import { seedActivity } from './seed-activity';
 
 const ROOT = resolve(__dirname, '../..');
 const DATA = join(ROOT, '.data');
@@ -48,6 +49,7 @@ function localSecrets(): Record<string, string> {
     SANDBOX_CLIENT_SECRET: () => randomBytes(32).toString('base64url'),
     CUSTOMER_SERVICE_CLIENT_SECRET: () => randomBytes(32).toString('base64url'),
     SSN_ENCRYPTION_KEY: () => randomBytes(32).toString('base64url'),
+    ACTIVITY_PAGE_TOKEN_KEY: () => randomBytes(32).toString('base64url'),
   };
   let changed = false;
   for (const [key, make] of Object.entries(wanted)) {
@@ -142,6 +144,16 @@ async function main(): Promise<void> {
 
   const urls = SERVICES.map((s) => `http://localhost:${process.env[s.portEnv] ?? s.port}`);
   await Promise.all(SERVICES.map((s, i) => waitReady(urls[i]!, children.get(s.name)!)));
+  if (sandbox) {
+    // Skips an FI that already has activity, so restarts don't add more.
+    const seeded = await seedActivity({
+      databaseUrl,
+      institutionId: env.SANDBOX_INSTITUTION_ID ?? 'sandbox-fi',
+      events: 20_000,
+    });
+    if (!seeded.skipped)
+      console.log(`Seeded ${seeded.inserted} banking activity events for the sandbox FI.`);
+  }
 
   const lines = [
     '',

@@ -1,7 +1,21 @@
 import { Module } from '@nestjs/common';
 import { BearerAuthModule, PlatformModule } from '@app/common';
+import { CatalogueController } from './catalogue/catalogue.controller';
+import { TokenSigner } from './common/token-signer';
 import { ActivityEnv } from './config/activity.env';
 import { activityDatabase } from './database';
+import { ExportController } from './export/export.controller';
+import { ExportService } from './export/export.service';
+import { FeedController } from './feed/feed.controller';
+import { FeedNotifier } from './feed/feed.notifier';
+import { FeedService } from './feed/feed.service';
+import { FeedStream } from './feed/feed.stream';
+import { IngestController } from './ingest/ingest.controller';
+import { IngestService } from './ingest/ingest.service';
+import { SearchController } from './search/search.controller';
+import { SearchService } from './search/search.service';
+import { ActivityDatabase } from './storage/activity-database';
+import { PartitionMaintainer } from './storage/partition.maintainer';
 
 @Module({
   imports: [
@@ -11,6 +25,24 @@ import { activityDatabase } from './database';
       database: activityDatabase,
     }),
     BearerAuthModule.remote(),
+  ],
+  controllers: [
+    SearchController,
+    IngestController,
+    FeedController,
+    ExportController,
+    CatalogueController,
+  ],
+  providers: [
+    ActivityDatabase,
+    PartitionMaintainer,
+    TokenSigner,
+    SearchService,
+    IngestService,
+    FeedNotifier,
+    FeedService,
+    FeedStream,
+    ExportService,
   ],
 })
 export class ActivityServiceModule {}

@@ -1,2 +1,4 @@
+import { Init1795253296706 } from './1795253296706-Init';
+
 // Every migration of the activity schema, in order. Add new ones here after review.
-export const migrations = [];
+export const migrations = [Init1795253296706];

@@ -29,7 +29,12 @@ interface CommonOptions {
 export type BootstrapOptions =
   | (CommonOptions & {
       platform?: 'express';
-      /** Extra app setup, run before listen (e.g. more body parsers). */
+      /**
+       * Runs before the platform's JSON parser, so a route can parse its own body first (e.g. with
+       * a larger limit); body-parser leaves a body that is already parsed alone.
+       */
+      beforeBodyParser?: (app: NestExpressApplication) => void;
+      /** Extra app setup, run after the platform's body parser (e.g. error mapping). */
       configure?: (app: NestExpressApplication) => void;
     })
   | (CommonOptions & {
@@ -62,6 +67,7 @@ export function configureApp(
     const express = app as NestExpressApplication;
     express.disable('x-powered-by');
     express.set('trust proxy', TRUSTED_PROXIES.join(', '));
+    options.beforeBodyParser?.(express);
     express.useBodyParser('json', {
       limit: env.BODY_LIMIT_BYTES,
       type: ['application/json', 'application/*+json'],

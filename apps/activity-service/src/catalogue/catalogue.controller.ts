@@ -1,0 +1,40 @@
+import { Controller, Get, Header } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Scope } from '@app/common';
+import { RequireAnyScope } from '../common/any-scope.guard';
+import { ACTIVITY_ROUTE } from '../common/body-parsing';
+import { EventTypesView } from './catalogue.dto';
+import { EVENT_TYPES, FIXED_FIELDS } from './event-catalogue';
+
+const VIEW: EventTypesView = {
+  commonAttributes: FIXED_FIELDS.map((f) => ({
+    attributeId: f.attributeId,
+    type: f.type,
+    required: !f.nullable,
+    description: f.description,
+    ...(f.enum ? { enum: f.enum } : {}),
+  })),
+  eventTypes: EVENT_TYPES.map((t) => ({
+    eventId: t.eventId,
+    category: t.category,
+    description: t.description,
+    attributes: t.attributes.map((a) => ({ ...a })),
+  })),
+};
+
+@ApiTags('banking-activities')
+@Controller(ACTIVITY_ROUTE)
+export class CatalogueController {
+  @Get('event-types')
+  @Header('Cache-Control', 'private, max-age=300')
+  @RequireAnyScope(
+    Scope.BankingActivitiesRead,
+    Scope.BankingActivitiesWrite,
+    Scope.InternalEventsWrite,
+  )
+  @ApiOperation({ summary: "The predefined event catalogue, with each type's attributes" })
+  @ApiOkResponse({ type: EventTypesView })
+  list(): EventTypesView {
+    return VIEW;
+  }
+}

@@ -1,0 +1,42 @@
+import { Body, Controller, Post, Req, Res } from '@nestjs/common';
+import {
+  ApiBody,
+  ApiHeader,
+  ApiOkResponse,
+  ApiOperation,
+  ApiProduces,
+  ApiTags,
+} from '@nestjs/swagger';
+import type { Request, Response } from 'express';
+import { Principal, RequireScopes, Scope, type AccessPrincipal } from '@app/common';
+import { ACTIVITY_ROUTE } from '../common/body-parsing';
+import { ExportRequestDto } from '../search/search.dto';
+import { ExportService } from './export.service';
+
+@ApiTags('banking-activities')
+@Controller(ACTIVITY_ROUTE)
+export class ExportController {
+  constructor(private readonly exports: ExportService) {}
+
+  @Post('export')
+  @RequireScopes(Scope.BankingActivitiesRead, Scope.AccountRead)
+  @ApiOperation({
+    summary: 'Stream every match of the search filters (hourly and daily extracts)',
+    description:
+      'No page size and no look-back limit: any retained range, in order, streamed in constant memory. ' +
+      'Accept: application/x-ndjson (default; one event per line, as in search) or text/csv (one column per field, the attributes as JSON; with requestedAttributes, one column each). Accept-Encoding: gzip compresses.',
+  })
+  @ApiHeader({ name: 'Accept', required: false, enum: ['application/x-ndjson', 'text/csv'] })
+  @ApiHeader({ name: 'Accept-Encoding', required: false, example: 'gzip' })
+  @ApiBody({ type: ExportRequestDto })
+  @ApiProduces('application/x-ndjson', 'text/csv')
+  @ApiOkResponse({ description: 'The events, streamed' })
+  async export(
+    @Principal() principal: AccessPrincipal,
+    @Body() body: unknown,
+    @Req() req: Request,
+    @Res() res: Response,
+  ): Promise<void> {
+    await this.exports.export(principal, body, req, res);
+  }
+}

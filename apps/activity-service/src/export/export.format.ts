@@ -1,0 +1,69 @@
+import { ProblemException } from '@app/common';
+
+export type ExportFormat = 'ndjson' | 'csv';
+
+export const CONTENT_TYPES: Record<ExportFormat, string> = {
+  ndjson: 'application/x-ndjson',
+  csv: 'text/csv; charset=utf-8',
+};
+
+const ACCEPTED: Record<string, ExportFormat> = {
+  'application/x-ndjson': 'ndjson',
+  'application/ndjson': 'ndjson',
+  'application/jsonl': 'ndjson',
+  'text/csv': 'csv',
+  '*/*': 'ndjson',
+  'application/*': 'ndjson',
+  'text/*': 'csv',
+};
+
+interface Offer {
+  type: string;
+  q: number;
+}
+
+function parseHeader(header: string): Offer[] {
+  return header
+    .split(',')
+    .map((part) => {
+      const [type = '', ...params] = part.trim().split(';');
+      const q = params.map((p) => p.trim()).find((p) => p.startsWith('q='));
+      return { type: type.trim().toLowerCase(), q: q ? Number(q.slice(2)) : 1 };
+    })
+    .filter((o) => o.type && o.q > 0);
+}
+
+/** The format the Accept header asks for (NDJSON when it does not say); 406 otherwise. */
+export function negotiateFormat(accept: string | undefined): ExportFormat {
+  if (!accept) return 'ndjson';
+  const offers = parseHeader(accept).sort((a, b) => b.q - a.q);
+  for (const offer of offers) {
+    const format = ACCEPTED[offer.type];
+    if (format) return format;
+  }
+  throw new ProblemException(406, {
+    code: 'NOT_ACCEPTABLE',
+    detail: 'Exports are application/x-ndjson or text/csv.',
+  });
+}
+
+/** Whether Accept-Encoding allows gzip. */
+export function wantsGzip(acceptEncoding: string | undefined): boolean {
+  if (!acceptEncoding) return false;
+  return parseHeader(acceptEncoding).some((o) => o.type === 'gzip' || o.type === 'x-gzip');
+}
+
+const NUMBER = /^[+-]?\d+(\.\d+)?([eE][+-]?\d+)?$/;
+const NEEDS_QUOTES = /[",\r\n]|^\s|\s$/;
+/** Cells a spreadsheet would run as a formula (CSV injection); numbers are left alone. */
+const FORMULA = /^[=+\-@\t\r]/;
+
+/** One CSV cell (RFC 4180), with formula-looking text neutralised by a leading quote. */
+export function csvCell(value: string | null): string {
+  if (value === null) return '';
+  let v = value;
+  if (FORMULA.test(v) && !NUMBER.test(v)) v = `'${v}`;
+  return NEEDS_QUOTES.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
+}
+
+export const csvLine = (cells: (string | null)[]): string => cells.map(csvCell).join(',');

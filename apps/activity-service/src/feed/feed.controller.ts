@@ -1,0 +1,80 @@
+import { Body, Controller, Get, Headers, HttpCode, Post, Query, Req, Res } from '@nestjs/common';
+import {
+  ApiBody,
+  ApiHeader,
+  ApiOkResponse,
+  ApiOperation,
+  ApiProduces,
+  ApiQuery,
+  ApiTags,
+} from '@nestjs/swagger';
+import type { Request, Response } from 'express';
+import { Principal, RequireScopes, Scope, type AccessPrincipal } from '@app/common';
+import { ACTIVITY_ROUTE } from '../common/body-parsing';
+import { sendJsonText } from '../common/json-text';
+import { FeedRequestDto, FeedResponseDto } from './feed.dto';
+import { FeedService } from './feed.service';
+import { FeedStream } from './feed.stream';
+
+@ApiTags('banking-activities')
+@Controller(ACTIVITY_ROUTE)
+export class FeedController {
+  constructor(
+    private readonly feed: FeedService,
+    private readonly stream: FeedStream,
+  ) {}
+
+  @Post('feed')
+  @HttpCode(200)
+  @RequireScopes(Scope.BankingActivitiesRead, Scope.AccountRead)
+  @ApiOperation({
+    summary: "Follow the institution's new events in commit order",
+    description:
+      'Returns events after the cursor in the order their batches committed, so a consumer that keeps passing back `cursor` sees every event exactly once, including events whose transaction committed after a later one. When hasMore is false, poll again later.',
+  })
+  @ApiBody({ type: FeedRequestDto })
+  @ApiOkResponse({ type: FeedResponseDto })
+  async read(
+    @Principal() principal: AccessPrincipal,
+    @Body() body: unknown,
+    @Res() res: Response,
+  ): Promise<void> {
+    const fi = principal.institutionId;
+    const { position, limit, eventIds } = await this.feed.parse(fi, body ?? {}, 'earliest');
+    const page = await this.feed.read(fi, position, limit, eventIds);
+    const cursor = JSON.stringify(this.feed.cursor(fi, page.position));
+    // Items are JSON text from PostgreSQL; joined without a parse.
+    sendJsonText(
+      res,
+      `{"cursor":${cursor},"hasMore":${page.hasMore},"count":${page.events.length},"bankingActivities":[${page.events.map((e) => e.item).join(',')}]}`,
+    );
+  }
+
+  @Get('stream')
+  @RequireScopes(Scope.BankingActivitiesRead, Scope.AccountRead)
+  @ApiOperation({
+    summary: 'The feed as Server-Sent Events',
+    description:
+      'Each `bankingActivity` event carries one event as JSON; its id is a cursor. Reconnect with Last-Event-ID to resume right after the last event received. Without it, `cursor` or `from` (default latest: only new events) says where to start.',
+  })
+  @ApiProduces('text/event-stream')
+  @ApiHeader({ name: 'Last-Event-ID', required: false, description: 'Resume after this event' })
+  @ApiQuery({ name: 'cursor', required: false })
+  @ApiQuery({ name: 'from', required: false, enum: ['earliest', 'latest'] })
+  @ApiQuery({ name: 'eventIds', required: false, description: 'Comma-separated event types' })
+  async follow(
+    @Principal() principal: AccessPrincipal,
+    @Query() query: Record<string, unknown>,
+    @Headers('last-event-id') lastEventId: string | undefined,
+    @Req() req: Request,
+    @Res() res: Response,
+  ): Promise<void> {
+    const request = { ...query, ...(lastEventId ? { cursor: lastEventId } : {}) };
+    const { position, eventIds } = await this.feed.parse(
+      principal.institutionId,
+      request,
+      'latest',
+    );
+    await this.stream.run(principal, position, eventIds, req, res);
+  }
+}

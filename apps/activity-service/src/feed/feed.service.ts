@@ -1,0 +1,215 @@
+import { Injectable } from '@nestjs/common';
+import type { FieldError } from '@app/common';
+import { EVENT_TYPE_BY_ID } from '../catalogue/event-catalogue';
+import { ActivityErrors } from '../common/activity.errors';
+import { escapePointer } from '../common/json-pointer';
+import { SqlParams } from '../common/sql-params';
+import { TokenSigner } from '../common/token-signer';
+import { itemSql } from '../search/search.sql';
+import { ActivityDatabase } from '../storage/activity-database';
+import { ACTIVITY_SCHEMA, EVENTS_TABLE, SEQ_PER_BATCH } from '../storage/schema';
+
+/**
+ * A place in an institution's feed: everything up to position `p` has been delivered, and of
+ * batch `p` itself everything up to `s` (or all of it when `s` is null).
+ */
+export interface FeedPosition {
+  p: string;
+  s: string | null;
+}
+
+export interface FeedEvent {
+  position: FeedPosition;
+  /** The event's JSON text (the same shape as a search result). */
+  item: string;
+}
+
+export interface FeedPage {
+  events: FeedEvent[];
+  /** Where the next read resumes. */
+  position: FeedPosition;
+  /** True when more events are already waiting. */
+  hasMore: boolean;
+}
+
+export interface FeedRequest {
+  cursor?: unknown;
+  from?: unknown;
+  limit?: unknown;
+  eventIds?: unknown;
+}
+
+const PURPOSE = 'activity-feed';
+/** Batches looked at per read; bounds a read over many batches of other event types. */
+const BATCHES_PER_READ = 500;
+export const FEED_LIMITS = { defaultLimit: 500, maxLimit: 1000, maxEventIds: 100 };
+const MAX_SEQ = '9223372036854775807';
+const FEED_KEYS = new Set(['cursor', 'from', 'limit', 'eventIds']);
+
+/**
+ * Reads an institution's feed from a signed cursor: feed_log positions follow commit order
+ * (storage/event.writer.ts), so resuming after the last position seen never skips a batch.
+ */
+@Injectable()
+export class FeedService {
+  constructor(
+    private readonly db: ActivityDatabase,
+    private readonly signer: TokenSigner,
+  ) {}
+
+  /** Checks a feed request (body of POST .../feed, or the stream's query and Last-Event-ID). */
+  async parse(
+    institutionId: string,
+    body: unknown,
+    defaultFrom: 'earliest' | 'latest',
+  ): Promise<{ position: FeedPosition; limit: number; eventIds: string[] }> {
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+      throw ActivityErrors.unreadableBody();
+    }
+    const req = body as Record<string, unknown>;
+    const errors: FieldError[] = [];
+    for (const key of Object.keys(req)) {
+      if (!FEED_KEYS.has(key)) {
+        errors.push({ pointer: `/${escapePointer(key)}`, detail: 'is not a known field' });
+      }
+    }
+    let limit = FEED_LIMITS.defaultLimit;
+    if (req.limit !== undefined) {
+      const n = typeof req.limit === 'string' ? Number(req.limit) : req.limit;
+      if (!Number.isInteger(n) || (n as number) < 1 || (n as number) > FEED_LIMITS.maxLimit) {
+        errors.push({
+          pointer: '/limit',
+          detail: `must be an integer from 1 to ${FEED_LIMITS.maxLimit}`,
+        });
+      } else limit = n as number;
+    }
+    let eventIds: string[] = [];
+    if (req.eventIds !== undefined) {
+      const list = typeof req.eventIds === 'string' ? req.eventIds.split(',') : req.eventIds;
+      if (
+        !Array.isArray(list) ||
+        list.length > FEED_LIMITS.maxEventIds ||
+        !list.every((id) => typeof id === 'string' && EVENT_TYPE_BY_ID.has(id))
+      ) {
+        errors.push({ pointer: '/eventIds', detail: 'must be event types of the catalogue' });
+      } else eventIds = [...new Set(list as string[])];
+    }
+    const from = req.from ?? defaultFrom;
+    if (from !== 'earliest' && from !== 'latest') {
+      errors.push({ pointer: '/from', detail: 'must be earliest or latest' });
+    }
+    if (errors.length) throw ActivityErrors.invalidArguments(errors);
+
+    let position: FeedPosition;
+    if (req.cursor !== undefined && req.cursor !== null && req.cursor !== '') {
+      position = this.readCursor(institutionId, req.cursor);
+    } else if (from === 'latest') {
+      const rows = await this.db.query<{ p: string }>(
+        `SELECT coalesce(max(position), 0)::text AS p FROM ${ACTIVITY_SCHEMA}.feed_log WHERE institution_id = $1`,
+        [institutionId],
+      );
+      position = { p: rows[0]!.p, s: null };
+    } else {
+      position = { p: '0', s: null };
+    }
+    return { position, limit, eventIds };
+  }
+
+  cursor(institutionId: string, position: FeedPosition): string {
+    return this.signer.sign(PURPOSE, { v: 1, i: institutionId, p: position.p, s: position.s });
+  }
+
+  readCursor(institutionId: string, cursor: unknown): FeedPosition {
+    const c = this.signer.verify(PURPOSE, cursor) as {
+      v?: unknown;
+      i?: unknown;
+      p?: unknown;
+      s?: unknown;
+    } | null;
+    const digits = (v: unknown) => typeof v === 'string' && /^\d{1,19}$/.test(v);
+    if (
+      !c ||
+      c.v !== 1 ||
+      c.i !== institutionId ||
+      !digits(c.p) ||
+      !(c.s === null || digits(c.s))
+    ) {
+      throw ActivityErrors.invalidCursor();
+    }
+    return { p: c.p as string, s: c.s as string | null };
+  }
+
+  /** Up to `limit` events after `from`, in feed order. */
+  async read(
+    institutionId: string,
+    from: FeedPosition,
+    limit: number,
+    eventIds: string[],
+  ): Promise<FeedPage> {
+    const batches = await this.db.query<{
+      position: string;
+      batch_id: string;
+      min_at: Date;
+      max_at: Date;
+    }>(
+      `SELECT position::text AS position, batch_id::text AS batch_id, min_at, max_at
+         FROM ${ACTIVITY_SCHEMA}.feed_log
+        WHERE institution_id = $1 AND position ${from.s === null ? '>' : '>='} $2::bigint
+        ORDER BY position LIMIT ${BATCHES_PER_READ}`,
+      [institutionId, from.p],
+    );
+    if (batches.length === 0) return { events: [], position: from, hasMore: false };
+
+    const params = new SqlParams();
+    const fi = params.add(institutionId, 'text');
+    const positions = params.add(
+      batches.map((b) => b.position),
+      'bigint[]',
+    );
+    const ids = params.add(
+      batches.map((b) => b.batch_id),
+      'bigint[]',
+    );
+    const mins = params.add(
+      batches.map((b) => b.min_at.toISOString()),
+      'timestamptz[]',
+    );
+    const maxs = params.add(
+      batches.map((b) => b.max_at.toISOString()),
+      'timestamptz[]',
+    );
+    const types = eventIds.length ? ` AND e.event_id = ANY(${params.add(eventIds, 'text[]')})` : '';
+    const after = `(b.position, e.seq) > (${params.add(from.p, 'bigint')}, ${params.add(from.s ?? MAX_SEQ, 'bigint')})`;
+    const item = itemSql(null, params);
+    // Per batch: its seq range on IDX_events_seq, in the partitions its time range covers.
+    const text = `
+      SELECT b.position::text AS position, e.seq::text AS seq, ${item} AS item
+        FROM unnest(${positions}, ${ids}, ${mins}, ${maxs}) AS b(position, batch_id, min_at, max_at)
+        CROSS JOIN LATERAL (
+          SELECT * FROM ${EVENTS_TABLE} e
+           WHERE e.institution_id = ${fi}
+             AND e.seq >= b.batch_id * ${SEQ_PER_BATCH} AND e.seq < (b.batch_id + 1) * ${SEQ_PER_BATCH}
+             AND e.occurred_at >= b.min_at AND e.occurred_at <= b.max_at${types}
+        ) e
+       WHERE ${after}
+       ORDER BY b.position, e.seq
+       LIMIT ${params.add(limit + 1, 'integer')}`;
+    const rows = await this.db.query<{ position: string; seq: string; item: string }>(
+      text,
+      params.values,
+    );
+
+    const events = rows
+      .slice(0, limit)
+      .map((r) => ({ position: { p: r.position, s: r.seq }, item: r.item }));
+    if (rows.length > limit) {
+      return { events, position: events[events.length - 1]!.position, hasMore: true };
+    }
+    // Every batch read was delivered whole, including those with nothing of eventIds.
+    return {
+      events,
+      position: { p: batches[batches.length - 1]!.position, s: null },
+      hasMore: batches.length === BATCHES_PER_READ,
+    };
+  }
+}

@@ -1,0 +1,39 @@
+import { Body, Controller, HttpCode, Post } from '@nestjs/common';
+import {
+  ApiAcceptedResponse,
+  ApiBadRequestResponse,
+  ApiBody,
+  ApiOperation,
+  ApiPayloadTooLargeResponse,
+  ApiTags,
+} from '@nestjs/swagger';
+import { Principal, Scope, type AccessPrincipal } from '@app/common';
+import { RequireAnyScope } from '../common/any-scope.guard';
+import { ACTIVITY_ROUTE } from '../common/body-parsing';
+import { BatchRequestDto, BatchResponseDto } from './ingest.dto';
+import { IngestService, type BatchResult } from './ingest.service';
+
+@ApiTags('banking-activities')
+@Controller(ACTIVITY_ROUTE)
+export class IngestController {
+  constructor(private readonly ingest: IngestService) {}
+
+  @Post('batch')
+  @HttpCode(202)
+  @RequireAnyScope(Scope.BankingActivitiesWrite, Scope.InternalEventsWrite)
+  @ApiOperation({
+    summary: 'Ingest up to 5,000 events',
+    description:
+      "All or nothing: every event must be of the catalogue with its type's attributes. Idempotent on guid. " +
+      "An FI token (banking-activities:write) writes its own FI's events; a platform service token (internal:events:write) writes any FI's, each event naming institutionId.",
+  })
+  @ApiBody({ type: BatchRequestDto })
+  @ApiAcceptedResponse({ type: BatchResponseDto })
+  @ApiBadRequestResponse({
+    description: 'BAS_10005 with a pointer per invalid field; BAS_10006 unreadable body',
+  })
+  @ApiPayloadTooLargeResponse({ description: 'Body above ACTIVITY_BATCH_BODY_LIMIT_BYTES' })
+  store(@Principal() principal: AccessPrincipal, @Body() body: unknown): Promise<BatchResult> {
+    return this.ingest.ingest(principal, body);
+  }
+}

@@ -1,0 +1,51 @@
+import { Body, Controller, HttpCode, Post, Res } from '@nestjs/common';
+import {
+  ApiBadRequestResponse,
+  ApiBody,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
+import type { Response } from 'express';
+import { Principal, RequireScopes, Scope, type AccessPrincipal } from '@app/common';
+import { ACTIVITY_ROUTE } from '../common/body-parsing';
+import { sendJsonText } from '../common/json-text';
+import { SearchRequestDto, SearchResponseDto } from './search.dto';
+import { SearchService } from './search.service';
+
+@ApiTags('banking-activities')
+@Controller(ACTIVITY_ROUTE)
+export class SearchController {
+  constructor(private readonly search: SearchService) {}
+
+  @Post()
+  @HttpCode(200)
+  @RequireScopes(Scope.BankingActivitiesRead, Scope.AccountRead)
+  @ApiOperation({
+    summary: "Search the institution's banking activity",
+    description:
+      'The six shapes of the Banking Activity API: one user (userId/userIds) or the whole FI, over all, several or one event type (eventIds), combinable with userType, companyIds and additionalFilters. ' +
+      'Pages are keyset-based: pass nextPageToken, with the same filters, until it is null. Times: startTime inclusive, endTime exclusive.',
+  })
+  @ApiBody({ type: SearchRequestDto })
+  @ApiOkResponse({ type: SearchResponseDto })
+  @ApiNoContentResponse({ description: 'Nothing matches' })
+  @ApiBadRequestResponse({
+    description:
+      'problem+json with errorCode: BAS_10001 start not before end, BAS_10002 beyond the look-back window, BAS_10005 invalid arguments (or page token), BAS_10006 unreadable body, BAS_10008 repeated filter condition, BAS_10009 userType, BAS_10010 userIdType',
+  })
+  async find(
+    @Principal() principal: AccessPrincipal,
+    // Not typed as the DTO: the global ValidationPipe would answer without the BAS_* codes.
+    @Body() body: unknown,
+    @Res() res: Response,
+  ): Promise<void> {
+    const page = await this.search.search(principal, body);
+    if (page === null) {
+      res.status(204).end();
+      return;
+    }
+    sendJsonText(res, page);
+  }
+}

@@ -1,0 +1,149 @@
+import type { Pool, PoolClient } from 'pg';
+import { ensurePartitions } from './partitions';
+import { ACTIVITY_SCHEMA, EVENTS_TABLE, SEQ_PER_BATCH } from './schema';
+
+/** An event ready to store: validated, normalised, its time at millisecond precision. */
+export interface StoredEvent {
+  guid: string;
+  eventId: string;
+  /** ISO 8601, UTC, milliseconds. */
+  timeStamp: string;
+  institutionId: string;
+  userType: string | null;
+  loginId: string;
+  customerId: string | null;
+  institutionCustomerId: string | null;
+  accountType: string | null;
+  channel: string | null;
+  ipAddress: string | null;
+  attributes: Record<string, unknown>;
+}
+
+export interface WriteResult {
+  accepted: number;
+  duplicates: number;
+  /** Institutions that got new events (the feed wakes their consumers). */
+  institutions: string[];
+}
+
+/*
+ * One statement stores a whole batch: the rows travel as one array per column (no per-row
+ * round trips, and cheaper for PostgreSQL to read than one JSON document), guids already known
+ * are skipped (ON CONFLICT on event_guids, in guid order so two overlapping batches cannot
+ * deadlock), and the batch is appended to the feed, one row per institution, by
+ * activity.append_to_feed.
+ *
+ * Why the feed is in commit order and never skips a late commit: append_to_feed takes the
+ * feed's position under a transaction-level advisory lock, after every event is inserted, and
+ * the lock is released only once the transaction has committed and become visible. So
+ * positions are handed out in commit order, and a reader that sees position p already sees
+ * every smaller position: a consumer resuming "after p" can miss nothing. (Following the
+ * events' own seq instead would skip a batch that started first but committed last.) The
+ * statement runs in autocommit, so the lock is held only for the commit itself; it must never
+ * run inside a longer transaction, which would hold up every other ingest.
+ */
+const NEXT_BATCH = `SELECT nextval('${ACTIVITY_SCHEMA}.event_batch_seq')::text AS id`;
+
+const INSERT_BATCH = `
+WITH input AS MATERIALIZED (
+  SELECT * FROM unnest($1::integer[], $2::uuid[], $3::text[], $4::timestamptz[], $5::text[],
+    $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[],
+    $13::jsonb[])
+  AS r(i, guid, event_id, occurred_at, institution_id, user_type, login_id, customer_id,
+    company_id, account_type, channel, ip_address, attributes)
+),
+fresh AS (
+  INSERT INTO ${ACTIVITY_SCHEMA}.event_guids (guid, occurred_at)
+  SELECT guid, occurred_at FROM input ORDER BY guid
+  ON CONFLICT (guid) DO NOTHING
+  RETURNING guid
+),
+stored AS (
+  INSERT INTO ${EVENTS_TABLE} (seq, guid, institution_id, event_id, occurred_at, user_type,
+    login_id, customer_id, company_id, account_type, channel, ip_address, attributes)
+  SELECT $14::bigint * ${SEQ_PER_BATCH} + n.i, n.guid, n.institution_id, n.event_id,
+    n.occurred_at, n.user_type, n.login_id, n.customer_id, n.company_id, n.account_type,
+    n.channel, n.ip_address, n.attributes
+  FROM input n JOIN fresh f ON f.guid = n.guid
+  RETURNING institution_id, occurred_at
+),
+summary AS (
+  SELECT institution_id, min(occurred_at) AS min_at, max(occurred_at) AS max_at,
+         count(*)::integer AS event_count
+  FROM stored GROUP BY institution_id
+)
+SELECT institution_id, event_count,
+       ${ACTIVITY_SCHEMA}.append_to_feed($14::bigint, institution_id, min_at, max_at, event_count)::text AS position
+FROM summary`;
+
+/** PostgreSQL's answer when no partition accepts a row; see ensurePartitions. */
+const NO_PARTITION = /no partition of relation/i;
+const RETRYABLE = new Set(['40P01', '40001']);
+
+/**
+ * Stores a batch atomically and idempotently (a guid seen before counts as a duplicate, also
+ * within the batch). Given a pool, a partition missing for an old event is created and the
+ * batch retried; given a client, errors go to the caller. Either way the insert must run in
+ * autocommit (see above).
+ */
+export async function writeEvents(
+  db: Pool | PoolClient,
+  events: StoredEvent[],
+): Promise<WriteResult> {
+  const seen = new Set<string>();
+  const columns: unknown[][] = Array.from({ length: 13 }, () => []);
+  let min = Infinity;
+  let max = -Infinity;
+  for (const e of events) {
+    const guid = e.guid.toLowerCase();
+    if (seen.has(guid)) continue;
+    const t = Date.parse(e.timeStamp);
+    if (t < min) min = t;
+    if (t > max) max = t;
+    const values = [
+      seen.size,
+      guid,
+      e.eventId,
+      e.timeStamp,
+      e.institutionId,
+      e.userType,
+      e.loginId,
+      e.customerId,
+      e.institutionCustomerId,
+      e.accountType,
+      e.channel,
+      e.ipAddress,
+      JSON.stringify(e.attributes),
+    ];
+    seen.add(guid);
+    for (let c = 0; c < values.length; c++) columns[c]!.push(values[c]);
+  }
+  if (seen.size === 0) return { accepted: 0, duplicates: events.length, institutions: [] };
+
+  for (let attempt = 0; ; attempt++) {
+    try {
+      // The batch id is taken first, so an event's seq says when its batch started.
+      const batch = (await db.query<{ id: string }>(NEXT_BATCH)).rows[0]!.id;
+      const result = await db.query<{ institution_id: string; event_count: number }>(INSERT_BATCH, [
+        ...columns,
+        batch,
+      ]);
+      const accepted = result.rows.reduce((sum, r) => sum + r.event_count, 0);
+      return {
+        accepted,
+        duplicates: events.length - accepted,
+        institutions: result.rows.map((r) => r.institution_id),
+      };
+    } catch (err) {
+      if (attempt >= 2 || !isPool(db)) throw err;
+      const { code, message } = err as { code?: string; message?: string };
+      if (code === '23514' && NO_PARTITION.test(message ?? '')) {
+        await ensurePartitions(db, new Date(min), new Date(max + 1));
+      } else if (!code || !RETRYABLE.has(code)) {
+        throw err;
+      }
+    }
+  }
+}
+
+const isPool = (db: Pool | PoolClient): db is Pool => 'totalCount' in db;

@@ -1,0 +1,154 @@
+import type { Pool, PoolClient } from 'pg';
+import { ACTIVITY_SCHEMA, EVENTS_TABLE } from './schema';
+
+/**
+ * Partitions of activity.events: one per week (Monday 00:00 UTC to the next Monday), named
+ * `events_pYYYYMMDD` after their first day. A week keeps a search over the 93-day look-back to
+ * about 14 partitions, which keeps planning cheap, while retention still drops a week at a time.
+ *
+ * Creating and dropping partitions is data management done by the running service, not a
+ * schema change: the migration defines the partitioned table and its indexes, and every
+ * partition is created the same way from it.
+ */
+export const PARTITION_DAYS = 7;
+const DAY_MS = 86_400_000;
+const WIDTH_MS = PARTITION_DAYS * DAY_MS;
+/** 1970-01-05 was a Monday. */
+const ALIGN_MS = Date.UTC(1970, 0, 5);
+const LOCK_KEY = 'activity:partitions';
+
+export interface PartitionInfo {
+  name: string;
+  from: Date;
+  to: Date;
+  /** Left behind by an interrupted DETACH ... CONCURRENTLY. */
+  detachPending: boolean;
+}
+
+type Queryable = Pick<Pool | PoolClient, 'query'>;
+
+export function partitionStart(at: Date): Date {
+  return new Date(ALIGN_MS + Math.floor((at.getTime() - ALIGN_MS) / WIDTH_MS) * WIDTH_MS);
+}
+
+export function partitionName(start: Date): string {
+  return `events_p${start.toISOString().slice(0, 10).replace(/-/g, '')}`;
+}
+
+/** Every partition attached to (or being detached from) activity.events, oldest first. */
+export async function listPartitions(db: Queryable): Promise<PartitionInfo[]> {
+  const { rows } = await db.query<{
+    name: string;
+    from_at: Date;
+    to_at: Date;
+    detach_pending: boolean;
+  }>(
+    `SELECT c.relname AS name, i.inhdetachpending AS detach_pending,
+            (regexp_match(pg_get_expr(c.relpartbound, c.oid), 'FROM \\(''([^'']+)''\\)'))[1]::timestamptz AS from_at,
+            (regexp_match(pg_get_expr(c.relpartbound, c.oid), 'TO \\(''([^'']+)''\\)'))[1]::timestamptz AS to_at
+       FROM pg_inherits i
+       JOIN pg_class c ON c.oid = i.inhrelid
+      WHERE i.inhparent = $1::regclass
+      ORDER BY from_at`,
+    [EVENTS_TABLE],
+  );
+  return rows.map((r) => ({
+    name: r.name,
+    from: r.from_at,
+    to: r.to_at,
+    detachPending: r.detach_pending,
+  }));
+}
+
+/**
+ * Makes sure partitions cover [from, to). New partitions are created empty and attached,
+ * which locks the parent only in SHARE UPDATE EXCLUSIVE mode: searches, exports and ingest go
+ * on meanwhile (CREATE TABLE ... PARTITION OF would wait for every running export).
+ */
+export async function ensurePartitions(pool: Pool, from: Date, to: Date): Promise<string[]> {
+  const wanted: Date[] = [];
+  for (let t = partitionStart(from).getTime(); t < to.getTime(); t += WIDTH_MS) {
+    wanted.push(new Date(t));
+  }
+  const existing = new Set((await listPartitions(pool)).map((p) => p.from.getTime()));
+  const missing = wanted.filter((d) => !existing.has(d.getTime()));
+  if (missing.length === 0) return [];
+
+  const client = await pool.connect();
+  const created: string[] = [];
+  try {
+    await client.query('BEGIN');
+    await client.query(`SET LOCAL lock_timeout = '10s'`);
+    await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [LOCK_KEY]);
+    // Another instance may have made some while this one waited for the lock.
+    const now = new Set((await listPartitions(client)).map((p) => p.from.getTime()));
+    for (const start of missing) {
+      if (now.has(start.getTime())) continue;
+      const name = partitionName(start);
+      const end = new Date(start.getTime() + WIDTH_MS);
+      // Names and bounds come from dates computed here, never from input.
+      await client.query(
+        `CREATE TABLE ${ACTIVITY_SCHEMA}.${name} (LIKE ${EVENTS_TABLE} INCLUDING DEFAULTS INCLUDING CONSTRAINTS)`,
+      );
+      await client.query(
+        `ALTER TABLE ${EVENTS_TABLE} ATTACH PARTITION ${ACTIVITY_SCHEMA}.${name}
+           FOR VALUES FROM ('${start.toISOString()}') TO ('${end.toISOString()}')`,
+      );
+      created.push(name);
+    }
+    await client.query('COMMIT');
+    return created;
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  } finally {
+    client.release();
+  }
+}
+
+/**
+ * Drops every partition that ends at or before `cutoff`, then the idempotency keys and feed
+ * entries of the events that went with them. DETACH ... CONCURRENTLY never blocks searches or
+ * ingest; it runs outside a transaction, so an interrupted one is finished on the next run.
+ */
+export async function dropPartitionsBefore(pool: Pool, cutoff: Date): Promise<string[]> {
+  const client = await pool.connect();
+  const dropped: string[] = [];
+  try {
+    const locked = await client.query<{ ok: boolean }>(
+      'SELECT pg_try_advisory_lock(hashtext($1)) AS ok',
+      [`${LOCK_KEY}:retention`],
+    );
+    if (!locked.rows[0]!.ok) return [];
+    try {
+      // Waits on running exports (DETACH CONCURRENTLY) and deletes of old keys may take long.
+      await client.query(`SET lock_timeout = '30s'`);
+      await client.query('SET statement_timeout = 0');
+      for (const p of await listPartitions(client)) {
+        if (p.to.getTime() > cutoff.getTime()) continue;
+        const table = `${ACTIVITY_SCHEMA}.${p.name}`;
+        await client.query(
+          p.detachPending
+            ? `ALTER TABLE ${EVENTS_TABLE} DETACH PARTITION ${table} FINALIZE`
+            : `ALTER TABLE ${EVENTS_TABLE} DETACH PARTITION ${table} CONCURRENTLY`,
+        );
+        await client.query(`DROP TABLE ${table}`);
+        dropped.push(p.name);
+      }
+      const oldest = (await listPartitions(client))[0]?.from ?? cutoff;
+      const keep = oldest.getTime() < cutoff.getTime() ? oldest : cutoff;
+      await client.query(`DELETE FROM ${ACTIVITY_SCHEMA}.event_guids WHERE occurred_at < $1`, [
+        keep,
+      ]);
+      await client.query(`DELETE FROM ${ACTIVITY_SCHEMA}.feed_log WHERE max_at < $1`, [keep]);
+    } finally {
+      await client.query('RESET lock_timeout; RESET statement_timeout').catch(() => undefined);
+      await client
+        .query('SELECT pg_advisory_unlock(hashtext($1))', [`${LOCK_KEY}:retention`])
+        .catch(() => undefined);
+    }
+    return dropped;
+  } finally {
+    client.release();
+  }
+}

@@ -1,0 +1,795 @@
+/**
+ * `npm run bench:activity -- [--events 10000000] [--users 50000] [--fis 5] [--days 90]
+ *   [--samples 200] [--ingest-seconds 20] [--ingest-concurrency 4] [--reuse] [--keep]
+ *   [--only latency,ingest,export]`
+ *
+ * The Banking Activity benchmark on real PostgreSQL (DATABASE_URL, else a throwaway embedded
+ * cluster):
+ *   1. generates the events with SQL (generate_series; the catalogue's attributes), not through
+ *      the API, so 10 million take minutes;
+ *   2. starts the real auth-server and activity-service as child processes;
+ *   3. first-page latency (p50/p95) of the six search shapes through the API, next to the very
+ *      same SQL run directly on the database in the same run (ratio API / SQL);
+ *   4. ingest rate through POST .../batch (5,000-event batches, concurrent clients);
+ *   5. export rate (NDJSON) over growing ranges, with the service's peak RSS for each.
+ * Results print as Markdown and go to bench/results/ as JSON.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { Agent, request } from 'node:http';
+import { join, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { Client, Pool } from 'pg';
+import {
+  EVENT_TYPES,
+  type AttributeDefinition,
+} from '../apps/activity-service/src/catalogue/event-catalogue';
+import { parseSearchRequest } from '../apps/activity-service/src/search/search.query';
+import { compileSearchPage } from '../apps/activity-service/src/search/search.sql';
+import { createActivityPool } from '../apps/activity-service/src/storage/activity-database';
+import { SEQ_PER_BATCH } from '../apps/activity-service/src/storage/schema';
+import {
+  freePort,
+  startEmbeddedPostgres,
+  type EmbeddedDatabase,
+} from '../scripts/embedded-postgres';
+import { prepareActivitySchema } from '../scripts/seed-activity';
+
+const ROOT = resolve(__dirname, '../..');
+const DAY_MS = 86_400_000;
+const READ_SCOPES = 'banking-activities:read account:read';
+
+interface Options {
+  events: number;
+  users: number;
+  fis: number;
+  days: number;
+  samples: number;
+  ingestSeconds: number;
+  ingestConcurrency: number;
+  reuse: boolean;
+  keep: boolean;
+  only: Set<string>;
+}
+
+function options(): Options {
+  const args = process.argv.slice(2);
+  const flag = (name: string, fallback: number) => {
+    const i = args.indexOf(`--${name}`);
+    return i >= 0 ? Number(args[i + 1]) : fallback;
+  };
+  const only = args.indexOf('--only');
+  return {
+    events: flag('events', 10_000_000),
+    users: flag('users', 50_000),
+    fis: flag('fis', 5),
+    days: flag('days', 90),
+    samples: flag('samples', 200),
+    ingestSeconds: flag('ingest-seconds', 20),
+    ingestConcurrency: flag('ingest-concurrency', 4),
+    reuse: args.includes('--reuse'),
+    keep: args.includes('--keep'),
+    only: new Set(only >= 0 ? args[only + 1]!.split(',') : ['latency', 'ingest', 'export']),
+  };
+}
+
+const fiName = (i: number) => `bench-fi-${i + 1}`;
+
+// ---------------------------------------------------------------------------------- data
+
+/** SQL for a value of one attribute, random per row. */
+function attributeValueSql(a: AttributeDefinition): string {
+  const literal = (s: string) => `'${s.replace(/'/g, "''")}'`;
+  if (a.enum) {
+    return `(ARRAY[${a.enum.map(literal).join(',')}])[1 + floor(random() * ${a.enum.length})::int]`;
+  }
+  switch (a.type) {
+    case 'string':
+      return a.attributeId === 'currency'
+        ? `'USD'`
+        : `'${a.attributeId}-' || floor(random() * 1000)::int`;
+    case 'integer':
+      return `floor(random() * 10)::int`;
+    case 'number':
+      return `round((random() * 5000)::numeric, 2)`;
+    case 'boolean':
+      return `random() < 0.5`;
+    case 'string[]':
+      return `jsonb_build_array('emailAddress', 'phoneNumber')`;
+  }
+}
+
+/** A CASE over event_id giving each row its type's attributes (required ones, plus optional half the time). */
+function attributesSql(): string {
+  const branches = EVENT_TYPES.map((t) => {
+    const pairs = t.attributes
+      .filter((a) => a.required)
+      .map((a) => `'${a.attributeId}', ${attributeValueSql(a)}`);
+    const optional = t.attributes
+      .filter((a) => !a.required)
+      .map(
+        (a) =>
+          `CASE WHEN random() < 0.5 THEN jsonb_build_object('${a.attributeId}', ${attributeValueSql(a)}) ELSE '{}'::jsonb END`,
+      );
+    const base = `jsonb_build_object(${pairs.join(', ')})`;
+    return `WHEN '${t.eventId}' THEN ${[base, ...optional].join(' || ')}`;
+  });
+  return `CASE s.event_id ${branches.join(' ')} END`;
+}
+
+/** Event types repeated by weight, so a uniform pick follows a plausible mix. */
+function weightedTypes(): string[] {
+  const weights: Record<string, number> = {
+    loginSuccess: 300,
+    logout: 150,
+    alertDelivered: 60,
+    statementViewed: 50,
+    mfaChallengeIssued: 45,
+    mfaChallengeSuccess: 40,
+    transferCreated: 40,
+    transferCompleted: 35,
+    billPaymentScheduled: 30,
+    loginFailure: 25,
+    statementDownloaded: 15,
+    remoteDepositSubmitted: 12,
+  };
+  return EVENT_TYPES.flatMap((t) => Array<string>(weights[t.eventId] ?? 3).fill(t.eventId));
+}
+
+async function generate(pool: Pool, o: Options, now: number): Promise<void> {
+  const from = now - o.days * DAY_MS;
+  const types = weightedTypes();
+  const chunk = 250_000;
+  const chunks = Math.ceil(o.events / chunk);
+  const started = performance.now();
+  // Secondary indexes and the guid key are built once after the load (sorted builds), far
+  // cheaper than maintaining them row by row through 10 million inserts.
+  const secondary = await pool.query<{ name: string; def: string }>(
+    `SELECT indexname AS name, indexdef AS def FROM pg_indexes
+      WHERE schemaname = 'activity' AND tablename = 'events' AND indexname <> 'PK_events'`,
+  );
+  for (const ix of secondary.rows) await pool.query(`DROP INDEX activity."${ix.name}"`);
+  await pool.query(
+    `ALTER TABLE activity.event_guids DROP CONSTRAINT IF EXISTS "PK_cf2f9a59fd4e8da8e6eeca12d67"`,
+  );
+
+  for (let c = 0; c < chunks; c++) {
+    const lo = c * chunk + 1;
+    const hi = Math.min(o.events, (c + 1) * chunk);
+    // Each chunk covers its slice of the time range, so rows arrive roughly in time order.
+    const t0 = from + ((now - from) * c) / chunks;
+    const t1 = from + ((now - from) * (c + 1)) / chunks;
+    await pool.query(
+      `WITH s AS (
+         SELECT g, floor(random() * $3)::int AS u,
+                ($4::text[])[1 + floor(random() * array_length($4::text[], 1))::int] AS event_id,
+                date_trunc('milliseconds', $5::timestamptz + random() * ($6::timestamptz - $5::timestamptz)) AS ts
+           FROM generate_series($1::bigint, $2::bigint) g
+       ), rows AS (
+         INSERT INTO activity.events (seq, guid, institution_id, event_id, occurred_at, user_type, login_id,
+           customer_id, company_id, account_type, channel, ip_address, attributes)
+         SELECT s.g, md5('bench' || s.g)::uuid, 'bench-fi-' || (s.u % $7 + 1), s.event_id, s.ts,
+                CASE WHEN (s.u / $7) % 5 = 0 THEN 'business' ELSE 'retail' END,
+                'user' || s.u, md5('customer' || s.u)::uuid::text,
+                CASE WHEN (s.u / $7) % 5 = 0 THEN 'co-' || ((s.u / $7) / 25) END,
+                CASE WHEN s.event_id LIKE 'transfer%' THEN 'checking' END,
+                (ARRAY['mobile','online','online','api'])[1 + (s.u % 4)],
+                '10.' || (s.u % 250) || '.' || (s.u / 250 % 250) || '.7',
+                ${attributesSql()}
+           FROM s ORDER BY s.ts
+         RETURNING guid, occurred_at
+       )
+       INSERT INTO activity.event_guids (guid, occurred_at) SELECT guid, occurred_at FROM rows`,
+      [lo, hi, o.users, types, new Date(t0).toISOString(), new Date(t1).toISOString(), o.fis],
+    );
+    process.stdout.write(
+      `\r  generated ${hi.toLocaleString()} / ${o.events.toLocaleString()} events`,
+    );
+  }
+  process.stdout.write('\n  building indexes...\n');
+  await pool.query(
+    `ALTER TABLE activity.event_guids ADD CONSTRAINT "PK_cf2f9a59fd4e8da8e6eeca12d67" PRIMARY KEY (guid)`,
+  );
+  // pg_indexes shows partitioned indexes as "ON ONLY"; recreated on the parent they recurse.
+  for (const ix of secondary.rows) await pool.query(ix.def.replace(' ON ONLY ', ' ON '));
+  // Batches ingested later get seq values above the generated ones.
+  await pool.query(`SELECT setval('activity.event_batch_seq', $1)`, [
+    Math.ceil((o.events + 1) / SEQ_PER_BATCH) + 1,
+  ]);
+  await pool.query('VACUUM ANALYZE activity.events');
+  await pool.query('VACUUM ANALYZE activity.event_guids');
+  console.log(`  data ready in ${((performance.now() - started) / 1000).toFixed(0)} s`);
+}
+
+// ------------------------------------------------------------------------------ services
+
+interface Service {
+  url: string;
+  child: ChildProcess;
+}
+
+async function startService(
+  entry: string,
+  portEnv: string,
+  env: NodeJS.ProcessEnv,
+  port: number,
+): Promise<Service> {
+  const child = spawn(process.execPath, [join(ROOT, 'dist', entry)], {
+    env: { ...process.env, ...env, [portEnv]: String(port), HOST: '127.0.0.1' },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`${entry} exited with ${child.exitCode}`);
+    try {
+      if ((await fetch(`${url}/health/ready`)).ok) return { url, child };
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`${entry} not ready`);
+}
+
+async function token(
+  authUrl: string,
+  admin: { id: string; secret: string },
+  fi: string,
+  scopes: string,
+): Promise<string> {
+  const form = (body: Record<string, string>, user: string, pass: string) =>
+    fetch(`${authUrl}/oauth2/v1/token`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        authorization: `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}`,
+      },
+      body: new URLSearchParams(body).toString(),
+    }).then((r) => r.json() as Promise<{ access_token: string }>);
+  const adminToken = (
+    await form({ grant_type: 'client_credentials', scope: 'clients:admin' }, admin.id, admin.secret)
+  ).access_token;
+  const res = await fetch(`${authUrl}/admin/v1/clients`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+    body: JSON.stringify({
+      institutionId: fi,
+      name: 'bench',
+      scopes: scopes.split(' '),
+      grantTypes: ['client_credentials'],
+    }),
+  });
+  const client = (await res.json()) as { clientId: string; clientSecret: string };
+  return (
+    await form(
+      { grant_type: 'client_credentials', scope: scopes },
+      client.clientId,
+      client.clientSecret,
+    )
+  ).access_token;
+}
+
+// A lean keep-alive client: fetch's own overhead would be billed to the API in the ratio.
+const agent = new Agent({ keepAlive: true, maxSockets: 16 });
+
+function post(
+  url: string,
+  headers: Record<string, string>,
+  body: string,
+): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method: 'POST', agent, headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () =>
+        resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }),
+      );
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+// ------------------------------------------------------------------------------- measures
+
+const percentile = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+
+interface ShapeResult {
+  shape: string;
+  apiP50: number;
+  apiP95: number;
+  sqlP50: number;
+  sqlP95: number;
+  ratioP50: number;
+  ratioP95: number;
+  rows: number;
+  /** EXPLAIN of one sample: the indexes scanned, whether anything was sorted, planning. */
+  plan: { indexes: string[]; sort: boolean; planningMs: number; executionMs: number };
+}
+
+interface PlanNode {
+  'Node Type': string;
+  'Index Name'?: string;
+  Plans?: PlanNode[];
+}
+
+async function explain(pool: Pool, text: string, values: unknown[]): Promise<ShapeResult['plan']> {
+  const res = await pool.query(`EXPLAIN (ANALYZE, FORMAT JSON) ${text}`, values);
+  const doc = (
+    res.rows[0] as {
+      'QUERY PLAN': { Plan: PlanNode; 'Planning Time': number; 'Execution Time': number }[];
+    }
+  )['QUERY PLAN'][0]!;
+  const nodes = (n: PlanNode): PlanNode[] => [n, ...(n.Plans ?? []).flatMap(nodes)];
+  const all = nodes(doc.Plan);
+  // Partition indexes are named after their columns; strip the partition prefix.
+  const indexes = [
+    ...new Set(
+      all.flatMap((n) => (n['Index Name'] ? [n['Index Name'].replace(/^events_p\d+_/, '')] : [])),
+    ),
+  ];
+  return {
+    indexes,
+    sort: all.some((n) => n['Node Type'] === 'Sort'),
+    planningMs: doc['Planning Time'],
+    executionMs: doc['Execution Time'],
+  };
+}
+
+async function latency(
+  o: Options,
+  activityUrl: string,
+  readToken: string,
+  pool: Pool,
+  now: number,
+): Promise<ShapeResult[]> {
+  const fi = fiName(0);
+  const start = new Date(now - Math.min(o.days, 92) * DAY_MS).toISOString();
+  const end = new Date(now).toISOString();
+  // Users of bench-fi-1 are user<n> with n % fis == 0.
+  const user = (k: number) => `user${((k * 7919) % Math.floor(o.users / o.fis)) * o.fis}`;
+  const shapes: { name: string; body: (k: number) => Record<string, unknown> }[] = [
+    {
+      name: '1 one user, all events',
+      body: (k) => ({ startTime: start, endTime: end, userId: user(k) }),
+    },
+    {
+      name: '2 one user, 3 event types',
+      body: (k) => ({
+        startTime: start,
+        endTime: end,
+        userId: user(k),
+        eventIds: ['loginSuccess', 'logout', 'transferCreated'],
+      }),
+    },
+    {
+      name: '3 one user, 1 event type',
+      body: (k) => ({
+        startTime: start,
+        endTime: end,
+        userId: user(k),
+        eventIds: ['loginSuccess'],
+      }),
+    },
+    { name: '4 FI, all events', body: () => ({ startTime: start, endTime: end }) },
+    {
+      name: '5 FI, 3 event types (one rare)',
+      body: () => ({
+        startTime: start,
+        endTime: end,
+        eventIds: ['transferCreated', 'userLocked', 'loginFailure'],
+      }),
+    },
+    {
+      name: '6 FI, 1 event type',
+      body: () => ({ startTime: start, endTime: end, eventIds: ['passwordReset'] }),
+    },
+  ];
+  const results: ShapeResult[] = [];
+  for (const shape of shapes) {
+    const api: number[] = [];
+    const sql: number[] = [];
+    let rows = 0;
+    for (let k = -20; k < o.samples; k++) {
+      const body = shape.body(k + 100);
+      const q = parseSearchRequest(body, {
+        institutionId: fi,
+        now: Date.now(),
+        maxLookbackDays: 93,
+        mode: 'search',
+      });
+      const compiled = compileSearchPage(q, null);
+      // Both run each sample, in turns first: whichever goes first reads the user's rows
+      // from colder caches, so neither side always gets the warm run.
+      const viaApi = async () => {
+        const t = performance.now();
+        const res = await post(
+          `${activityUrl}/data-apis/v1/banking-activities`,
+          { authorization: `Bearer ${readToken}`, 'content-type': 'application/json' },
+          JSON.stringify(body),
+        );
+        if (res.status !== 200 && res.status !== 204) {
+          throw new Error(`search ${res.status}: ${res.text}`);
+        }
+        return performance.now() - t;
+      };
+      const viaSql = async () => {
+        const t = performance.now();
+        const r = await pool.query(compiled.text, compiled.values);
+        sqlRows = Math.min(r.rowCount ?? 0, q.pageSize);
+        return performance.now() - t;
+      };
+      let sqlRows = 0;
+      let apiMs: number;
+      let sqlMs: number;
+      if (k % 2 === 0) {
+        apiMs = await viaApi();
+        sqlMs = await viaSql();
+      } else {
+        sqlMs = await viaSql();
+        apiMs = await viaApi();
+      }
+      if (k >= 0) {
+        api.push(apiMs);
+        sql.push(sqlMs);
+        rows += sqlRows;
+      }
+    }
+    api.sort((a, b) => a - b);
+    sql.sort((a, b) => a - b);
+    const sample = parseSearchRequest(shape.body(100), {
+      institutionId: fi,
+      now: Date.now(),
+      maxLookbackDays: 93,
+      mode: 'search',
+    });
+    const compiledSample = compileSearchPage(sample, null);
+    const r: ShapeResult = {
+      plan: await explain(pool, compiledSample.text, compiledSample.values),
+      shape: shape.name,
+      apiP50: percentile(api, 50),
+      apiP95: percentile(api, 95),
+      sqlP50: percentile(sql, 50),
+      sqlP95: percentile(sql, 95),
+      ratioP50: percentile(api, 50) / percentile(sql, 50),
+      ratioP95: percentile(api, 95) / percentile(sql, 95),
+      rows: Math.round(rows / o.samples),
+    };
+    console.log(
+      `  ${r.shape}: API p50 ${r.apiP50.toFixed(1)} p95 ${r.apiP95.toFixed(1)} ms | SQL p50 ${r.sqlP50.toFixed(1)} p95 ${r.sqlP95.toFixed(1)} ms | rows ${r.rows} | ${r.plan.indexes.join(', ')}${r.plan.sort ? ' + Sort' : ''}, planning ${r.plan.planningMs.toFixed(1)} ms`,
+    );
+    results.push(r);
+  }
+  return results;
+}
+
+function batchBody(fiCount: number, users: number): string {
+  const now = Date.now();
+  const events = Array.from({ length: 5000 }, (_, i) => {
+    const u = (i * 104_729) % users;
+    return {
+      guid: randomUUID(),
+      eventId: i % 3 === 0 ? 'transferCreated' : 'loginSuccess',
+      timeStamp: new Date(now - (i % 3600) * 1000).toISOString(),
+      institutionId: fiName(u % fiCount),
+      userType: 'retail',
+      loginId: `user${u}`,
+      // A user keeps one customer id, as in real traffic.
+      customerId: `00000000-0000-4000-8000-${u.toString(16).padStart(12, '0')}`,
+      channel: 'mobile',
+      ipAddress: '198.51.100.7',
+      attributes:
+        i % 3 === 0
+          ? { transferId: `T${i}`, amount: 125.5, currency: 'USD', transferType: 'internal' }
+          : { clientId: 'mobile-app' },
+    };
+  });
+  return JSON.stringify({ events });
+}
+
+async function ingest(
+  o: Options,
+  activityUrl: string,
+  internalToken: string,
+): Promise<{ eventsPerSecond: number; batches: number }> {
+  // Bodies are made before the clock starts; each is posted once (fresh guids, no duplicates).
+  const needed = Math.ceil((o.ingestSeconds * 80_000) / 5000) + o.ingestConcurrency;
+  const bodies = Array.from({ length: needed }, () => batchBody(o.fis, o.users));
+  let next = 0;
+  let accepted = 0;
+  let batches = 0;
+  const deadline = performance.now() + o.ingestSeconds * 1000;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: o.ingestConcurrency }, async () => {
+      while (performance.now() < deadline && next < bodies.length) {
+        const body = bodies[next++]!;
+        const res = await post(
+          `${activityUrl}/data-apis/v1/banking-activities/batch`,
+          { authorization: `Bearer ${internalToken}`, 'content-type': 'application/json' },
+          body,
+        );
+        if (res.status !== 202) throw new Error(`batch ${res.status}: ${res.text}`);
+        accepted += (JSON.parse(res.text) as { accepted: number }).accepted;
+        batches++;
+      }
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  return { eventsPerSecond: accepted / seconds, batches };
+}
+
+function rssKb(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+}
+
+interface ExportResult {
+  range: string;
+  format: string;
+  events: number;
+  seconds: number;
+  eventsPerSecond: number;
+  peakRssMb: number;
+  baseRssMb: number;
+}
+
+async function exportRun(
+  activityUrl: string,
+  readToken: string,
+  pid: number,
+  days: number,
+  now: number,
+  accept: string,
+  gzip: boolean,
+): Promise<ExportResult> {
+  const baseRss = rssKb(pid);
+  let peak = baseRss;
+  const sampler = setInterval(() => (peak = Math.max(peak, rssKb(pid))), 20);
+  const started = performance.now();
+  const res = await fetch(`${activityUrl}/data-apis/v1/banking-activities/export`, {
+    method: 'POST',
+    headers: {
+      authorization: `Bearer ${readToken}`,
+      'content-type': 'application/json',
+      accept,
+      ...(gzip ? { 'accept-encoding': 'gzip' } : { 'accept-encoding': 'identity' }),
+    },
+    body: JSON.stringify({
+      startTime: new Date(now - days * DAY_MS).toISOString(),
+      endTime: new Date(now).toISOString(),
+    }),
+  });
+  if (res.status !== 200) throw new Error(`export ${res.status}: ${await res.text()}`);
+  // Count lines as they stream, holding nothing.
+  let lines = 0;
+  const reader = res.body!.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    for (let i = 0; i < value.length; i++) if (value[i] === 10) lines++;
+  }
+  const seconds = (performance.now() - started) / 1000;
+  clearInterval(sampler);
+  peak = Math.max(peak, rssKb(pid));
+  const events = accept === 'text/csv' ? lines - 1 : lines;
+  return {
+    range: `${days} d`,
+    format: `${accept === 'text/csv' ? 'CSV' : 'NDJSON'}${gzip ? ' + gzip' : ''}`,
+    events,
+    seconds,
+    eventsPerSecond: events / seconds,
+    peakRssMb: peak / 1024,
+    baseRssMb: baseRss / 1024,
+  };
+}
+
+/**
+ * PostgreSQL as a server for this data would be set up: the embedded defaults (128 MB of
+ * shared buffers) suit tests, not 10 million events. Durable (fsync on), unlike the test
+ * cluster. Settings are applied with ALTER SYSTEM and a restart.
+ */
+async function startTunedPostgres(dir: string, port: number): Promise<EmbeddedDatabase> {
+  const first = await startEmbeddedPostgres({ dir, port, persistent: true });
+  const client = new Client({ connectionString: first.url });
+  await client.connect();
+  for (const [name, value] of Object.entries(PG_SETTINGS)) {
+    await client.query(`ALTER SYSTEM SET ${name} = '${value}'`);
+  }
+  await client.end();
+  await first.stop();
+  return startEmbeddedPostgres({ dir, port, persistent: true });
+}
+
+export const PG_SETTINGS: Record<string, string> = {
+  shared_buffers: '4GB',
+  effective_cache_size: '12GB',
+  work_mem: '32MB',
+  maintenance_work_mem: '1GB',
+  max_wal_size: '16GB',
+  checkpoint_timeout: '30min',
+  random_page_cost: '1.1',
+};
+
+// ----------------------------------------------------------------------------------- main
+
+async function main(): Promise<void> {
+  const o = options();
+  const machine = {
+    nproc: cpus().length,
+    loadBefore: loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' '),
+  };
+  console.log(
+    `activity benchmark: ${o.events.toLocaleString()} events, ${o.users} users, ${o.fis} FIs, ${o.days} days; nproc ${machine.nproc}, load ${machine.loadBefore}`,
+  );
+
+  let embedded: EmbeddedDatabase | undefined;
+  let baseUrl = process.env.DATABASE_URL;
+  let dataDir: string | undefined;
+  if (!baseUrl) {
+    dataDir = o.keep
+      ? join(ROOT, '.data', 'bench-postgres')
+      : mkdtempSync(join(tmpdir(), 'activity-bench-'));
+    embedded = await startTunedPostgres(dataDir, o.keep ? 54339 : await freePort());
+    baseUrl = embedded.url;
+  }
+  const dbUrl = new URL(baseUrl);
+  dbUrl.pathname = '/activity_bench';
+  const children: ChildProcess[] = [];
+  try {
+    const admin = new Client({ connectionString: baseUrl });
+    await admin.connect();
+    const exists = (await admin.query(`SELECT 1 FROM pg_database WHERE datname = 'activity_bench'`))
+      .rowCount;
+    if (exists && !o.reuse) await admin.query('DROP DATABASE activity_bench WITH (FORCE)');
+    if (!exists || !o.reuse) await admin.query('CREATE DATABASE activity_bench');
+    await admin.end();
+
+    const now = Date.now();
+    await prepareActivitySchema(
+      dbUrl.toString(),
+      new Date(now - (o.days + 1) * DAY_MS),
+      new Date(now + 8 * DAY_MS),
+    );
+    const pool = createActivityPool({
+      url: dbUrl.toString(),
+      max: 4,
+      statementTimeoutMs: 0,
+      applicationName: 'bench',
+    });
+    const count = Number((await pool.query('SELECT count(*) FROM activity.events')).rows[0].count);
+    let dataNow = now;
+    if (o.reuse && count >= o.events) {
+      dataNow = new Date(
+        (await pool.query('SELECT max(occurred_at) AS m FROM activity.events')).rows[0].m,
+      ).getTime();
+      console.log(`reusing ${count.toLocaleString()} events`);
+    } else {
+      console.log('generating data with SQL...');
+      await generate(pool, o, now);
+    }
+    const size = (
+      await pool.query(
+        `SELECT pg_size_pretty(sum(pg_total_relation_size(c.oid))) AS s FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'activity' AND c.relkind IN ('r','i')`,
+      )
+    ).rows[0].s as string;
+    console.log(`  activity schema size: ${size}`);
+
+    // The auth-server's state is disposable here (its keys are sealed with this run's key).
+    await pool.query('DROP SCHEMA IF EXISTS auth CASCADE');
+    const adminCreds = { id: 'bench-admin', secret: randomBytes(32).toString('base64url') };
+    const internalSecret = randomBytes(32).toString('base64url');
+    const env = {
+      NODE_ENV: 'production',
+      LOG_LEVEL: 'warn',
+      DATABASE_URL: dbUrl.toString(),
+      CLIENT_SECRET_PEPPER: randomBytes(32).toString('base64url'),
+      KEY_ENCRYPTION_KEY: randomBytes(32).toString('base64url'),
+      ADMIN_CLIENT_ID: adminCreds.id,
+      ADMIN_CLIENT_SECRET: adminCreds.secret,
+      CUSTOMER_SERVICE_CLIENT_SECRET: internalSecret,
+      ACTIVITY_PAGE_TOKEN_KEY: randomBytes(32).toString('base64url'),
+    };
+    const authPort = await freePort();
+    const issuer = `http://127.0.0.1:${authPort}`;
+    const auth = await startService(
+      'apps/auth-server/src/main.js',
+      'AUTH_PORT',
+      { ...env, AUTH_ISSUER: issuer },
+      authPort,
+    );
+    children.push(auth.child);
+    const activity = await startService(
+      'apps/activity-service/src/main.js',
+      'ACTIVITY_PORT',
+      { ...env, AUTH_ISSUER: issuer, AUTH_INTERNAL_URL: issuer },
+      await freePort(),
+    );
+    children.push(activity.child);
+    const readToken = await token(auth.url, adminCreds, fiName(0), READ_SCOPES);
+
+    const results: Record<string, unknown> = {
+      options: { ...o, only: [...o.only] },
+      machine,
+      size,
+      postgres: embedded ? PG_SETTINGS : 'DATABASE_URL, as configured',
+    };
+    if (o.only.has('latency')) {
+      console.log('first-page latency (sequential requests, API vs the same SQL direct):');
+      results.latency = await latency(o, activity.url, readToken, pool, dataNow);
+    }
+    if (o.only.has('ingest')) {
+      const form = await fetch(`${auth.url}/oauth2/v1/token`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          authorization: `Basic ${Buffer.from(`customer-service:${internalSecret}`).toString('base64')}`,
+        },
+        body: 'grant_type=client_credentials&scope=internal:events:write',
+      });
+      const internalToken = ((await form.json()) as { access_token: string }).access_token;
+      console.log(
+        `ingest (${o.ingestConcurrency} concurrent clients, 5,000-event batches, ${o.ingestSeconds} s)...`,
+      );
+      results.ingest = await ingest(o, activity.url, internalToken);
+      console.log(`  ${JSON.stringify(results.ingest)}`);
+    }
+    if (o.only.has('export')) {
+      console.log('export (one FI, growing ranges):');
+      const runs: ExportResult[] = [];
+      for (const [days, accept, gzip] of [
+        [1, 'application/x-ndjson', false],
+        [7, 'application/x-ndjson', false],
+        [30, 'application/x-ndjson', false],
+        [Math.min(o.days, 90), 'application/x-ndjson', false],
+        [7, 'text/csv', false],
+        [7, 'application/x-ndjson', true],
+      ] as const) {
+        const r = await exportRun(
+          activity.url,
+          readToken,
+          activity.child.pid!,
+          days,
+          dataNow + 60_000,
+          accept,
+          gzip,
+        );
+        console.log(
+          `  ${r.range} ${r.format}: ${r.events.toLocaleString()} events in ${r.seconds.toFixed(1)} s = ${Math.round(r.eventsPerSecond).toLocaleString()}/s, RSS ${r.baseRssMb.toFixed(0)} -> peak ${r.peakRssMb.toFixed(0)} MB`,
+        );
+        runs.push(r);
+      }
+      results.export = runs;
+    }
+    results.loadAfter = loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ');
+    await pool.end();
+    mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });
+    const file = join(
+      ROOT,
+      'bench',
+      'results',
+      `activity-${new Date().toISOString().replace(/[:.]/g, '-')}.json`,
+    );
+    writeFileSync(file, JSON.stringify(results, null, 2));
+    console.log(`results: ${file}`);
+  } finally {
+    for (const child of children) child.kill('SIGTERM');
+    await new Promise((r) => setTimeout(r, 500));
+    await embedded?.stop();
+    if (dataDir && !o.keep) rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
