@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from './embedded-postgres';
+import { SANDBOX } from './sandbox';
 import { seedActivity } from './seed-activity';
 
 const ROOT = resolve(__dirname, '../..');
@@ -46,7 +47,6 @@ function localSecrets(): Record<string, string> {
     CLIENT_SECRET_PEPPER: () => randomBytes(32).toString('base64url'),
     KEY_ENCRYPTION_KEY: () => randomBytes(32).toString('base64url'),
     ADMIN_CLIENT_SECRET: () => randomBytes(32).toString('base64url'),
-    SANDBOX_CLIENT_SECRET: () => randomBytes(32).toString('base64url'),
     CUSTOMER_SERVICE_CLIENT_SECRET: () => randomBytes(32).toString('base64url'),
     SSN_ENCRYPTION_KEY: () => randomBytes(32).toString('base64url'),
     ACTIVITY_PAGE_TOKEN_KEY: () => randomBytes(32).toString('base64url'),
@@ -98,6 +98,10 @@ async function main(): Promise<void> {
     ADMIN_CLIENT_ID: 'platform-admin',
     CUSTOMER_SERVICE_CLIENT_ID: 'customer-service',
     SANDBOX_MODE: String(sandbox),
+    SANDBOX_INSTITUTION_ID: SANDBOX.institutionId,
+    SANDBOX_CLIENT_ID: SANDBOX.clientId,
+    // Fixed locally so the committed Postman environment and the README's curl lines just work.
+    SANDBOX_CLIENT_SECRET: SANDBOX.clientSecret,
     AUTH_ISSUER: `http://localhost:${authPort}`,
     CUSTOMER_SERVICE_URL: `http://localhost:${process.env.CUSTOMER_PORT ?? 3002}`,
     ACTIVITY_SERVICE_URL: `http://localhost:${process.env.ACTIVITY_PORT ?? 3003}`,
@@ -148,7 +152,7 @@ async function main(): Promise<void> {
     // Skips an FI that already has activity, so restarts don't add more.
     const seeded = await seedActivity({
       databaseUrl,
-      institutionId: env.SANDBOX_INSTITUTION_ID ?? 'sandbox-fi',
+      institutionId: env.SANDBOX_INSTITUTION_ID!,
       events: 20_000,
     });
     if (!seeded.skipped)
@@ -165,12 +169,12 @@ async function main(): Promise<void> {
     lines.push(
       '',
       'Sandbox FI client (every FI scope):',
-      `  institutionId  ${env.SANDBOX_INSTITUTION_ID ?? 'sandbox-fi'}`,
-      `  client_id      ${env.SANDBOX_CLIENT_ID ?? 'sandbox-app'}`,
+      `  institutionId  ${env.SANDBOX_INSTITUTION_ID!}`,
+      `  client_id      ${env.SANDBOX_CLIENT_ID!}`,
       `  client_secret  ${env.SANDBOX_CLIENT_SECRET}`,
       '',
       'Get a token:',
-      `  curl -s -u '${env.SANDBOX_CLIENT_ID ?? 'sandbox-app'}:${env.SANDBOX_CLIENT_SECRET}' -d grant_type=client_credentials ${urls[0]}/oauth2/v1/token`,
+      `  curl -s -u '${env.SANDBOX_CLIENT_ID!}:${env.SANDBOX_CLIENT_SECRET}' -d grant_type=client_credentials ${urls[0]}/oauth2/v1/token`,
       '',
       `Platform admin client (clients:admin): ${env.ADMIN_CLIENT_ID} / ${env.ADMIN_CLIENT_SECRET}`,
     );

@@ -1,6 +1,11 @@
+import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { loadEnv } from '@app/common';
 import { parse } from 'yaml';
+import { ActivityEnv } from '../../apps/activity-service/src/config/activity.env';
+import { AuthEnv } from '../../apps/auth-server/src/config/auth.env';
+import { CustomerEnv } from '../../apps/customer-service/src/config/customer.env';
 
 const ROOT = join(__dirname, '../..');
 const read = (file: string) => readFileSync(join(ROOT, file), 'utf8');
@@ -104,6 +109,54 @@ describe('docker-compose.yml', () => {
           });
         }
       }
+    }
+  });
+});
+
+describe('docker-compose.yml with .env.example', () => {
+  const example = Object.fromEntries(
+    read('.env.example')
+      .split('\n')
+      .filter((l) => /^[A-Z0-9_]+=/.test(l))
+      .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+  );
+  // An operator follows the file's instructions: every required, empty value gets a fresh secret.
+  const secrets = new Map<string, string>();
+  const filled = (name: string) => {
+    if (!secrets.has(name)) secrets.set(name, randomBytes(32).toString('base64url'));
+    return secrets.get(name)!;
+  };
+  /** Compose's interpolation: ${VAR}, ${VAR:-default}, ${VAR:?error}. */
+  const interpolate = (value: string) =>
+    value.replace(
+      /\$\{([A-Z0-9_]+)(?::([-?])([^}]*))?\}/g,
+      (_m, name: string, op?: string, arg?: string) => {
+        const set = example[name];
+        if (set !== undefined && set !== '') return set;
+        if (op === '-') return arg ?? '';
+        if (op === '?') return filled(name);
+        return '';
+      },
+    );
+
+  it('leaves every secret empty in the example, so nothing guessable reaches a deployment', () => {
+    for (const [key, value] of Object.entries(example)) {
+      if (/SECRET|PASSWORD|PEPPER|_KEY$/.test(key))
+        expect({ key, value }).toEqual({ key, value: '' });
+    }
+  });
+
+  it('gives each service an environment its own configuration accepts (validated as at start)', () => {
+    const classes = {
+      'auth-server': AuthEnv,
+      'customer-service': CustomerEnv,
+      'activity-service': ActivityEnv,
+    } as const;
+    for (const [app, cls] of Object.entries(classes)) {
+      const env = Object.fromEntries(
+        Object.entries(services[app]!.environment!).map(([k, v]) => [k, interpolate(String(v))]),
+      );
+      expect(() => loadEnv(cls as new () => object, env)).not.toThrow();
     }
   });
 });
