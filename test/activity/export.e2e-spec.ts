@@ -92,6 +92,7 @@ describe('Banking Activity export (e2e)', () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('application/x-ndjson');
     expect(res.headers.get('content-disposition')).toMatch(/attachment/);
+    expect(res.headers.get('transactionid')).toMatch(/^[0-9a-f-]{36}$/);
     const lines = res.text
       .trimEnd()
       .split('\n')

@@ -62,6 +62,35 @@ describe('Banking Activity ingest (e2e)', () => {
     expect(rows.map((r) => r.institution_id)).toEqual(['fi-a', 'fi-a', 'fi-a']);
   });
 
+  it('stores awkward text exactly as sent (quotes, backslashes, NULL, spaces, unicode)', async () => {
+    const odd = 'a b,"c"\\{d} \u00e9 \u{1F600}';
+    const events = [
+      event({ loginId: 'NULL', customerId: 'null', accountType: 'Checking Account' }),
+      event({ loginId: odd, attributes: { clientId: `x "y" \\ z, {}\n${odd}` } }),
+    ];
+    expect((await p.post(BATCH, writeA, { events })).body).toEqual({ accepted: 2, duplicates: 0 });
+    const rows = (
+      await p.sql.query(
+        'SELECT login_id, customer_id, account_type, attributes FROM activity.events WHERE guid = ANY($1::uuid[]) ORDER BY seq',
+        [events.map((e) => e.guid)],
+      )
+    ).rows as Record<string, unknown>[];
+    expect(rows).toEqual([
+      {
+        login_id: 'NULL',
+        customer_id: 'null',
+        account_type: 'Checking Account',
+        attributes: { clientId: 'sandbox-app' },
+      },
+      {
+        login_id: odd,
+        customer_id: events[1]!.customerId,
+        account_type: null,
+        attributes: events[1]!.attributes,
+      },
+    ]);
+  });
+
   it('is idempotent on guid: replays, in-batch repeats and a guid reused with another time', async () => {
     const events = [event(), event()];
     expect((await p.post(BATCH, writeA, { events })).body).toEqual({ accepted: 2, duplicates: 0 });

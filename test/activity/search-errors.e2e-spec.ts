@@ -128,6 +128,10 @@ describe('Banking Activity search errors and hostile input (e2e)', () => {
       await refused('[1, 2]', 'BAS_10006');
       await refused('"text"', 'BAS_10006');
       await refused(JSON.stringify(range), 'BAS_10006', 400, { 'content-type': 'text/plain' });
+      await refused(JSON.stringify(range), 'BAS_10006', 400, {
+        'content-type': 'application/xml',
+      });
+      await refused('', 'BAS_10005');
       const empty = await p.post<Record<string, unknown>>(ACTIVITIES, read, undefined);
       expect(empty.body.code).toBe('BAS_10006');
     });

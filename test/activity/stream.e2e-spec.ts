@@ -96,6 +96,7 @@ describe('Banking Activity stream (e2e)', () => {
     const res = await again.response;
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    expect(res.headers.get('transactionid')).toMatch(/^[0-9a-f-]{36}$/);
     const resumed: string[] = [];
     for await (const m of messages(res)) {
       if (m.event !== 'bankingActivity') continue;

@@ -1,48 +1,110 @@
-import type { IncomingMessage } from 'node:http';
-import type { NestExpressApplication } from '@nestjs/platform-express';
-import type { NextFunction, Request, Response } from 'express';
+import type { Readable } from 'node:stream';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyRequest } from 'fastify';
 import { ProblemException } from '@app/common';
 import { ActivityErrors } from './activity.errors';
 
 export const ACTIVITY_ROUTE = '/data-apis/v1/banking-activities';
 export const BATCH_ROUTE = `${ACTIVITY_ROUTE}/batch`;
 
+/** application/json and any application/…+json, with or without parameters. */
 const JSON_TYPE = /^application\/(?:json|[a-z0-9.+-]+\+json)\s*(?:;|$)/i;
 
-// body-parser hands its `type` test the request Express has already decorated (req.path).
-const isBatchRequest = (req: IncomingMessage): boolean =>
-  (req as Request).path.replace(/\/+$/, '') === BATCH_ROUTE &&
-  JSON_TYPE.test(req.headers['content-type'] ?? '');
+export interface BodyLimits {
+  /** Every route but the batch one (the platform's BODY_LIMIT_BYTES). */
+  bodyLimit: number;
+  /** The batch endpoint (ACTIVITY_BATCH_BODY_LIMIT_BYTES). */
+  batchLimit: number;
+}
 
 /**
- * The batch endpoint takes up to 5,000 events, more than the platform's BODY_LIMIT_BYTES: only it
- * gets ACTIVITY_BATCH_BODY_LIMIT_BYTES. Installed before the platform's JSON parser (main.ts,
- * `beforeBodyParser`), which then sees a parsed body and leaves it alone.
+ * The service's body parsing, in the contract's terms, replacing the platform's JSON parser:
+ * - JSON bodies are parsed; only the batch route may send up to `batchLimit` bytes;
+ * - a body that is not JSON (malformed) answers BAS_10006, one of another content type is read
+ *   and dropped, so the handler sees no body and answers BAS_10006 too (as a JSON request
+ *   without a body does);
+ * - an oversized body answers 413 with `errorCode` BAS_10006, whatever its content type.
  */
-export function installBatchBodyParser(app: NestExpressApplication, batchLimit: number): void {
-  app.useBodyParser('json', { limit: batchLimit, type: isBatchRequest });
+export function installBodyParsers(app: NestFastifyApplication, limits: BodyLimits): void {
+  const fastify = app.getHttpAdapter().getInstance();
+  const limitOf = (req: FastifyRequest): number =>
+    req.routeOptions.url === BATCH_ROUTE ? limits.batchLimit : limits.bodyLimit;
+  fastify.removeAllContentTypeParsers();
+  fastify.addContentTypeParser(JSON_TYPE, (req, payload, done) => {
+    readBody(payload, limitOf(req), req.headers['content-length']).then((body) => {
+      // An empty JSON body is an empty object, as body-parser has it.
+      if (body.length === 0) {
+        done(null, {});
+        return;
+      }
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(body.toString('utf8'));
+      } catch {
+        done(ActivityErrors.unreadableBody('The request body is not valid JSON.'));
+        return;
+      }
+      done(null, parsed);
+    }, done);
+  });
+  fastify.addContentTypeParser('*', (req, payload, done) => {
+    readBody(payload, limitOf(req), req.headers['content-length']).then(
+      () => done(null, undefined),
+      done,
+    );
+  });
 }
 
-/** A body that cannot be read answers Candescent's BAS_10006 on these routes (after every parser). */
-export function installBodyErrorMapping(app: NestExpressApplication): void {
-  app.use(ACTIVITY_ROUTE, (err: unknown, _req: Request, _res: Response, next: NextFunction) =>
-    next(mapBodyError(err)),
-  );
+export function payloadTooLarge(): ProblemException {
+  const detail = 'The request body is too large.';
+  return new ProblemException(413, {
+    code: 'PAYLOAD_TOO_LARGE',
+    detail,
+    extensions: { errorCode: 'BAS_10006', errorMessage: detail },
+  });
 }
 
-/** body-parser's failures in the contract's terms; anything else goes on unchanged. */
-export function mapBodyError(err: unknown): unknown {
-  const type = (err as { type?: unknown } | null)?.type;
-  if (type === 'entity.parse.failed') {
-    return ActivityErrors.unreadableBody('The request body is not valid JSON.');
-  }
-  if (type === 'entity.too.large') {
-    const detail = 'The request body is too large.';
-    return new ProblemException(413, {
-      code: 'PAYLOAD_TOO_LARGE',
-      detail,
-      extensions: { errorCode: 'BAS_10006', errorMessage: detail },
-    });
-  }
-  return err;
+/** The whole body, refused as soon as it is known to exceed `limit` (as Fastify's own reader). */
+export function readBody(
+  payload: Readable,
+  limit: number,
+  contentLength: string | undefined,
+): Promise<Buffer> {
+  const declared = Number(contentLength);
+  if (declared > limit) return Promise.reject(payloadTooLarge());
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let received = 0;
+    const stop = () => {
+      payload.off('data', onData);
+      payload.off('end', onEnd);
+      payload.off('error', onError);
+    };
+    const onData = (chunk: Buffer | string) => {
+      const buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+      received += buf.length;
+      if (received > limit) {
+        stop();
+        reject(payloadTooLarge());
+        return;
+      }
+      chunks.push(buf);
+    };
+    const onEnd = () => {
+      stop();
+      if (!Number.isNaN(declared) && received !== declared) {
+        reject(ActivityErrors.unreadableBody('The request size did not match Content-Length.'));
+        return;
+      }
+      resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, received));
+    };
+    const onError = () => {
+      stop();
+      reject(ActivityErrors.unreadableBody('The request body could not be read.'));
+    };
+    payload.on('data', onData);
+    payload.on('end', onEnd);
+    payload.on('error', onError);
+    payload.resume();
+  });
 }

@@ -10,19 +10,20 @@ export function parseInstant(value: unknown): number | null {
   if (typeof value !== 'string' || value.length > 40) return null;
   const m = ISO_INSTANT.exec(value);
   if (!m) return null;
-  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-  ];
+  const year = Number(m[1]);
+  const month = Number(m[2]);
+  const day = Number(m[3]);
+  const hour = Number(m[4]);
+  const minute = Number(m[5]);
+  const second = Number(m[6]);
   // Date.UTC reads years below 100 as 19xx; no banking event is that old anyway.
   if (year < 1000 || month < 1 || month > 12 || hour > 23 || minute > 59 || second > 59)
     return null;
   if (day < 1 || day > daysInMonth(year, month)) return null;
-  const millis = Number((m[7] ?? '0').padEnd(3, '0').slice(0, 3));
+  const fraction = m[7];
+  const millis = fraction
+    ? Number(fraction.length === 3 ? fraction : fraction.padEnd(3, '0').slice(0, 3))
+    : 0;
   let offsetMinutes = 0;
   const zone = m[8]!;
   if (zone.toUpperCase() !== 'Z') {

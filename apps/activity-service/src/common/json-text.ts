@@ -1,12 +1,6 @@
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 
-/**
- * Sends a 200 with JSON that is already text (pages assembled from PostgreSQL's JSON). It
- * bypasses res.send(), which would hash the whole body for an ETag on every POST answer.
- */
-export function sendJsonText(res: Response, text: string): void {
-  res.status(200);
-  res.setHeader('Content-Type', 'application/json; charset=utf-8');
-  res.setHeader('Content-Length', Buffer.byteLength(text));
-  res.end(text);
+/** Sends a 200 with JSON that is already text (pages assembled from PostgreSQL's JSON). */
+export function sendJsonText(reply: FastifyReply, text: string): void {
+  void reply.status(200).header('Content-Type', 'application/json; charset=utf-8').send(text);
 }

@@ -7,7 +7,7 @@ import {
   ApiProduces,
   ApiTags,
 } from '@nestjs/swagger';
-import type { Request, Response } from 'express';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Principal, RequireScopes, Scope, type AccessPrincipal } from '@app/common';
 import { ACTIVITY_ROUTE } from '../common/body-parsing';
 import { ExportRequestDto } from '../search/search.dto';
@@ -34,8 +34,8 @@ export class ExportController {
   async export(
     @Principal() principal: AccessPrincipal,
     @Body() body: unknown,
-    @Req() req: Request,
-    @Res() res: Response,
+    @Req() req: FastifyRequest,
+    @Res() res: FastifyReply,
   ): Promise<void> {
     await this.exports.export(principal, body, req, res);
   }

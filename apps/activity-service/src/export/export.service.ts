@@ -1,9 +1,9 @@
 import { pipeline } from 'node:stream/promises';
 import { createGzip, constants as zlib } from 'node:zlib';
 import { Injectable, Logger } from '@nestjs/common';
-import type { Request, Response } from 'express';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import QueryStream from 'pg-query-stream';
-import type { AccessPrincipal } from '@app/common';
+import { transactionIdOf, type AccessPrincipal } from '@app/common';
 import { ActivityErrors } from '../common/activity.errors';
 import { ActivityEnv } from '../config/activity.env';
 import { parseSearchRequest } from '../search/search.query';
@@ -38,9 +38,12 @@ export class ExportService {
   async export(
     principal: AccessPrincipal,
     body: unknown,
-    req: Request,
-    res: Response,
+    req: FastifyRequest,
+    reply: FastifyReply,
   ): Promise<void> {
+    // Streamed straight into Node's response; until its first byte, a failure is still answered
+    // as problem+json by the exception filter (through `reply`).
+    const res = reply.raw;
     const format = negotiateFormat(req.headers.accept);
     const q = parseSearchRequest(body, {
       institutionId: principal.institutionId,
@@ -63,7 +66,7 @@ export class ExportService {
           rowMode: 'array',
         }),
       );
-      res.status(200);
+      res.statusCode = 200;
       res.setHeader('Content-Type', CONTENT_TYPES[format]);
       res.setHeader(
         'Content-Disposition',
@@ -81,7 +84,7 @@ export class ExportService {
       if (res.headersSent) {
         // Mid-stream: the client sees a truncated body (no final newline / gzip trailer).
         if ((err as { code?: string }).code !== 'ERR_STREAM_PREMATURE_CLOSE') {
-          this.logger.warn({ err, transactionId: req.transactionId }, 'export interrupted');
+          this.logger.warn({ err, transactionId: transactionIdOf(req) }, 'export interrupted');
         }
         return;
       }

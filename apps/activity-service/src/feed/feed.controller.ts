@@ -8,7 +8,7 @@ import {
   ApiQuery,
   ApiTags,
 } from '@nestjs/swagger';
-import type { Request, Response } from 'express';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Principal, RequireScopes, Scope, type AccessPrincipal } from '@app/common';
 import { ACTIVITY_ROUTE } from '../common/body-parsing';
 import { sendJsonText } from '../common/json-text';
@@ -37,7 +37,7 @@ export class FeedController {
   async read(
     @Principal() principal: AccessPrincipal,
     @Body() body: unknown,
-    @Res() res: Response,
+    @Res() res: FastifyReply,
   ): Promise<void> {
     const fi = principal.institutionId;
     const { position, limit, eventIds } = await this.feed.parse(fi, body ?? {}, 'earliest');
@@ -66,8 +66,8 @@ export class FeedController {
     @Principal() principal: AccessPrincipal,
     @Query() query: Record<string, unknown>,
     @Headers('last-event-id') lastEventId: string | undefined,
-    @Req() req: Request,
-    @Res() res: Response,
+    @Req() req: FastifyRequest,
+    @Res() res: FastifyReply,
   ): Promise<void> {
     const request = { ...query, ...(lastEventId ? { cursor: lastEventId } : {}) };
     const { position, eventIds } = await this.feed.parse(

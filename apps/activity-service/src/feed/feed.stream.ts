@@ -1,7 +1,12 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
-import type { Request, Response } from 'express';
-import { REVOCATION_CHECK, type AccessPrincipal, type RevocationCheck } from '@app/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import {
+  REVOCATION_CHECK,
+  transactionIdOf,
+  type AccessPrincipal,
+  type RevocationCheck,
+} from '@app/common';
 import { ActivityEnv } from '../config/activity.env';
 import { FeedNotifier } from './feed.notifier';
 import { FeedService, type FeedPosition } from './feed.service';
@@ -36,9 +41,12 @@ export class FeedStream {
     principal: AccessPrincipal,
     start: FeedPosition,
     eventIds: string[],
-    req: Request,
-    res: Response,
+    req: FastifyRequest,
+    reply: FastifyReply,
   ): Promise<void> {
+    // The stream is written to Node's response itself, so Fastify sends nothing after it.
+    reply.hijack();
+    const res = reply.raw;
     const fi = principal.institutionId;
     let closed = false;
     // Set when the feed moves while a read is running, so the loop reads again at once.
@@ -53,7 +61,7 @@ export class FeedStream {
       wake();
     });
 
-    res.status(200).set({
+    res.writeHead(200, {
       'Content-Type': 'text/event-stream; charset=utf-8',
       'Cache-Control': 'no-cache, no-transform',
       Connection: 'keep-alive',
@@ -120,7 +128,7 @@ export class FeedStream {
     } catch (err) {
       // Headers are gone; the client reconnects with Last-Event-ID and loses nothing.
       this.logger.warn(
-        { err, transactionId: req.transactionId },
+        { err, transactionId: transactionIdOf(req) },
         'activity stream ended by an error',
       );
     } finally {

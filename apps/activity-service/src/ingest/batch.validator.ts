@@ -122,24 +122,25 @@ function validateEvent(
     problems.add(`${at}/timeStamp`, 'is in the future');
   }
 
-  const institutionId = institutionOf(raw.institutionId, `${at}/institutionId`, ctx, problems);
+  const institutionId = institutionOf(raw.institutionId, at, ctx, problems);
 
   const userType = typeof raw.userType === 'string' ? raw.userType.toLowerCase() : undefined;
   if (!userType || !(USER_TYPES as readonly string[]).includes(userType)) {
     problems.add(`${at}/userType`, 'must be retail or business');
   }
-  const loginId = idField(raw.loginId, `${at}/loginId`, true, problems);
-  const customerId = idField(raw.customerId, `${at}/customerId`, false, problems);
+  const loginId = idField(raw.loginId, at, 'loginId', true, problems);
+  const customerId = idField(raw.customerId, at, 'customerId', false, problems);
   const company = idField(
     raw.institutionCustomerId,
-    `${at}/institutionCustomerId`,
+    at,
+    'institutionCustomerId',
     userType === 'business',
     problems,
   );
   if (userType === 'retail' && company !== null) {
     problems.add(`${at}/institutionCustomerId`, 'applies to business users only');
   }
-  const accountType = idField(raw.accountType, `${at}/accountType`, false, problems, 64);
+  const accountType = idField(raw.accountType, at, 'accountType', false, problems, 64);
   let channel: string | null = null;
   if (raw.channel !== undefined && raw.channel !== null) {
     if (typeof raw.channel !== 'string' || !(CHANNELS as readonly string[]).includes(raw.channel)) {
@@ -154,7 +155,7 @@ function validateEvent(
   }
 
   const attributes = type
-    ? validateAttributes(raw.attributes, type.attributes, `${at}/attributes`, problems)
+    ? validateAttributes(raw.attributes, type.attributes, at, problems)
     : null;
 
   if (problems.total > before || !type || time === null || !attributes || !loginId) return null;
@@ -174,43 +175,40 @@ function validateEvent(
   };
 }
 
-function institutionOf(
-  value: unknown,
-  pointer: string,
-  ctx: BatchContext,
-  problems: Problems,
-): string {
+function institutionOf(value: unknown, at: string, ctx: BatchContext, problems: Problems): string {
+  const pointer = () => `${at}/institutionId`;
   if (ctx.internal) {
     if (
       typeof value !== 'string' ||
       !INSTITUTION_ID.test(value) ||
       value === PLATFORM_INSTITUTION
     ) {
-      problems.add(pointer, 'must name the institution of the event');
+      problems.add(pointer(), 'must name the institution of the event');
       return '';
     }
     return value;
   }
   if (value !== undefined && value !== null && value !== ctx.institutionId) {
     // Writing for another FI is not a malformed request but a forbidden one.
-    throw ActivityErrors.institutionForbidden(pointer);
+    throw ActivityErrors.institutionForbidden(pointer());
   }
   return ctx.institutionId;
 }
 
 function idField(
   value: unknown,
-  pointer: string,
+  at: string,
+  field: string,
   required: boolean,
   problems: Problems,
   maxLength = MAX_ID_LENGTH,
 ): string | null {
   if (value === undefined || value === null) {
-    if (required) problems.add(pointer, 'is required');
+    if (required) problems.add(`${at}/${field}`, 'is required');
     return null;
   }
   if (typeof value !== 'string' || value.length === 0 || value.length > maxLength) {
-    problems.add(pointer, `must be a string of 1 to ${maxLength} characters`);
+    problems.add(`${at}/${field}`, `must be a string of 1 to ${maxLength} characters`);
     return null;
   }
   return value;
@@ -219,19 +217,19 @@ function idField(
 function validateAttributes(
   raw: unknown,
   definitions: readonly AttributeDefinition[],
-  at: string,
+  event: string,
   problems: Problems,
 ): Record<string, unknown> | null {
+  const at = `${event}/attributes`;
   if (raw === undefined || raw === null) raw = {};
   if (!isObject(raw)) {
     problems.add(at, 'must be an object');
     return null;
   }
   const out: Record<string, unknown> = {};
-  const known = new Set<string>();
   let ok = true;
+  let found = 0;
   for (const def of definitions) {
-    known.add(def.attributeId);
     const value = raw[def.attributeId];
     if (value === undefined || value === null) {
       if (def.required) {
@@ -240,19 +238,35 @@ function validateAttributes(
       }
       continue;
     }
+    found++;
     const problem = attributeProblem(value, def);
     if (problem) {
       problems.add(`${at}/${def.attributeId}`, problem);
       ok = false;
     } else out[def.attributeId] = value;
   }
-  for (const key of Object.keys(raw)) {
+  // Only when there are more keys than known attributes present is one of them unknown.
+  const keys = Object.keys(raw);
+  if (keys.length === found) return ok ? out : null;
+  const known = knownAttributes(definitions);
+  for (const key of keys) {
     if (!known.has(key)) {
       problems.add(`${at}/${escapePointer(key)}`, 'is not an attribute of this event type');
       ok = false;
     }
   }
   return ok ? out : null;
+}
+
+const KNOWN_ATTRIBUTES = new WeakMap<readonly AttributeDefinition[], Set<string>>();
+
+function knownAttributes(definitions: readonly AttributeDefinition[]): Set<string> {
+  let known = KNOWN_ATTRIBUTES.get(definitions);
+  if (!known) {
+    known = new Set(definitions.map((d) => d.attributeId));
+    KNOWN_ATTRIBUTES.set(definitions, known);
+  }
+  return known;
 }
 
 /** Why a value does not fit its definition, or null when it does. */

@@ -7,7 +7,7 @@ import {
   ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { Principal, RequireScopes, Scope, type AccessPrincipal } from '@app/common';
 import { ACTIVITY_ROUTE } from '../common/body-parsing';
 import { sendJsonText } from '../common/json-text';
@@ -39,11 +39,11 @@ export class SearchController {
     @Principal() principal: AccessPrincipal,
     // Not typed as the DTO: the global ValidationPipe would answer without the BAS_* codes.
     @Body() body: unknown,
-    @Res() res: Response,
+    @Res() res: FastifyReply,
   ): Promise<void> {
     const page = await this.search.search(principal, body);
     if (page === null) {
-      res.status(204).end();
+      void res.status(204).send();
       return;
     }
     sendJsonText(res, page);

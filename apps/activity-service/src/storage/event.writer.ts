@@ -90,43 +90,17 @@ export async function writeEvents(
   db: Pool | PoolClient,
   events: StoredEvent[],
 ): Promise<WriteResult> {
-  const seen = new Set<string>();
-  const columns: unknown[][] = Array.from({ length: 13 }, () => []);
-  let min = Infinity;
-  let max = -Infinity;
-  for (const e of events) {
-    const guid = e.guid.toLowerCase();
-    if (seen.has(guid)) continue;
-    const t = Date.parse(e.timeStamp);
-    if (t < min) min = t;
-    if (t > max) max = t;
-    const values = [
-      seen.size,
-      guid,
-      e.eventId,
-      e.timeStamp,
-      e.institutionId,
-      e.userType,
-      e.loginId,
-      e.customerId,
-      e.institutionCustomerId,
-      e.accountType,
-      e.channel,
-      e.ipAddress,
-      JSON.stringify(e.attributes),
-    ];
-    seen.add(guid);
-    for (let c = 0; c < values.length; c++) columns[c]!.push(values[c]);
-  }
-  if (seen.size === 0) return { accepted: 0, duplicates: events.length, institutions: [] };
+  const batch = batchColumns(events);
+  if (batch.count === 0) return { accepted: 0, duplicates: events.length, institutions: [] };
+  const { columns, min, max } = batch;
 
   for (let attempt = 0; ; attempt++) {
     try {
       // The batch id is taken first, so an event's seq says when its batch started.
-      const batch = (await db.query<{ id: string }>(NEXT_BATCH)).rows[0]!.id;
+      const batchId = (await db.query<{ id: string }>(NEXT_BATCH)).rows[0]!.id;
       const result = await db.query<{ institution_id: string; event_count: number }>(INSERT_BATCH, [
         ...columns,
-        batch,
+        batchId,
       ]);
       const accepted = result.rows.reduce((sum, r) => sum + r.event_count, 0);
       return {
@@ -147,3 +121,61 @@ export async function writeEvents(
 }
 
 const isPool = (db: Pool | PoolClient): db is Pool => 'totalCount' in db;
+
+export interface BatchColumns {
+  /** The 13 column arrays of INSERT_BATCH as PostgreSQL array literals. */
+  columns: string[];
+  /** Distinct guids, i.e. rows. */
+  count: number;
+  /** The earliest and latest event time (epoch ms), for a missing partition. */
+  min: number;
+  max: number;
+}
+
+/**
+ * The batch as one array literal per column, first occurrence of each guid only. Built here
+ * rather than by node-postgres, which quotes and escapes every element of every array; the
+ * validated columns (UUIDs, catalogue ids, ISO times, enums)
+ * need no quotes, and the others (free text, or from a token) are quoted only when they must be.
+ */
+export function batchColumns(events: StoredEvent[]): BatchColumns {
+  const seen = new Set<string>();
+  const columns: string[][] = Array.from({ length: 13 }, () => []);
+  const [index, guids, types, times, fis, userTypes, logins, customers, companies] = columns;
+  const [accounts, channels, ips, attributes] = columns.slice(9);
+  let min = Infinity;
+  let max = -Infinity;
+  for (const e of events) {
+    const guid = e.guid.toLowerCase();
+    if (seen.has(guid)) continue;
+    const t = Date.parse(e.timeStamp);
+    if (t < min) min = t;
+    if (t > max) max = t;
+    index!.push(String(seen.size));
+    seen.add(guid);
+    guids!.push(guid);
+    types!.push(e.eventId);
+    times!.push(e.timeStamp);
+    fis!.push(arrayElement(e.institutionId));
+    userTypes!.push(e.userType ?? 'NULL');
+    logins!.push(arrayElement(e.loginId));
+    customers!.push(arrayElement(e.customerId));
+    companies!.push(arrayElement(e.institutionCustomerId));
+    accounts!.push(arrayElement(e.accountType));
+    channels!.push(e.channel ?? 'NULL');
+    ips!.push(arrayElement(e.ipAddress));
+    attributes!.push(quoted(JSON.stringify(e.attributes)));
+  }
+  return { columns: columns.map((c) => `{${c.join(',')}}`), count: seen.size, min, max };
+}
+
+/** Needs double quotes in an array literal: empty, NULL, or holding a delimiter, quote, backslash, brace or space. */
+const NEEDS_QUOTES = /^$|^null$|[\s{}",\\]/i;
+
+/** A text value as an element of a PostgreSQL array literal. */
+export function arrayElement(value: string | null): string {
+  if (value === null) return 'NULL';
+  return NEEDS_QUOTES.test(value) ? quoted(value) : value;
+}
+
+const quoted = (value: string): string => `"${value.replace(/["\\]/g, '\\$&')}"`;

@@ -39,7 +39,8 @@ export class LoggingModule {
                 level: env.LOG_LEVEL,
                 base: { service },
                 genReqId: (req: IncomingMessage) => req.transactionId ?? randomUUID(),
-                customAttributeKeys: { reqId: 'transactionId' },
+                // Bound to the request's logger, so every line logged while serving it carries the id.
+                customProps: (req: IncomingMessage) => ({ transactionId: req.transactionId }),
                 redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
                 serializers: {
                   // The query string can carry a token (DELETE /revoke?token=); log the path only.
