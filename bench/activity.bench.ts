@@ -216,7 +216,9 @@ async function startService(
   env: NodeJS.ProcessEnv,
   port: number,
 ): Promise<Service> {
-  const child = spawn(process.execPath, [join(ROOT, 'dist', entry)], {
+  // BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the services.
+  const nodeArgs = process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  const child = spawn(process.execPath, [...nodeArgs, join(ROOT, 'dist', entry)], {
     env: { ...process.env, ...env, [portEnv]: String(port), HOST: '127.0.0.1' },
     stdio: ['ignore', 'ignore', 'inherit'],
   });

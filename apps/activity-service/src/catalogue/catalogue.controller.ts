@@ -1,7 +1,7 @@
 import { Controller, Get, Header } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { Scope } from '@app/common';
-import { RequireAnyScope } from '../common/any-scope.guard';
+import { RequireAnyScope, Scope } from '@app/common';
+
 import { ACTIVITY_ROUTE } from '../common/body-parsing';
 import { EventTypesView } from './catalogue.dto';
 import { EVENT_TYPES, FIXED_FIELDS } from './event-catalogue';

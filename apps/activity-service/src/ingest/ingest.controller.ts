@@ -7,8 +7,8 @@ import {
   ApiPayloadTooLargeResponse,
   ApiTags,
 } from '@nestjs/swagger';
-import { Principal, Scope, type AccessPrincipal } from '@app/common';
-import { RequireAnyScope } from '../common/any-scope.guard';
+import { Principal, RequireAnyScope, Scope, type AccessPrincipal } from '@app/common';
+
 import { ACTIVITY_ROUTE } from '../common/body-parsing';
 import { BatchRequestDto, BatchResponseDto } from './ingest.dto';
 import { IngestService, type BatchResult } from './ingest.service';

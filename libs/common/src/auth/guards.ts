@@ -49,29 +49,37 @@ export class BearerAuthGuard extends AuthGuard() {
   }
 }
 
-/** 403 `insufficient_scope` unless the token holds every scope the route lists. */
+/** The scopes a route lists, and whether it needs all of them or any one. */
+interface ScopeRule {
+  scopes: string[];
+  anyOf: boolean;
+}
+
+/**
+ * 403 `insufficient_scope` unless the token holds every scope the route lists
+ * (`RequireScopes`), or at least one of them (`RequireAnyScope`).
+ */
 @Injectable()
 export class ScopesGuard implements CanActivate {
   constructor(private readonly reflector: Reflector) {}
 
   canActivate(context: ExecutionContext): boolean {
-    const required =
-      this.reflector.getAllAndOverride<string[]>(REQUIRED_SCOPES, [
-        context.getHandler(),
-        context.getClass(),
-      ]) ?? [];
-    const principal = context.switchToHttp().getRequest<AuthedRequest>().user;
-    const missing = required.filter((s) => !principal?.scopes.has(s));
-    if (missing.length > 0) {
-      throw new ProblemException(403, {
-        code: 'INSUFFICIENT_SCOPE',
-        detail: `This operation needs the scope(s): ${required.join(' ')}.`,
-        headers: {
-          'WWW-Authenticate': `Bearer error="insufficient_scope", scope="${required.join(' ')}"`,
-        },
-      });
-    }
-    return true;
+    const rule = this.reflector.getAllAndOverride<ScopeRule | undefined>(REQUIRED_SCOPES, [
+      context.getHandler(),
+      context.getClass(),
+    ]);
+    if (!rule) return true;
+    const held = context.switchToHttp().getRequest<AuthedRequest>().user?.scopes;
+    const has = (s: string) => held?.has(s) ?? false;
+    if (rule.anyOf ? rule.scopes.some(has) : rule.scopes.every(has)) return true;
+    const listed = rule.scopes.join(' ');
+    throw new ProblemException(403, {
+      code: 'INSUFFICIENT_SCOPE',
+      detail: rule.anyOf
+        ? `This operation needs one of the scopes: ${listed}.`
+        : `This operation needs the scope(s): ${listed}.`,
+      headers: { 'WWW-Authenticate': `Bearer error="insufficient_scope", scope="${listed}"` },
+    });
   }
 }
 
@@ -91,20 +99,28 @@ export class InstitutionGuard implements CanActivate {
   }
 }
 
+const scopeGuards = (rule: ScopeRule, forbidden: string) =>
+  applyDecorators(
+    SetMetadata(REQUIRED_SCOPES, rule),
+    UseGuards(BearerAuthGuard, ScopesGuard, InstitutionGuard),
+    ApiBearerAuth(BEARER_SECURITY),
+    ApiUnauthorizedResponse({ description: 'Missing, invalid, expired or revoked access token' }),
+    ApiForbiddenResponse({ description: `${forbidden} or names another institution` }),
+  );
+
 /**
  * Guards a route (or controller) with a verified bearer token holding every listed scope,
  * confined to the token's institution, and documents that in OpenAPI.
  */
 export const RequireScopes = (...scopes: string[]) =>
-  applyDecorators(
-    SetMetadata(REQUIRED_SCOPES, scopes),
-    UseGuards(BearerAuthGuard, ScopesGuard, InstitutionGuard),
-    ApiBearerAuth(BEARER_SECURITY),
-    ApiUnauthorizedResponse({ description: 'Missing, invalid, expired or revoked access token' }),
-    ApiForbiddenResponse({
-      description: `Token lacks scope(s) ${scopes.join(', ')} or names another institution`,
-    }),
-  );
+  scopeGuards({ scopes, anyOf: false }, `Token lacks scope(s) ${scopes.join(', ')}`);
+
+/**
+ * As RequireScopes, but any one of the scopes will do (an FI's own scope, or the platform's
+ * internal one, say).
+ */
+export const RequireAnyScope = (...scopes: string[]) =>
+  scopeGuards({ scopes, anyOf: true }, `Token holds none of ${scopes.join(', ')}`);
 
 /** The verified caller of a route guarded by RequireScopes. */
 export const Principal = createParamDecorator(

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { DynamicModule, Module } from '@nestjs/common';
+import { DynamicModule, Module, RequestMethod } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
 import pino from 'pino';
 import { CommonEnv } from '../config/env';
@@ -34,6 +34,9 @@ export class LoggingModule {
         LoggerModule.forRootAsync({
           inject: [CommonEnv],
           useFactory: (env: CommonEnv) => ({
+            // nestjs-pino's default route pattern ('{/*splat}') never matches under Fastify's
+            // middleware engine, which left the Fastify services without request logs.
+            forRoutes: [{ path: '{*path}', method: RequestMethod.ALL }],
             pinoHttp: [
               {
                 level: env.LOG_LEVEL,

@@ -1,0 +1,171 @@
+import { randomUUID } from 'node:crypto';
+import { Writable } from 'node:stream';
+import pino from 'pino';
+import { startLocalPlatform, type LocalPlatform } from '../../scripts/local-platform';
+import { SANDBOX } from '../../scripts/sandbox';
+import { createTestDatabase, type TestDatabase } from '../support/database';
+
+interface LogLine {
+  level: number;
+  service?: string;
+  transactionId?: string;
+  req?: { method: string; path: string };
+  res?: { statusCode: number };
+  responseTime?: number;
+  msg?: string;
+}
+
+/**
+ * The structured request log of every service (Express and Fastify alike), read from the very
+ * pino destination LoggingModule writes to.
+ */
+describe('request logs: one JSON line per request, with its transactionId and no secrets', () => {
+  let db: TestDatabase;
+  let platform: LocalPlatform;
+  const raw: string[] = [];
+
+  beforeAll(async () => {
+    const sink = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        raw.push(chunk.toString('utf8'));
+        done();
+      },
+    });
+    jest
+      .spyOn(pino, 'destination')
+      .mockReturnValue(sink as unknown as ReturnType<typeof pino.destination>);
+    db = await createTestDatabase('request_logging');
+    platform = await startLocalPlatform(db.url, { LOG_LEVEL: 'info' });
+  });
+  afterAll(async () => {
+    await platform?.close();
+    await db?.drop();
+    jest.restoreAllMocks();
+  });
+
+  const lines = (): LogLine[] =>
+    raw
+      .join('')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as LogLine);
+
+  /** The completion line of the request sent with `transactionId`, once it is written. */
+  async function completed(transactionId: string): Promise<LogLine> {
+    for (let i = 0; i < 50; i++) {
+      const line = lines().find((l) => l.transactionId === transactionId && l.res);
+      if (line) return line;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    throw new Error(`no request log line for ${transactionId}`);
+  }
+
+  it('logs each service’s requests, successful and refused, without credentials or PII', async () => {
+    const basic = `Basic ${Buffer.from(`${SANDBOX.clientId}:${SANDBOX.clientSecret}`).toString('base64')}`;
+    const ids = { token: randomUUID(), badSecret: randomUUID(), register: randomUUID() };
+    const search = randomUUID();
+
+    // auth-server (Fastify): a token, and a refused client secret.
+    const tokenRes = await fetch(`${platform.urls.auth}/oauth2/v1/token`, {
+      method: 'POST',
+      headers: {
+        authorization: basic,
+        'content-type': 'application/x-www-form-urlencoded',
+        transactionId: ids.token,
+      },
+      body: 'grant_type=client_credentials',
+    });
+    expect(tokenRes.status).toBe(200);
+    const token = ((await tokenRes.json()) as { access_token: string }).access_token;
+    const wrongSecret = 'not-the-secret-' + randomUUID();
+    const refused = await fetch(`${platform.urls.auth}/oauth2/v1/token`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        transactionId: ids.badSecret,
+      },
+      body: `grant_type=client_credentials&client_id=${SANDBOX.clientId}&client_secret=${wrongSecret}`,
+    });
+    expect(refused.status).toBe(401);
+
+    // customer-service (Express): a registration carrying a password and an SSN.
+    const password = 'violet tractor sings at dawn';
+    const register = await fetch(`${platform.urls.customer}/customers/v2/registrations`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${token}`,
+        'content-type': 'application/json',
+        transactionId: ids.register,
+      },
+      body: JSON.stringify({
+        loginId: 'logcheck1',
+        password,
+        userType: 'RETAIL',
+        person: {
+          firstName: 'Ada',
+          lastName: 'Walker',
+          birthDate: '1990-04-12',
+          ssn: '536-22-4785',
+          emailAddress: 'ada@example.com',
+          phoneNumber: '(202) 555-0143',
+          postalAddress: {
+            address1: '100 Main Street',
+            city: 'Springfield',
+            state: 'IL',
+            postalCode: '62701',
+            country: 'US',
+          },
+        },
+      }),
+    });
+    expect(register.status).toBe(201);
+
+    // activity-service (Fastify): a search.
+    const now = Date.now();
+    const found = await fetch(`${platform.urls.activity}/data-apis/v1/banking-activities`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${token}`,
+        'content-type': 'application/json',
+        transactionId: search,
+      },
+      body: JSON.stringify({
+        startTime: new Date(now - 3_600_000).toISOString(),
+        endTime: new Date(now + 60_000).toISOString(),
+      }),
+    });
+    expect([200, 204]).toContain(found.status);
+
+    expect(await completed(ids.token)).toMatchObject({
+      level: 30,
+      req: { method: 'POST', path: '/oauth2/v1/token' },
+      res: { statusCode: 200 },
+      responseTime: expect.any(Number),
+    });
+    expect(await completed(ids.badSecret)).toMatchObject({
+      req: { path: '/oauth2/v1/token' },
+      res: { statusCode: 401 },
+    });
+    expect(await completed(ids.register)).toMatchObject({
+      req: { method: 'POST', path: '/customers/v2/registrations' },
+      res: { statusCode: 201 },
+    });
+    expect(await completed(search)).toMatchObject({
+      req: { method: 'POST', path: '/data-apis/v1/banking-activities' },
+      res: { statusCode: found.status },
+    });
+
+    const all = raw.join('');
+    for (const secret of [
+      SANDBOX.clientSecret,
+      wrongSecret,
+      token,
+      basic,
+      password,
+      '536-22-4785',
+      '536224785',
+    ]) {
+      expect(all).not.toContain(secret);
+    }
+  });
+});
