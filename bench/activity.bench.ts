@@ -36,6 +36,7 @@ import {
   type EmbeddedDatabase,
 } from '../scripts/embedded-postgres';
 import { prepareActivitySchema } from '../scripts/seed-activity';
+import { benchNodeArgs } from './support';
 
 const ROOT = resolve(__dirname, '../..');
 const DAY_MS = 86_400_000;
@@ -216,9 +217,7 @@ async function startService(
   env: NodeJS.ProcessEnv,
   port: number,
 ): Promise<Service> {
-  // BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the services.
-  const nodeArgs = process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
-  const child = spawn(process.execPath, [...nodeArgs, join(ROOT, 'dist', entry)], {
+  const child = spawn(process.execPath, [...benchNodeArgs(), join(ROOT, 'dist', entry)], {
     env: { ...process.env, ...env, [portEnv]: String(port), HOST: '127.0.0.1' },
     stdio: ['ignore', 'ignore', 'inherit'],
   });

@@ -38,8 +38,12 @@ const children = new Set<ChildProcess>();
 // A failed benchmark must not leave servers behind.
 process.on('exit', () => children.forEach((c) => c.kill('SIGKILL')));
 
+/** Node's own flags for the benchmarked servers: BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=DIR". */
+export const benchNodeArgs = (): string[] =>
+  process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+
 export function spawnNode(script: string, args: string[], env: NodeJS.ProcessEnv): ChildProcess {
-  const child = spawn(process.execPath, [script, ...args], {
+  const child = spawn(process.execPath, [...benchNodeArgs(), script, ...args], {
     env,
     stdio: ['ignore', 'ignore', 'inherit'],
   });

@@ -146,6 +146,14 @@ describe('request logs: one JSON line per request, with its transactionId and no
       req: { path: '/oauth2/v1/token' },
       res: { statusCode: 401 },
     });
+    // A line the handler logs itself carries the request's transactionId too.
+    expect(lines()).toContainEqual(
+      expect.objectContaining({
+        level: 40,
+        transactionId: ids.badSecret,
+        msg: 'client authentication failed',
+      }),
+    );
     expect(await completed(ids.register)).toMatchObject({
       req: { method: 'POST', path: '/customers/v2/registrations' },
       res: { statusCode: 201 },

@@ -24,6 +24,16 @@ export const REDACTED_PATHS = [
   'err.driverError',
 ];
 
+/** What a request log line says of the request. */
+function requestView(req: IncomingMessage) {
+  return {
+    method: req.method,
+    // The query string can carry a token (DELETE /revoke?token=); log the path only.
+    path: (req.url ?? '').split('?')[0],
+    remoteAddress: req.socket?.remoteAddress,
+  };
+}
+
 /** Structured JSON logs; every line of a request carries its `transactionId`. */
 @Module({})
 export class LoggingModule {
@@ -42,16 +52,25 @@ export class LoggingModule {
                 level: env.LOG_LEVEL,
                 base: { service },
                 genReqId: (req: IncomingMessage) => req.transactionId ?? randomUUID(),
-                // Bound to the request's logger, so every line logged while serving it carries the id.
-                customProps: (req: IncomingMessage) => ({ transactionId: req.transactionId }),
+                // The request is bound to its logger as `transactionId` alone (the id, through the
+                // serializer below): every line logged while serving it carries the id, for one
+                // child logger per request instead of two (half pino-http's cost per request).
+                customAttributeKeys: { req: 'transactionId' },
+                customSuccessObject: (req: IncomingMessage, _res: unknown, line: object) => ({
+                  req: requestView(req),
+                  ...line,
+                }),
+                customErrorObject: (
+                  req: IncomingMessage,
+                  _res: unknown,
+                  _err: unknown,
+                  line: object,
+                ) => ({ req: requestView(req), ...line }),
                 redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
                 serializers: {
-                  // The query string can carry a token (DELETE /revoke?token=); log the path only.
-                  req: (req: { method: string; url: string; remoteAddress?: string }) => ({
-                    method: req.method,
-                    path: req.url.split('?')[0],
-                    remoteAddress: req.remoteAddress,
-                  }),
+                  // Fastify gives the raw request an id of its own ('req-1'): read ours.
+                  transactionId: (req: { id: string; raw?: IncomingMessage }) =>
+                    req.raw?.transactionId ?? req.id,
                   res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
                 },
                 autoLogging: {
