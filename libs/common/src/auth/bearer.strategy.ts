@@ -19,12 +19,23 @@ export class InvalidTokenError extends Error {
   override name = 'InvalidTokenError';
 }
 
+/** How many verified tokens an instance remembers (a few MB at most). */
+const VERIFIED_CACHE_SIZE = 10_000;
+const bearerToken = ExtractJwt.fromAuthHeaderAsBearerToken();
+
 /**
  * Verifies `Authorization: Bearer` access tokens: ES256 only, the platform's issuer and
  * audience, `typ: at+jwt` (RFC 9068), a key the auth-server publishes, not revoked.
  */
 @Injectable()
 export class BearerStrategy extends PassportStrategy(Strategy) {
+  /**
+   * Tokens whose signature and claims were verified, by their exact text: a client sends the
+   * same token for many calls, and the ECDSA verification is most of this strategy's cost.
+   * Expiry and revocation are still checked on every call.
+   */
+  private readonly verified = new Map<string, AccessPrincipal>();
+
   constructor(
     env: CommonEnv,
     @Inject(KEY_RESOLVER) keys: KeyResolver,
@@ -32,7 +43,8 @@ export class BearerStrategy extends PassportStrategy(Strategy) {
     @Inject(STRATEGY_NAME) name: string,
   ) {
     super({
-      jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
+      jwtFromRequest: bearerToken,
+      passReqToCallback: true,
       algorithms: [ACCESS_TOKEN_ALG],
       issuer: env.AUTH_ISSUER,
       audience: env.AUTH_AUDIENCE,
@@ -63,14 +75,43 @@ export class BearerStrategy extends PassportStrategy(Strategy) {
     passport.use(name, this);
   }
 
-  async validate(claims: AccessTokenClaims): Promise<AccessPrincipal> {
+  override authenticate(req: Parameters<Strategy['authenticate']>[0], options?: object): void {
+    const token = bearerToken(req);
+    const known = token ? this.verified.get(token) : undefined;
+    if (!token || !known) return super.authenticate(req, options);
+    if (known.expiresAt.getTime() <= Date.now()) {
+      // Verified again in full, which answers with the usual expiry error.
+      this.verified.delete(token);
+      return super.authenticate(req, options);
+    }
+    this.notRevoked(known).then(
+      (principal) => this.success(principal),
+      (err: unknown) => this.error(err as Error),
+    );
+  }
+
+  async validate(req: unknown, claims: AccessTokenClaims): Promise<AccessPrincipal> {
     const required = ['sub', 'client_id', 'institution_id', 'scope', 'jti', 'exp'] as const;
     if (required.some((c) => claims[c] === undefined || claims[c] === null)) {
       throw new InvalidTokenError('The access token lacks a required claim.');
     }
-    if (await this.revocations.isRevoked(claims.jti)) {
+    const principal = await this.notRevoked(principalFromClaims(claims));
+    this.remember(bearerToken(req as Parameters<typeof bearerToken>[0])!, principal);
+    return principal;
+  }
+
+  private async notRevoked(principal: AccessPrincipal): Promise<AccessPrincipal> {
+    if (await this.revocations.isRevoked(principal.jti)) {
       throw new InvalidTokenError('The access token was revoked.');
     }
-    return principalFromClaims(claims);
+    return principal;
+  }
+
+  private remember(token: string, principal: AccessPrincipal): void {
+    if (this.verified.size >= VERIFIED_CACHE_SIZE) {
+      // The oldest entry goes first (a Map keeps insertion order).
+      this.verified.delete(this.verified.keys().next().value!);
+    }
+    this.verified.set(token, principal);
   }
 }
