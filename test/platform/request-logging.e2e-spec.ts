@@ -120,6 +120,20 @@ describe('request logs: one JSON line per request, with its transactionId and no
     });
     expect(register.status).toBe(201);
 
+    // The password grant: the auth-server asks customer-service under the caller's transactionId.
+    const login = randomUUID();
+    const grant = await fetch(`${platform.urls.auth}/oauth2/v1/token`, {
+      method: 'POST',
+      headers: {
+        authorization: basic,
+        'content-type': 'application/x-www-form-urlencoded',
+        transactionId: login,
+      },
+      body: new URLSearchParams({ grant_type: 'password', username: 'logcheck1', password }),
+    });
+    expect(grant.status).toBe(200);
+    const customerToken = ((await grant.json()) as { access_token: string }).access_token;
+
     // activity-service (Fastify): a search.
     const now = Date.now();
     const found = await fetch(`${platform.urls.activity}/data-apis/v1/banking-activities`, {
@@ -163,11 +177,18 @@ describe('request logs: one JSON line per request, with its transactionId and no
       res: { statusCode: found.status },
     });
 
+    const loginLines = lines().filter((l) => l.transactionId === login && l.res);
+    expect(loginLines.map((l) => l.req?.path).sort()).toEqual([
+      '/internal/v1/credentials/verify',
+      '/oauth2/v1/token',
+    ]);
+
     const all = raw.join('');
     for (const secret of [
       SANDBOX.clientSecret,
       wrongSecret,
       token,
+      customerToken,
       basic,
       password,
       '536-22-4785',
