@@ -9,15 +9,34 @@ export interface EmbeddedDatabase {
   stop(): Promise<void>;
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+/**
+ * A port nothing listens on, for a server about to start. Taken below Linux's ephemeral range
+ * (32768+), where the kernel hands out the local ports of outgoing connections: a port picked
+ * there can be taken by a database or HTTP client before the server binds it. Each Jest worker
+ * draws from its own slice, and a process never hands out the same port twice.
+ */
+export async function freePort(): Promise<number> {
+  const slice = (Number(process.env.JEST_WORKER_ID ?? 0) % 6) * 2_000;
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const port = 20_000 + slice + Math.floor(Math.random() * 2_000);
+    if (handedOut.has(port)) continue;
+    if (await canListen(port)) {
+      handedOut.add(port);
+      return port;
+    }
+  }
+  throw new Error('no free port found between 20000 and 32000');
+}
+
+const handedOut = new Set<number>();
+
+function canListen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const server = createServer();
     server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
+    server.once('error', () => resolve(false));
+    // The services listen on every interface: check the same.
+    server.listen(port, '0.0.0.0', () => server.close(() => resolve(true)));
   });
 }
 

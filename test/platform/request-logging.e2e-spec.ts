@@ -3,6 +3,12 @@ import { Writable } from 'node:stream';
 import pino from 'pino';
 import { startLocalPlatform, type LocalPlatform } from '../../scripts/local-platform';
 import { SANDBOX } from '../../scripts/sandbox';
+import {
+  STRONG_PASSWORD,
+  eventually,
+  newLoginId,
+  registrationBody,
+} from '../support/customer-platform';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 
 interface LogLine {
@@ -51,14 +57,12 @@ describe('request logs: one JSON line per request, with its transactionId and no
       .map((l) => JSON.parse(l) as LogLine);
 
   /** The completion line of the request sent with `transactionId`, once it is written. */
-  async function completed(transactionId: string): Promise<LogLine> {
-    for (let i = 0; i < 50; i++) {
-      const line = lines().find((l) => l.transactionId === transactionId && l.res);
-      if (line) return line;
-      await new Promise((r) => setTimeout(r, 20));
-    }
-    throw new Error(`no request log line for ${transactionId}`);
-  }
+  const completed = (transactionId: string) =>
+    eventually(
+      () => Promise.resolve(lines().find((l) => l.transactionId === transactionId && l.res)),
+      `the request log line of ${transactionId}`,
+      5_000,
+    );
 
   it('logs each service’s requests, successful and refused, without credentials or PII', async () => {
     const basic = `Basic ${Buffer.from(`${SANDBOX.clientId}:${SANDBOX.clientSecret}`).toString('base64')}`;
@@ -89,7 +93,8 @@ describe('request logs: one JSON line per request, with its transactionId and no
     expect(refused.status).toBe(401);
 
     // customer-service (Express): a registration carrying a password and an SSN.
-    const password = 'violet tractor sings at dawn';
+    const password = STRONG_PASSWORD;
+    const loginId = newLoginId('logcheck');
     const register = await fetch(`${platform.urls.customer}/customers/v2/registrations`, {
       method: 'POST',
       headers: {
@@ -97,26 +102,7 @@ describe('request logs: one JSON line per request, with its transactionId and no
         'content-type': 'application/json',
         transactionId: ids.register,
       },
-      body: JSON.stringify({
-        loginId: 'logcheck1',
-        password,
-        userType: 'RETAIL',
-        person: {
-          firstName: 'Ada',
-          lastName: 'Walker',
-          birthDate: '1990-04-12',
-          ssn: '536-22-4785',
-          emailAddress: 'ada@example.com',
-          phoneNumber: '(202) 555-0143',
-          postalAddress: {
-            address1: '100 Main Street',
-            city: 'Springfield',
-            state: 'IL',
-            postalCode: '62701',
-            country: 'US',
-          },
-        },
-      }),
+      body: JSON.stringify(registrationBody({ loginId, password })),
     });
     expect(register.status).toBe(201);
 
@@ -129,7 +115,7 @@ describe('request logs: one JSON line per request, with its transactionId and no
         'content-type': 'application/x-www-form-urlencoded',
         transactionId: login,
       },
-      body: new URLSearchParams({ grant_type: 'password', username: 'logcheck1', password }),
+      body: new URLSearchParams({ grant_type: 'password', username: loginId, password }),
     });
     expect(grant.status).toBe(200);
     const customerToken = ((await grant.json()) as { access_token: string }).access_token;
@@ -191,8 +177,8 @@ describe('request logs: one JSON line per request, with its transactionId and no
       customerToken,
       basic,
       password,
-      '536-22-4785',
-      '536224785',
+      '123-45-6780',
+      '123456780',
     ]) {
       expect(all).not.toContain(secret);
     }

@@ -16,7 +16,12 @@ function baseUrl(): string {
 }
 
 async function admin<T>(fn: (c: Client) => Promise<T>): Promise<T> {
-  const client = new Client({ connectionString: baseUrl() });
+  // Bounded, so a stuck housekeeping statement fails a hook with a reason instead of a timeout.
+  const client = new Client({
+    connectionString: baseUrl(),
+    connectionTimeoutMillis: 5_000,
+    query_timeout: 15_000,
+  });
   await client.connect();
   try {
     return await fn(client);
@@ -33,7 +38,24 @@ export async function createTestDatabase(label = 'test'): Promise<TestDatabase> 
   url.pathname = `/${name}`;
   return {
     url: url.toString(),
-    drop: () =>
-      admin((c) => c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)).then(() => undefined),
+    drop: async () => {
+      try {
+        await admin((c) => c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
+      } catch (err) {
+        // Cleanup only: the throwaway cluster goes at global teardown. Say what held it.
+        const holders = await admin((c) =>
+          c.query<{ line: string }>(
+            `SELECT concat_ws(' ', pid, backend_type, state, wait_event_type, wait_event,
+                    left(query, 80)) AS line
+               FROM pg_stat_activity WHERE datname = $1 OR wait_event_type = 'Lock'`,
+            [name],
+          ),
+        ).then(
+          (r) => r.rows.map((row) => row.line).join('; '),
+          () => 'unknown',
+        );
+        console.warn(`could not drop ${name}: ${(err as Error).message}; sessions: ${holders}`);
+      }
+    },
   };
 }

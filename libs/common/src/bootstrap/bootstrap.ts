@@ -135,7 +135,13 @@ export async function bootstrap(
   const app = await create(module, options);
   configureApp(app, options);
   const port = options.port ?? Number(process.env[options.portEnv] ?? options.defaultPort);
-  await app.listen(port, process.env.HOST ?? '0.0.0.0');
+  try {
+    await app.listen(port, process.env.HOST ?? '0.0.0.0');
+  } catch (err) {
+    // A port already taken: stop what started with the app (pollers, pools) before giving up.
+    await app.close().catch(() => undefined);
+    throw err;
+  }
   const address = app.getHttpServer().address() as AddressInfo;
   return { app, port: address.port, url: `http://127.0.0.1:${address.port}` };
 }

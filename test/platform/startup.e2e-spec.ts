@@ -1,0 +1,56 @@
+import { randomBytes } from 'node:crypto';
+import { createServer, type Server } from 'node:net';
+import { Client } from 'pg';
+import { ActivityServiceModule } from '../../apps/activity-service/src/app.module';
+import { activityServiceOptions } from '../../apps/activity-service/src/main';
+import { freePort } from '../../scripts/embedded-postgres';
+import { eventually } from '../support/customer-platform';
+import { createTestDatabase, type TestDatabase } from '../support/database';
+import { baseEnv, startApp } from '../support/platform';
+
+describe('a service whose port is taken', () => {
+  let db: TestDatabase;
+  let blocker: Server;
+
+  beforeAll(async () => {
+    db = await createTestDatabase('startup');
+  });
+  afterAll(async () => {
+    await new Promise((r) => blocker?.close(r));
+    await db?.drop();
+  });
+
+  it('fails to start and leaves no database session, poller or listener behind', async () => {
+    const port = await freePort();
+    blocker = createServer();
+    await new Promise<void>((r) => blocker.listen(port, '0.0.0.0', r));
+    const env = baseEnv(db, {
+      AUTH_ISSUER: 'http://127.0.0.1:9',
+      AUTH_INTERNAL_URL: 'http://127.0.0.1:9',
+      ACTIVITY_PAGE_TOKEN_KEY: randomBytes(32).toString('base64url'),
+    });
+
+    await expect(
+      startApp(ActivityServiceModule, activityServiceOptions, env, port),
+    ).rejects.toThrow(/EADDRINUSE/);
+
+    // The activity-service holds pools and a LISTEN connection once initialised; all are gone.
+    const sql = new Client({ connectionString: db.url });
+    await sql.connect();
+    try {
+      const others = async () =>
+        Number(
+          (
+            await sql.query<{ n: string }>(
+              'SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()',
+            )
+          ).rows[0]!.n,
+        );
+      expect(await eventually(async () => (await others()) === 0, 'sessions to end', 5_000)).toBe(
+        true,
+      );
+    } finally {
+      await sql.end();
+    }
+  });
+});
