@@ -1,14 +1,15 @@
 import { randomBytes } from 'node:crypto';
-import { createServer, type Server } from 'node:net';
+import { once } from 'node:events';
+import { connect, createServer, type Server } from 'node:net';
 import { Client } from 'pg';
 import { ActivityServiceModule } from '../../apps/activity-service/src/app.module';
 import { activityServiceOptions } from '../../apps/activity-service/src/main';
 import { freePort } from '../../scripts/embedded-postgres';
 import { eventually } from '../support/customer-platform';
 import { createTestDatabase, type TestDatabase } from '../support/database';
-import { baseEnv, startApp } from '../support/platform';
+import { baseEnv, startApp, startAuthServer } from '../support/platform';
 
-describe('a service whose port is taken', () => {
+describe('service start and shutdown', () => {
   let db: TestDatabase;
   let blocker: Server;
 
@@ -52,5 +53,30 @@ describe('a service whose port is taken', () => {
     } finally {
       await sql.end();
     }
+  });
+
+  it('shuts down with a keep-alive connection whose request finished during the shutdown', async () => {
+    const auth = await startAuthServer(db);
+    const socket = connect(Number(new URL(auth.url).port), '127.0.0.1');
+    await once(socket, 'connect');
+    let answer = '';
+    socket.on('data', (chunk: Buffer) => (answer += chunk.toString('latin1')));
+    const form = 'grant_type=client_credentials';
+    socket.write(
+      'POST /oauth2/v1/token HTTP/1.1\r\nHost: localhost\r\nConnection: keep-alive\r\n' +
+        `Content-Type: application/x-www-form-urlencoded\r\nContent-Length: ${form.length}\r\n\r\n`,
+    );
+    // The request is under way (headers read, body pending) when the shutdown starts.
+    await new Promise((r) => setTimeout(r, 200));
+    const closed = once(socket, 'close');
+    const shutdown = auth.close();
+    socket.write(form);
+
+    // Liveness, not speed: without draining, the server would wait out the keep-alive timeout.
+    const stuck = new Promise((r) => setTimeout(() => r('stuck'), 20_000).unref());
+    expect(await Promise.race([Promise.all([shutdown, closed]).then(() => 'done'), stuck])).toBe(
+      'done',
+    );
+    expect(answer).toMatch(/^HTTP\/1\.1 401 /);
   });
 });

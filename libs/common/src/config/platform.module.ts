@@ -3,6 +3,7 @@ import { TerminusModule } from '@nestjs/terminus';
 import { DatabaseModule } from '../database/database.module';
 import type { ServiceDatabase } from '../database/data-source.options';
 import { HealthController } from '../health/health.controller';
+import { ConnectionDrainer } from '../http/connection-drainer';
 import { LoggingModule } from '../logging/logging.module';
 import { CommonEnv, loadEnv } from './env';
 
@@ -16,7 +17,7 @@ export interface PlatformOptions<E extends CommonEnv> {
 
 /**
  * What every service has: its typed config, JSON logs, its database schema with migrations
- * applied, and health endpoints.
+ * applied, health endpoints, and a shutdown that drains its connections.
  */
 @Global()
 @Module({})
@@ -36,7 +37,7 @@ export class PlatformModule {
         TerminusModule,
       ],
       controllers: [HealthController],
-      providers: [envProvider, ...commonProviders],
+      providers: [envProvider, ...commonProviders, ConnectionDrainer],
       exports: [options.env, CommonEnv],
     };
   }
