@@ -169,6 +169,15 @@ describe('request logs: one JSON line per request, with its transactionId and no
       '/oauth2/v1/token',
     ]);
 
+    // Health probes (every few seconds from an orchestrator) are not logged.
+    const probe = randomUUID();
+    for (const url of Object.values(platform.urls)) {
+      expect(
+        (await fetch(`${url}/health/live`, { headers: { transactionId: probe } })).status,
+      ).toBe(200);
+    }
+    expect(lines().filter((l) => l.transactionId === probe)).toEqual([]);
+
     const all = raw.join('');
     for (const secret of [
       SANDBOX.clientSecret,

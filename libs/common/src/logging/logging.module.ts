@@ -24,12 +24,19 @@ export const REDACTED_PATHS = [
   'err.driverError',
 ];
 
+/**
+ * The request's own URL: under Fastify, middleware sees `url` relative to the route pattern it
+ * matched (here: '/'), the full one in `originalUrl`, as under Express.
+ */
+const urlOf = (req: IncomingMessage): string =>
+  (req as { originalUrl?: string }).originalUrl ?? req.url ?? '';
+
 /** What a request log line says of the request. */
 function requestView(req: IncomingMessage) {
   return {
     method: req.method,
     // The query string can carry a token (DELETE /revoke?token=); log the path only.
-    path: (req.url ?? '').split('?')[0],
+    path: urlOf(req).split('?')[0],
     remoteAddress: req.socket?.remoteAddress,
   };
 }
@@ -74,7 +81,7 @@ export class LoggingModule {
                   res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
                 },
                 autoLogging: {
-                  ignore: (req: IncomingMessage) => (req.url ?? '').startsWith('/health'),
+                  ignore: (req: IncomingMessage) => urlOf(req).startsWith('/health'),
                 },
               },
               // Asynchronous writes keep logging off the request path; pino flushes on exit.
