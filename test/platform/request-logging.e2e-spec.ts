@@ -10,6 +10,7 @@ import {
   registrationBody,
 } from '../support/customer-platform';
 import { createTestDatabase, type TestDatabase } from '../support/database';
+import { postForm } from '../support/platform';
 
 interface LogLine {
   level: number;
@@ -65,31 +66,32 @@ describe('request logs: one JSON line per request, with its transactionId and no
     );
 
   it('logs each service’s requests, successful and refused, without credentials or PII', async () => {
+    // The Authorization header postForm sends for the sandbox client: never to be logged.
     const basic = `Basic ${Buffer.from(`${SANDBOX.clientId}:${SANDBOX.clientSecret}`).toString('base64')}`;
-    const ids = { token: randomUUID(), badSecret: randomUUID(), register: randomUUID() };
-    const search = randomUUID();
+    const ids = {
+      token: randomUUID(),
+      badSecret: randomUUID(),
+      register: randomUUID(),
+      login: randomUUID(),
+      search: randomUUID(),
+    };
+    const tokenEndpoint = `${platform.urls.auth}/oauth2/v1/token`;
+    const sandbox = { clientId: SANDBOX.clientId, clientSecret: SANDBOX.clientSecret };
 
     // auth-server (Fastify): a token, and a refused client secret.
-    const tokenRes = await fetch(`${platform.urls.auth}/oauth2/v1/token`, {
-      method: 'POST',
-      headers: {
-        authorization: basic,
-        'content-type': 'application/x-www-form-urlencoded',
-        transactionId: ids.token,
-      },
-      body: 'grant_type=client_credentials',
-    });
+    const tokenRes = await postForm(
+      tokenEndpoint,
+      { grant_type: 'client_credentials' },
+      { basic: sandbox, headers: { transactionId: ids.token } },
+    );
     expect(tokenRes.status).toBe(200);
-    const token = ((await tokenRes.json()) as { access_token: string }).access_token;
+    const token = tokenRes.body.access_token as string;
     const wrongSecret = 'not-the-secret-' + randomUUID();
-    const refused = await fetch(`${platform.urls.auth}/oauth2/v1/token`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/x-www-form-urlencoded',
-        transactionId: ids.badSecret,
-      },
-      body: `grant_type=client_credentials&client_id=${SANDBOX.clientId}&client_secret=${wrongSecret}`,
-    });
+    const refused = await postForm(
+      tokenEndpoint,
+      { grant_type: 'client_credentials', client_id: SANDBOX.clientId, client_secret: wrongSecret },
+      { headers: { transactionId: ids.badSecret } },
+    );
     expect(refused.status).toBe(401);
 
     // customer-service (Express): a registration carrying a password and an SSN.
@@ -107,18 +109,13 @@ describe('request logs: one JSON line per request, with its transactionId and no
     expect(register.status).toBe(201);
 
     // The password grant: the auth-server asks customer-service under the caller's transactionId.
-    const login = randomUUID();
-    const grant = await fetch(`${platform.urls.auth}/oauth2/v1/token`, {
-      method: 'POST',
-      headers: {
-        authorization: basic,
-        'content-type': 'application/x-www-form-urlencoded',
-        transactionId: login,
-      },
-      body: new URLSearchParams({ grant_type: 'password', username: loginId, password }),
-    });
+    const grant = await postForm(
+      tokenEndpoint,
+      { grant_type: 'password', username: loginId, password },
+      { basic: sandbox, headers: { transactionId: ids.login } },
+    );
     expect(grant.status).toBe(200);
-    const customerToken = ((await grant.json()) as { access_token: string }).access_token;
+    const customerToken = grant.body.access_token as string;
 
     // activity-service (Fastify): a search.
     const now = Date.now();
@@ -127,7 +124,7 @@ describe('request logs: one JSON line per request, with its transactionId and no
       headers: {
         authorization: `Bearer ${token}`,
         'content-type': 'application/json',
-        transactionId: search,
+        transactionId: ids.search,
       },
       body: JSON.stringify({
         startTime: new Date(now - 3_600_000).toISOString(),
@@ -158,12 +155,12 @@ describe('request logs: one JSON line per request, with its transactionId and no
       req: { method: 'POST', path: '/customers/v2/registrations' },
       res: { statusCode: 201 },
     });
-    expect(await completed(search)).toMatchObject({
+    expect(await completed(ids.search)).toMatchObject({
       req: { method: 'POST', path: '/data-apis/v1/banking-activities' },
       res: { statusCode: found.status },
     });
 
-    const loginLines = lines().filter((l) => l.transactionId === login && l.res);
+    const loginLines = lines().filter((l) => l.transactionId === ids.login && l.res);
     expect(loginLines.map((l) => l.req?.path).sort()).toEqual([
       '/internal/v1/credentials/verify',
       '/oauth2/v1/token',
