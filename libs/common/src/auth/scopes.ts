@@ -31,6 +31,19 @@ export const FI_SCOPES: readonly ScopeName[] = [
   Scope.AccountRead,
 ];
 
+/**
+ * The only scopes a customer's (password-grant) token can carry: what a customer may do for
+ * themselves. Never an FI write, ingest or admin scope; with these, every route answers for
+ * that one customer (docs/SECURITY.md).
+ */
+export const CUSTOMER_SCOPES: readonly ScopeName[] = [
+  Scope.ProfileRead,
+  Scope.ProfileWrite,
+  Scope.DisclosuresRead,
+  Scope.BankingActivitiesRead,
+  Scope.AccountRead,
+];
+
 /** Scopes only the platform's own services hold. */
 export const INTERNAL_SCOPES: readonly ScopeName[] = [
   Scope.InternalCredentialsVerify,
