@@ -15,6 +15,11 @@ import { RegistrationModule } from './registration/registration.module';
       service: 'customer-service',
       env: CustomerEnv,
       database: customerDatabase,
+      callerErrorCodes: {
+        appTokenRequired: 'CUS_APP_TOKEN_REQUIRED',
+        customerTokenRequired: 'CUS_CUSTOMER_TOKEN_REQUIRED',
+        platformTokenRequired: 'CUS_INTERNAL_TOKEN_REQUIRED',
+      },
     }),
     BearerAuthModule.remote(),
     OutboxModule,

@@ -1,6 +1,6 @@
 import { Controller, Get, Header } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { RequireAnyScope, Scope } from '@app/common';
+import { Callers, RequireAnyScope, Scope } from '@app/common';
 
 import { ACTIVITY_ROUTE } from '../common/body-parsing';
 import { EventTypesView } from './catalogue.dto';
@@ -32,6 +32,8 @@ export class CatalogueController {
     Scope.BankingActivitiesWrite,
     Scope.InternalEventsWrite,
   )
+  // The catalogue holds no one's data: a customer's app may read it too.
+  @Callers('app-or-customer')
   @ApiOperation({ summary: "The predefined event catalogue, with each type's attributes" })
   @ApiOkResponse({ type: EventTypesView })
   list(): EventTypesView {

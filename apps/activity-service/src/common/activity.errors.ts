@@ -77,6 +77,13 @@ export const ActivityErrors = {
       "An event names another institution than the access token's; nothing was stored.",
       { errors: [{ pointer, detail: "must be the access token's institution" }] },
     ),
+  otherCustomersActivity: () =>
+    new DomainError(
+      'ACTIVITY_CUSTOMER_FORBIDDEN',
+      'forbidden',
+      "A customer's token reads that customer's own activity only: name them in userId or userIds (by loginId or customerId), and nobody else.",
+      { errors: [{ pointer: '/userId', detail: "must be the token's own customer" }] },
+    ),
   unavailable: (detail: string) =>
     new DomainError('ACTIVITY_UNAVAILABLE', 'unavailable', detail, {
       headers: { 'Retry-After': '5' },

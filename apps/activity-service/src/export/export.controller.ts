@@ -8,7 +8,7 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { Principal, RequireScopes, Scope, type AccessPrincipal } from '@app/common';
+import { ForCaller, Principal, Scope, type AccessPrincipal } from '@app/common';
 import { ACTIVITY_ROUTE } from '../common/body-parsing';
 import { ExportRequestDto } from '../search/search.dto';
 import { ExportService } from './export.service';
@@ -19,7 +19,7 @@ export class ExportController {
   constructor(private readonly exports: ExportService) {}
 
   @Post('export')
-  @RequireScopes(Scope.BankingActivitiesRead, Scope.AccountRead)
+  @ForCaller('app-or-customer', Scope.BankingActivitiesRead, Scope.AccountRead)
   @ApiOperation({
     summary: 'Stream every match of the search filters (hourly and daily extracts)',
     description:

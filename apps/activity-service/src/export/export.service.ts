@@ -7,6 +7,7 @@ import { transactionIdOf, type AccessPrincipal } from '@app/common';
 import { ActivityErrors } from '../common/activity.errors';
 import { ActivityEnv } from '../config/activity.env';
 import { parseSearchRequest } from '../search/search.query';
+import { confineToCustomer } from '../search/customer-scope';
 import { compileExport } from '../search/search.sql';
 import { ActivityDatabase } from '../storage/activity-database';
 import {
@@ -51,6 +52,7 @@ export class ExportService {
       maxLookbackDays: this.env.ACTIVITY_MAX_LOOKBACK_DAYS,
       mode: 'export',
     });
+    confineToCustomer(principal, q);
     const sql = compileExport(q, format);
     const gzip = wantsGzip(req.headers['accept-encoding']);
 

@@ -8,7 +8,7 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { Principal, RequireScopes, Scope, type AccessPrincipal } from '@app/common';
+import { ForCaller, Principal, Scope, type AccessPrincipal } from '@app/common';
 import { ACTIVITY_ROUTE } from '../common/body-parsing';
 import { sendJsonText } from '../common/json-text';
 import { SearchRequestDto, SearchResponseDto } from './search.dto';
@@ -21,7 +21,7 @@ export class SearchController {
 
   @Post()
   @HttpCode(200)
-  @RequireScopes(Scope.BankingActivitiesRead, Scope.AccountRead)
+  @ForCaller('app-or-customer', Scope.BankingActivitiesRead, Scope.AccountRead)
   @ApiOperation({
     summary: "Search the institution's banking activity",
     description:

@@ -4,6 +4,7 @@ import { ActivityErrors } from '../common/activity.errors';
 import { TokenSigner } from '../common/token-signer';
 import { ActivityEnv } from '../config/activity.env';
 import { ActivityDatabase } from '../storage/activity-database';
+import { confineToCustomer } from './customer-scope';
 import { filterHash, issuePageToken, readPageToken } from './page-token';
 import { parseSearchRequest } from './search.query';
 import { compileSearchPage } from './search.sql';
@@ -31,6 +32,7 @@ export class SearchService {
       maxLookbackDays: this.env.ACTIVITY_MAX_LOOKBACK_DAYS,
       mode: 'search',
     });
+    confineToCustomer(principal, q);
     const hash = filterHash(q);
     let after = null;
     if (q.nextPageToken) {

@@ -1,8 +1,7 @@
 import { Body, Controller, HttpCode, Post, Req } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
-import { Scope } from '@app/common';
+import { ForCaller, Scope } from '@app/common';
 import type { Request } from 'express';
-import { ForCaller } from '../http/caller.guard';
 import { CredentialVerdictView, VerifyCredentialsDto } from './credentials.dto';
 import { CredentialsService } from './credentials.service';
 

@@ -1,9 +1,8 @@
 import { Controller, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { Principal, Scope, type AccessPrincipal } from '@app/common';
+import { ForCaller, Principal, Scope, type AccessPrincipal } from '@app/common';
 import type { Request, Response } from 'express';
 import { CustomerView } from '../customers/customer.view';
-import { ForCaller } from '../http/caller.guard';
 import { requestContext } from '../http/request-context';
 import { CredentialsService } from './credentials.service';
 

@@ -81,24 +81,6 @@ export const CustomerErrors = {
     new DomainError('CUS_RATE_LIMITED', 'too_many_requests', 'Too many registrations; slow down.', {
       headers: { 'Retry-After': String(retryAfterSeconds) },
     }),
-  appTokenRequired: () =>
-    new DomainError(
-      'CUS_APP_TOKEN_REQUIRED',
-      'forbidden',
-      "This operation is for the FI's application, not a customer's token.",
-    ),
-  customerTokenRequired: () =>
-    new DomainError(
-      'CUS_CUSTOMER_TOKEN_REQUIRED',
-      'forbidden',
-      "`me` needs a customer's token (password grant).",
-    ),
-  internalTokenRequired: () =>
-    new DomainError(
-      'CUS_INTERNAL_TOKEN_REQUIRED',
-      'forbidden',
-      "This operation is for the platform's own services.",
-    ),
   /** Field errors found after the request's shape was validated (same shape as ValidationPipe's). */
   invalidFields: (errors: FieldError[]) =>
     new ProblemException(400, {

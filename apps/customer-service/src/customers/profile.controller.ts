@@ -7,9 +7,8 @@ import {
   ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
-import { Principal, Scope, type AccessPrincipal } from '@app/common';
+import { ForCaller, Principal, Scope, type AccessPrincipal } from '@app/common';
 import type { Request, Response } from 'express';
-import { ForCaller } from '../http/caller.guard';
 import { requestContext } from '../http/request-context';
 import { ContactDetailsDto } from './contact.dto';
 import { CustomerErrors } from './customer.errors';

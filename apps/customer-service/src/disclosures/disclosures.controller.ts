@@ -1,8 +1,7 @@
 import { Body, Controller, Get, Param, Post, Req, Res } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { Principal, Scope, type AccessPrincipal } from '@app/common';
+import { ForCaller, Principal, Scope, type AccessPrincipal } from '@app/common';
 import type { Request, Response } from 'express';
-import { ForCaller } from '../http/caller.guard';
 import { requestContext } from '../http/request-context';
 import { DisclosureListView, DisclosureView, PublishDisclosureDto } from './disclosure.dto';
 import { DisclosuresService } from './disclosures.service';

@@ -8,10 +8,9 @@ import {
   ApiTooManyRequestsResponse,
   ApiUnprocessableEntityResponse,
 } from '@nestjs/swagger';
-import { Principal, Scope, type AccessPrincipal } from '@app/common';
+import { ForCaller, Principal, Scope, type AccessPrincipal } from '@app/common';
 import type { Request, Response } from 'express';
 import { CustomerView } from '../customers/customer.view';
-import { ForCaller } from '../http/caller.guard';
 import { requestContext } from '../http/request-context';
 import { IdempotencyService } from '../idempotency/idempotency.service';
 import { RegistrationThrottleGuard } from '../throttling/registration-throttle.guard';

@@ -1,7 +1,9 @@
 import {
   CanActivate,
   ExecutionContext,
+  Inject,
   Injectable,
+  Optional,
   SetMetadata,
   UseGuards,
   applyDecorators,
@@ -12,9 +14,11 @@ import { AuthGuard } from '@nestjs/passport';
 import { ApiBearerAuth, ApiForbiddenResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import { ProblemException } from '../errors/problem.exception';
 import { InvalidTokenError } from './bearer.strategy';
-import type { AccessPrincipal } from './principal';
+import { isCustomerPrincipal, type AccessPrincipal } from './principal';
+import { PLATFORM_INSTITUTION_ID, type ScopeName } from './scopes';
 
 export const REQUIRED_SCOPES = 'required_scopes';
+export const CALLER_KIND = 'caller_kind';
 export const INSTITUTION_HEADER = 'institutionId';
 export const BEARER_SECURITY = 'bearer';
 
@@ -99,10 +103,85 @@ export class InstitutionGuard implements CanActivate {
   }
 }
 
+/**
+ * Who a route is for. Scopes alone are not enough: an FI's mobile app may hold the same scopes
+ * as its server, so a customer's password-grant token must not reach FI-wide data with them.
+ * - `app`: an FI's application or the platform's (client credentials); the default.
+ * - `customer`: a customer's own token only (the `me` routes).
+ * - `app-or-customer`: both; with a customer's token the route answers for that customer alone,
+ *   which the route's service enforces (docs/SECURITY.md).
+ * - `platform`: the platform's own clients (internal routes).
+ */
+export type CallerKind = 'app' | 'customer' | 'app-or-customer' | 'platform';
+
+/** The codes a service answers when the caller is of the wrong kind (stable per service). */
+export interface CallerErrorCodes {
+  appTokenRequired: string;
+  customerTokenRequired: string;
+  platformTokenRequired: string;
+}
+
+export const CALLER_ERROR_CODES = Symbol('CALLER_ERROR_CODES');
+
+export const DEFAULT_CALLER_ERROR_CODES: CallerErrorCodes = {
+  appTokenRequired: 'APP_TOKEN_REQUIRED',
+  customerTokenRequired: 'CUSTOMER_TOKEN_REQUIRED',
+  platformTokenRequired: 'PLATFORM_TOKEN_REQUIRED',
+};
+
+const wrongCaller = (code: string, detail: string) => new ProblemException(403, { code, detail });
+
+/** 403 unless the token is of the kind the route is for (`app` when the route says nothing). */
+@Injectable()
+export class CallerGuard implements CanActivate {
+  constructor(
+    private readonly reflector: Reflector,
+    @Optional()
+    @Inject(CALLER_ERROR_CODES)
+    private readonly codes: CallerErrorCodes = DEFAULT_CALLER_ERROR_CODES,
+  ) {}
+
+  canActivate(context: ExecutionContext): boolean {
+    const kind =
+      this.reflector.getAllAndOverride<CallerKind | undefined>(CALLER_KIND, [
+        context.getHandler(),
+        context.getClass(),
+      ]) ?? 'app';
+    const principal = context.switchToHttp().getRequest<AuthedRequest>().user;
+    if (!principal) throw invalidToken('A bearer access token is required.');
+    const isCustomer = isCustomerPrincipal(principal);
+    switch (kind) {
+      case 'app':
+        if (isCustomer)
+          throw wrongCaller(
+            this.codes.appTokenRequired,
+            "This operation is for the FI's application, not a customer's token.",
+          );
+        return true;
+      case 'customer':
+        if (!isCustomer)
+          throw wrongCaller(
+            this.codes.customerTokenRequired,
+            "This operation needs a customer's token (password grant).",
+          );
+        return true;
+      case 'platform':
+        if (isCustomer || principal.institutionId !== PLATFORM_INSTITUTION_ID)
+          throw wrongCaller(
+            this.codes.platformTokenRequired,
+            "This operation is for the platform's own services.",
+          );
+        return true;
+      case 'app-or-customer':
+        return true;
+    }
+  }
+}
+
 const scopeGuards = (rule: ScopeRule, forbidden: string) =>
   applyDecorators(
     SetMetadata(REQUIRED_SCOPES, rule),
-    UseGuards(BearerAuthGuard, ScopesGuard, InstitutionGuard),
+    UseGuards(BearerAuthGuard, ScopesGuard, InstitutionGuard, CallerGuard),
     ApiBearerAuth(BEARER_SECURITY),
     ApiUnauthorizedResponse({ description: 'Missing, invalid, expired or revoked access token' }),
     ApiForbiddenResponse({ description: `${forbidden} or names another institution` }),
@@ -110,7 +189,8 @@ const scopeGuards = (rule: ScopeRule, forbidden: string) =>
 
 /**
  * Guards a route (or controller) with a verified bearer token holding every listed scope,
- * confined to the token's institution, and documents that in OpenAPI.
+ * confined to the token's institution, from an app (not a customer's token: see `ForCaller`),
+ * and documents that in OpenAPI.
  */
 export const RequireScopes = (...scopes: string[]) =>
   scopeGuards({ scopes, anyOf: false }, `Token lacks scope(s) ${scopes.join(', ')}`);
@@ -121,6 +201,13 @@ export const RequireScopes = (...scopes: string[]) =>
  */
 export const RequireAnyScope = (...scopes: string[]) =>
   scopeGuards({ scopes, anyOf: true }, `Token holds none of ${scopes.join(', ')}`);
+
+/** Names who a route guarded by RequireScopes or RequireAnyScope is for (default `app`). */
+export const Callers = (kind: CallerKind) => SetMetadata(CALLER_KIND, kind);
+
+/** A route for one kind of caller holding every listed scope. */
+export const ForCaller = (kind: CallerKind, ...scopes: ScopeName[]) =>
+  applyDecorators(RequireScopes(...scopes), Callers(kind));
 
 /** The verified caller of a route guarded by RequireScopes. */
 export const Principal = createParamDecorator(

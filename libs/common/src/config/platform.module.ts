@@ -1,5 +1,6 @@
 import { DynamicModule, Global, Module, type Type } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
+import { CALLER_ERROR_CODES, type CallerErrorCodes } from '../auth/guards';
 import { DatabaseModule } from '../database/database.module';
 import type { ServiceDatabase } from '../database/data-source.options';
 import { HealthController } from '../health/health.controller';
@@ -13,6 +14,8 @@ export interface PlatformOptions<E extends CommonEnv> {
   /** The service's typed environment; validated once when the app is created. */
   env: Type<E>;
   database: ServiceDatabase;
+  /** The service's own stable codes for a token of the wrong kind (see CallerGuard). */
+  callerErrorCodes?: CallerErrorCodes;
 }
 
 /**
@@ -28,6 +31,9 @@ export class PlatformModule {
       options.env === (CommonEnv as Type<unknown>)
         ? []
         : [{ provide: CommonEnv, useExisting: options.env }];
+    const callerCodes = options.callerErrorCodes
+      ? [{ provide: CALLER_ERROR_CODES, useValue: options.callerErrorCodes }]
+      : [];
     return {
       module: PlatformModule,
       global: true,
@@ -37,8 +43,8 @@ export class PlatformModule {
         TerminusModule,
       ],
       controllers: [HealthController],
-      providers: [envProvider, ...commonProviders, ConnectionDrainer],
-      exports: [options.env, CommonEnv],
+      providers: [envProvider, ...commonProviders, ...callerCodes, ConnectionDrainer],
+      exports: [options.env, CommonEnv, ...callerCodes],
     };
   }
 }
