@@ -7,12 +7,10 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { BEARER_SECURITY } from '../auth/guards';
 import { CommonEnv } from '../config/env';
+import { trustedProxyMatcher } from '../config/trusted-proxies';
 import { ProblemFilter } from '../errors/problem.filter';
 import { validationProblem } from '../errors/validation';
 import { TRANSACTION_ID_HEADER, transactionIdMiddleware } from '../http/transaction-id';
-
-/** Behind the API gateway: the client address comes from X-Forwarded-For set by these hops. */
-const TRUSTED_PROXIES = ['loopback', 'linklocal', 'uniquelocal'];
 
 interface CommonOptions {
   /** Used in the OpenAPI document. */
@@ -66,7 +64,8 @@ export function configureApp(
   } else {
     const express = app as NestExpressApplication;
     express.disable('x-powered-by');
-    express.set('trust proxy', TRUSTED_PROXIES.join(', '));
+    // X-Forwarded-For is believed only from the configured proxies (TRUSTED_PROXIES).
+    express.set('trust proxy', trustedProxyMatcher(env.TRUSTED_PROXIES));
     options.beforeBodyParser?.(express);
     express.useBodyParser('json', {
       limit: env.BODY_LIMIT_BYTES,
@@ -112,14 +111,18 @@ async function create(
   if (options.platform === 'fastify') {
     // Loaded only by the apps that ask for it.
     const { FastifyAdapter } = await import('@nestjs/platform-fastify');
+    // The adapter exists before the app's validated config; nothing is trusted until it is read.
+    let trusted: (address: string) => boolean = () => false;
     const adapter = new FastifyAdapter({
-      trustProxy: TRUSTED_PROXIES.join(','),
+      trustProxy: (address: string) => trusted(address),
       bodyLimit: 1_048_576,
     });
-    return NestFactory.create<NestFastifyApplication>(module, adapter, {
+    const app = await NestFactory.create<NestFastifyApplication>(module, adapter, {
       bufferLogs: true,
       bodyParser: false,
     });
+    trusted = trustedProxyMatcher(app.get(CommonEnv).TRUSTED_PROXIES);
+    return app;
   }
   return NestFactory.create<NestExpressApplication>(module, {
     bufferLogs: true,

@@ -8,8 +8,11 @@ import {
   Matches,
   Max,
   Min,
+  MinLength,
+  ValidateIf,
   validateSync,
 } from 'class-validator';
+import { IsProxyList, toList } from './trusted-proxies';
 
 /** Raised once at start when the environment does not describe a runnable service. */
 export class ConfigError extends Error {
@@ -71,11 +74,49 @@ export class CommonEnv {
   @Max(4000)
   REVOCATION_POLL_MS = 2000;
 
+  /**
+   * The client this service reads the revocation feed with (client_credentials, scope
+   * internal:revocations:read). Without it revoked tokens are not learnt (a warning says so).
+   */
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9._~-]{3,64}$/)
+  AUTH_CLIENT_ID?: string;
+
+  @ValidateIf((e: CommonEnv) => e.AUTH_CLIENT_ID !== undefined)
+  @IsString()
+  @MinLength(32, { message: 'AUTH_CLIENT_SECRET must be at least 32 characters' })
+  AUTH_CLIENT_SECRET?: string;
+
+  /** How often the JWKS is re-read; a key the auth-server stops publishing is refused within it. */
+  @toInt()
+  @IsInt()
+  @Min(1000)
+  @Max(600_000)
+  JWKS_REFRESH_MS = 60_000;
+
+  /**
+   * Longest lifetime (exp - iat) an access token may claim; longer ones are refused. The
+   * auth-server's ACCESS_TOKEN_TTL_SECONDS must not exceed it; set the same value everywhere.
+   */
+  @toInt()
+  @IsInt()
+  @Min(300)
+  @Max(86_400)
+  ACCESS_TOKEN_MAX_LIFETIME_SECONDS = 900;
+
   /** Largest JSON body accepted, in bytes. */
   @toInt()
   @IsInt()
   @Min(1024)
   BODY_LIMIT_BYTES = 1_048_576;
+
+  /**
+   * Proxies (IPs or CIDRs, comma-separated) whose X-Forwarded-For names the client address.
+   * None by default: any other peer could otherwise pick its own address for every limit.
+   */
+  @toList()
+  @IsProxyList()
+  TRUSTED_PROXIES: string[] = [];
 
   get authInternalUrl(): string {
     return (this.AUTH_INTERNAL_URL ?? this.AUTH_ISSUER).replace(/\/$/, '');
