@@ -1,6 +1,7 @@
 import { applyMigrations, dataSourceOptions } from '@app/common';
 import { DataSource } from 'typeorm';
 import { authDatabase } from '../../apps/auth-server/src/database';
+import { migrations } from '../../apps/auth-server/src/migrations';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 
 describe('auth schema migrations', () => {
@@ -17,14 +18,14 @@ describe('auth schema migrations', () => {
   });
 
   it('apply on an empty database, are idempotent, and match the entities exactly', async () => {
-    expect(await applyMigrations(ds, 'auth')).toEqual(['Init1795252468350']);
+    expect(await applyMigrations(ds, 'auth')).toEqual(migrations.map((m) => m.name));
     expect(await applyMigrations(ds, 'auth')).toEqual([]);
     const drift = await ds.driver.createSchemaBuilder().log();
     expect(drift.upQueries.map((q) => q.query)).toEqual([]);
   });
 
   it('revert cleanly', async () => {
-    await ds.undoLastMigration();
+    for (let i = 0; i < migrations.length; i++) await ds.undoLastMigration();
     const tables = await ds.query(
       `SELECT table_name FROM information_schema.tables WHERE table_schema = 'auth' AND table_name <> 'migrations'`,
     );

@@ -9,17 +9,30 @@ import {
   MaxLength,
   Min,
   MinLength,
+  ValidateBy,
   ValidateIf,
+  type ValidationArguments,
 } from 'class-validator';
 
 const KEY_32_BYTES = /^([0-9a-fA-F]{64}|[A-Za-z0-9_-]{43}=?)$/;
 
 /** The auth-server's configuration, validated once at start. */
 export class AuthEnv extends CommonEnv {
+  /** At most ACCESS_TOKEN_MAX_LIFETIME_SECONDS, or every service would refuse the tokens. */
   @toInt()
   @IsInt()
   @Min(60)
   @Max(86_400)
+  @ValidateBy({
+    name: 'withinMaxLifetime',
+    validator: {
+      validate: (value: unknown, args?: ValidationArguments) =>
+        typeof value === 'number' &&
+        value <= (args!.object as AuthEnv).ACCESS_TOKEN_MAX_LIFETIME_SECONDS,
+      defaultMessage: () =>
+        'ACCESS_TOKEN_TTL_SECONDS must not exceed ACCESS_TOKEN_MAX_LIFETIME_SECONDS',
+    },
+  })
   ACCESS_TOKEN_TTL_SECONDS = 900;
 
   @toInt()
@@ -65,23 +78,52 @@ export class AuthEnv extends CommonEnv {
   SANDBOX_CLIENT_SECRET?: string;
 
   /**
-   * Secret of the `customer-service` internal client (scope internal:events:write), which
-   * delivers customer events to the activity-service for any FI. Ensured at start when set.
+   * Secret of the `customer-service` internal client (scopes internal:events:write, to deliver
+   * customer events to the activity-service for any FI, and internal:revocations:read).
+   * Ensured at start when set.
    */
   @IsOptional()
   @IsString()
   @MinLength(32)
   CUSTOMER_SERVICE_CLIENT_SECRET?: string;
 
+  /**
+   * Secret of the `activity-service` internal client (scope internal:revocations:read), which
+   * reads the revocation feed. Ensured at start when set.
+   */
+  @IsOptional()
+  @IsString()
+  @MinLength(32)
+  ACTIVITY_SERVICE_CLIENT_SECRET?: string;
+
   /** customer-service, for the password grant's credential check. */
   @Matches(/^https?:\/\/.+/)
   CUSTOMER_SERVICE_URL = 'http://localhost:3002';
 
-  /** Failed client authentications tolerated per client id and per address in the window. */
+  /**
+   * Failed client authentications tolerated per (client id, address) in the window; past it
+   * that pair is refused for FAILED_AUTH_BLOCK_SECONDS, even with the right secret.
+   */
   @toInt()
   @IsInt()
   @Min(1)
   FAILED_AUTH_LIMIT = 10;
+
+  /** The same per address, whatever the client ids (one address guessing many clients). */
+  @toInt()
+  @IsInt()
+  @Min(1)
+  FAILED_AUTH_ADDRESS_LIMIT = 30;
+
+  /**
+   * Failures per client id from every address together before each failing address is refused
+   * at its first failure. Never refuses a right secret from an address that has not failed, so
+   * that nobody can lock a client out by knowing its id.
+   */
+  @toInt()
+  @IsInt()
+  @Min(1)
+  FAILED_AUTH_CLIENT_LIMIT = 200;
 
   @toInt()
   @IsInt()
@@ -92,6 +134,36 @@ export class AuthEnv extends CommonEnv {
   @IsInt()
   @Min(1)
   FAILED_AUTH_BLOCK_SECONDS = 60;
+
+  /**
+   * Failed password grants (wrong password, unknown or locked login id) tolerated per address
+   * in the window; past it the address may not use the password grant for
+   * PASSWORD_FAILURE_BLOCK_SECONDS. Sized for people sharing a NAT, not for one person.
+   */
+  @toInt()
+  @IsInt()
+  @Min(1)
+  PASSWORD_FAILURE_LIMIT = 20;
+
+  /**
+   * Failed password grants per client from every address together; past it, each address is
+   * held back at its first failure (stuffing from many addresses), while customers who have not
+   * failed still log in.
+   */
+  @toInt()
+  @IsInt()
+  @Min(1)
+  PASSWORD_FAILURE_CLIENT_LIMIT = 1_000;
+
+  @toInt()
+  @IsInt()
+  @Min(1)
+  PASSWORD_FAILURE_WINDOW_SECONDS = 300;
+
+  @toInt()
+  @IsInt()
+  @Min(1)
+  PASSWORD_FAILURE_BLOCK_SECONDS = 300;
 
   /** How long a client record is reused before it is read again (secret rotation, disable). */
   @toInt()

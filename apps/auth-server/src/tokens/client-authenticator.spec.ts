@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
+import type { DataSource } from 'typeorm';
 import type { ClientEntity } from '../clients/client.entity';
 import { ClientSecretHasher } from '../clients/client-secret';
 import type { ClientsService } from '../clients/clients.service';
@@ -14,16 +15,37 @@ const client = {
   institutionId: 'fi',
 } as ClientEntity;
 
-function build(limit = 3) {
+/**
+ * The real throttle over a stand-in for PostgreSQL: every count reads 1, and `blockedFor`
+ * seconds remain on a block (0: nothing blocked). The counts themselves are tested end to end.
+ */
+function build(blockedFor = 0) {
   const clients = {
     hasher,
     findActive: jest.fn(async (id: string) => (id === 'cl_1' ? client : null)),
   };
-  const throttle = new FailedAuthThrottle({
-    FAILED_AUTH_LIMIT: limit,
-    FAILED_AUTH_WINDOW_SECONDS: 60,
-    FAILED_AUTH_BLOCK_SECONDS: 60,
-  } as AuthEnv);
+  const expire = Date.now() + blockedFor * 1000;
+  const dataSource = {
+    driver: {
+      master: { query: async () => ({ rows: [{ points: 1, expire: Date.now() + 6e4 }] }) },
+    },
+    query: async () =>
+      blockedFor > 0 ? [{ key: 'client-auth-address:10.0.0.1', points: 9, expire }] : [],
+  };
+  const throttle = new FailedAuthThrottle(
+    dataSource as unknown as DataSource,
+    {
+      FAILED_AUTH_LIMIT: 3,
+      FAILED_AUTH_ADDRESS_LIMIT: 3,
+      FAILED_AUTH_CLIENT_LIMIT: 10,
+      FAILED_AUTH_WINDOW_SECONDS: 60,
+      FAILED_AUTH_BLOCK_SECONDS: 60,
+      PASSWORD_FAILURE_LIMIT: 3,
+      PASSWORD_FAILURE_CLIENT_LIMIT: 10,
+      PASSWORD_FAILURE_WINDOW_SECONDS: 60,
+      PASSWORD_FAILURE_BLOCK_SECONDS: 60,
+    } as AuthEnv,
+  );
   return { auth: new ClientAuthenticator(clients as unknown as ClientsService, throttle), clients };
 }
 
@@ -64,16 +86,13 @@ describe('ClientAuthenticator', () => {
     expect(JSON.stringify(warn.mock.calls)).not.toContain('wrong-secret-123');
   });
 
-  it('blocks after the limit, even with the right secret', async () => {
-    jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
-    const { auth } = build(2);
-    for (let i = 0; i < 2; i++)
-      await expect(auth.authenticate(req(basic('cl_1', 'x')), {})).rejects.toMatchObject({
-        status: 401,
-      });
+  it('refuses a blocked caller before looking at the secret, with Retry-After', async () => {
+    const { auth, clients } = build(42);
     await expect(auth.authenticate(req(basic('cl_1', 's3cret-value')), {})).rejects.toMatchObject({
       status: 429,
-      headers: { 'Retry-After': expect.stringMatching(/^\d+$/) },
+      error: 'temporarily_unavailable',
+      headers: { 'Retry-After': '42' },
     });
+    expect(clients.findActive).not.toHaveBeenCalled();
   });
 });

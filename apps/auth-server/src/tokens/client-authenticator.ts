@@ -47,7 +47,7 @@ export class ClientAuthenticator {
   async authenticate(req: FastifyRequest, params: FormParams): Promise<ClientEntity> {
     const credentials = this.credentials(req, params);
     const ip = req.ip;
-    const retryAfter = await this.throttle.retryAfter(credentials?.clientId, ip);
+    const retryAfter = await this.throttle.clientAuthRetryAfter(credentials?.clientId, ip);
     if (retryAfter > 0) {
       throw new OAuthError(
         'temporarily_unavailable',
@@ -59,7 +59,7 @@ export class ClientAuthenticator {
       );
     }
     const fail = async (reason: string, description: string): Promise<never> => {
-      await this.throttle.recordFailure(credentials?.clientId, ip, reason);
+      await this.throttle.recordClientAuthFailure(credentials?.clientId, ip, reason);
       if (credentials?.method === 'client_secret_basic') throw basicFailure(description);
       throw new OAuthError('invalid_client', description, 401);
     };

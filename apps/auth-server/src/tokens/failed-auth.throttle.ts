@@ -1,46 +1,117 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
 import { AuthEnv } from '../config/auth.env';
+import { FailureCounter, keyPart, secondsBlocked } from './failure-counter';
 
 /**
- * Counts failed client authentications per client id and per address; past FAILED_AUTH_LIMIT
- * in the window, both are refused (429) for FAILED_AUTH_BLOCK_SECONDS, even with the right secret.
- * Counts live in this instance's memory.
+ * Failed authentications at the token endpoint, counted in PostgreSQL so that every instance
+ * counts together. Keyed so that a third party cannot lock anyone out (README, auth-server):
+ *
+ * - client authentication: per (client id, address) and per address; both refuse even the
+ *   right secret once blocked. A client id alone (which every JWT carries) is never blocked:
+ *   past FAILED_AUTH_CLIENT_LIMIT failures from all addresses, each address that fails for it
+ *   is blocked at its first failure instead, and the owner's own address still gets in.
+ * - password grant: per address (all clients); per client past PASSWORD_FAILURE_CLIENT_LIMIT,
+ *   each address that fails is blocked at its first failure. Customers who have not failed
+ *   log in; the per-customer lockout stays customer-service's.
  */
 @Injectable()
 export class FailedAuthThrottle {
-  private readonly logger = new Logger('ClientAuth');
-  private readonly limiter: RateLimiterMemory;
+  private readonly logger = new Logger('FailedAuth');
+  private readonly clientPair: FailureCounter;
+  private readonly clientAddress: FailureCounter;
+  private readonly clientId: FailureCounter;
+  private readonly passwordAddress: FailureCounter;
+  private readonly passwordClient: FailureCounter;
 
-  constructor(env: AuthEnv) {
-    this.limiter = new RateLimiterMemory({
-      keyPrefix: 'client-auth-failures',
-      points: env.FAILED_AUTH_LIMIT,
-      duration: env.FAILED_AUTH_WINDOW_SECONDS,
-      blockDuration: env.FAILED_AUTH_BLOCK_SECONDS,
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    env: AuthEnv,
+  ) {
+    const clientAuth = {
+      windowSeconds: env.FAILED_AUTH_WINDOW_SECONDS,
+      blockSeconds: env.FAILED_AUTH_BLOCK_SECONDS,
+    };
+    const password = {
+      windowSeconds: env.PASSWORD_FAILURE_WINDOW_SECONDS,
+      blockSeconds: env.PASSWORD_FAILURE_BLOCK_SECONDS,
+    };
+    this.clientPair = new FailureCounter(
+      dataSource,
+      { name: 'client-auth-pair', limit: env.FAILED_AUTH_LIMIT, ...clientAuth },
+      true,
+    );
+    this.clientAddress = new FailureCounter(dataSource, {
+      name: 'client-auth-address',
+      limit: env.FAILED_AUTH_ADDRESS_LIMIT,
+      ...clientAuth,
+    });
+    // Counted only: a client id alone is never blocked.
+    this.clientId = new FailureCounter(dataSource, {
+      name: 'client-auth-client',
+      limit: env.FAILED_AUTH_CLIENT_LIMIT,
+      windowSeconds: env.FAILED_AUTH_WINDOW_SECONDS,
+      blockSeconds: 0,
+    });
+    this.passwordAddress = new FailureCounter(dataSource, {
+      name: 'password-address',
+      limit: env.PASSWORD_FAILURE_LIMIT,
+      ...password,
+    });
+    // Counted only: a client alone is never blocked.
+    this.passwordClient = new FailureCounter(dataSource, {
+      name: 'password-client',
+      limit: env.PASSWORD_FAILURE_CLIENT_LIMIT,
+      windowSeconds: env.PASSWORD_FAILURE_WINDOW_SECONDS,
+      blockSeconds: 0,
     });
   }
 
-  /** Seconds to wait when this client id or address is blocked, otherwise 0. */
-  async retryAfter(clientId: string | undefined, ip: string): Promise<number> {
-    const keys = [`ip:${ip}`, ...(clientId ? [`client:${clientId}`] : [])];
-    let wait = 0;
-    for (const key of keys) {
-      const res = await this.limiter.get(key);
-      if (res && res.remainingPoints <= 0 && res.msBeforeNext > 0)
-        wait = Math.max(wait, Math.ceil(res.msBeforeNext / 1000));
-    }
-    return wait;
+  /** Seconds to wait before this client id may authenticate from this address, otherwise 0. */
+  clientAuthRetryAfter(clientId: string | undefined, ip: string): Promise<number> {
+    return secondsBlocked(this.dataSource, [
+      { counter: this.clientAddress, id: keyPart(ip) },
+      ...(clientId ? [{ counter: this.clientPair, id: pairId(clientId, ip) }] : []),
+    ]);
   }
 
-  /** Records one failure; the secret is never logged, only who and why. */
-  async recordFailure(clientId: string | undefined, ip: string, reason: string): Promise<void> {
+  /** Records one failed client authentication; the secret is never logged, only who and why. */
+  async recordClientAuthFailure(
+    clientId: string | undefined,
+    ip: string,
+    reason: string,
+  ): Promise<void> {
     this.logger.warn({ clientId, ip, reason }, 'client authentication failed');
-    const keys = [`ip:${ip}`, ...(clientId ? [`client:${clientId}`] : [])];
-    for (const key of keys) {
-      await this.limiter.consume(key).catch((res: unknown) => {
-        if (!(res instanceof RateLimiterRes)) throw res;
-      });
+    await this.clientAddress.record(keyPart(ip));
+    if (!clientId) return;
+    const pair = pairId(clientId, ip);
+    await this.clientPair.record(pair);
+    const forClient = await this.clientId.record(keyPart(clientId));
+    if (forClient > this.clientId.settings.limit) {
+      // Guessing from many addresses: each failing address gets one try per block.
+      await this.clientPair.block(pair);
+      if (forClient === this.clientId.settings.limit + 1)
+        this.logger.warn({ clientId }, 'failed authentications for this client id past its bound');
+    }
+  }
+
+  /** Seconds to wait before this address may use the password grant, otherwise 0. */
+  passwordRetryAfter(ip: string): Promise<number> {
+    return secondsBlocked(this.dataSource, [{ counter: this.passwordAddress, id: keyPart(ip) }]);
+  }
+
+  /** Records one failed password grant (wrong password, unknown or locked login id). */
+  async recordPasswordFailure(clientId: string, ip: string): Promise<void> {
+    const address = keyPart(ip);
+    await this.passwordAddress.record(address);
+    const forClient = await this.passwordClient.record(keyPart(clientId));
+    if (forClient > this.passwordClient.settings.limit) {
+      await this.passwordAddress.block(address);
+      if (forClient === this.passwordClient.settings.limit + 1)
+        this.logger.warn({ clientId }, 'failed password grants for this client past its bound');
     }
   }
 }
+
+const pairId = (clientId: string, ip: string) => `${keyPart(clientId)}|${keyPart(ip)}`;

@@ -1,4 +1,4 @@
-import { canonicalScope } from '@app/common';
+import { CUSTOMER_SCOPES, canonicalScope } from '@app/common';
 import { OAuthError, invalidRequest } from './oauth.error';
 import type { FormParams } from './form';
 
@@ -41,4 +41,25 @@ export function grantScopes(
     throw new OAuthError('invalid_scope', `Not allowed for this client: ${refused.join(' ')}.`);
   }
   return scopes;
+}
+
+const isCustomerScope = (s: string) => (CUSTOMER_SCOPES as readonly string[]).includes(s);
+
+/**
+ * grantScopes for a customer's token (password grant and its refreshes): only customer scopes.
+ * None requested means the defaults that are customer scopes; asking for any other is refused.
+ */
+export function customerScopes(
+  requested: string[] | undefined,
+  allowed: readonly string[],
+  defaults: readonly string[],
+): string[] {
+  const other = requested?.filter((s) => !isCustomerScope(s)) ?? [];
+  if (other.length > 0) {
+    throw new OAuthError(
+      'invalid_scope',
+      `Not available to a customer's token: ${other.join(' ')}.`,
+    );
+  }
+  return grantScopes(requested, allowed.filter(isCustomerScope), defaults.filter(isCustomerScope));
 }

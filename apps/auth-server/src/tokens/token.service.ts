@@ -10,11 +10,12 @@ import {
 } from '../customers/customer-credentials.port';
 import { SigningKeysService } from '../keys/signing-keys.service';
 import { AccessTokenIssuer } from './access-token.issuer';
+import { FailedAuthThrottle } from './failed-auth.throttle';
 import { required, type FormParams } from './form';
 import { OAuthError } from './oauth.error';
 import { RefreshTokensService } from './refresh-tokens.service';
 import { RevocationsService } from './revocations.service';
-import { grantScopes, requestedScopes } from './scope-request';
+import { customerScopes, grantScopes, requestedScopes } from './scope-request';
 
 export interface TokenResponse {
   access_token: string;
@@ -39,6 +40,7 @@ export class TokenService {
     private readonly revocations: RevocationsService,
     private readonly keys: SigningKeysService,
     private readonly env: AuthEnv,
+    private readonly throttle: FailedAuthThrottle,
     @Inject(CUSTOMER_CREDENTIALS) private readonly customers: CustomerCredentialsPort,
   ) {}
 
@@ -91,7 +93,18 @@ export class TokenService {
     if (!allows(client, 'password')) throw this.unauthorized('password');
     const username = required(params, 'username');
     const password = required(params, 'password');
-    const scopes = grantScopes(requestedScopes(params), client.allowedScopes, client.defaultScopes);
+    // A customer's token carries customer scopes only, whatever else the client holds.
+    const scopes = customerScopes(
+      requestedScopes(params),
+      client.allowedScopes,
+      client.defaultScopes,
+    );
+    const retryAfter = await this.throttle.passwordRetryAfter(req.ip);
+    if (retryAfter > 0) {
+      throw new OAuthError('temporarily_unavailable', 'Too many failed logins; retry later.', 429, {
+        'Retry-After': String(retryAfter),
+      });
+    }
     const verdict = await this.customers.verify(
       {
         institutionId: client.institutionId,
@@ -111,11 +124,12 @@ export class TokenService {
         { 'Retry-After': '5' },
       );
     }
-    if (verdict.result === 'locked')
-      throw new OAuthError('invalid_grant', 'The customer account is locked.');
-    // Same answer for an unknown login id and a wrong password.
-    if (verdict.result !== 'ok')
+    if (verdict.result !== 'ok') {
+      await this.throttle.recordPasswordFailure(client.clientId, req.ip);
+      // One answer for an unknown login id, a wrong password and a locked account, so that the
+      // answer never tells which login ids exist (the customer learns of a lock elsewhere).
       throw new OAuthError('invalid_grant', 'The username or password is incorrect.');
+    }
 
     const ctx = {
       subject: verdict.customerId,
@@ -136,8 +150,9 @@ export class TokenService {
     const presented = required(params, 'refresh_token');
     const narrowed = requestedScopes(params);
     const outcome = await this.refreshTokens.redeem(presented, client.clientId, async (old, em) => {
-      const original = old.scope.split(' ');
-      // RFC 6749 §6: a refresh may narrow the scope, never widen it.
+      // Refresh tokens come from the password grant only: customer scopes, even for one stored
+      // before that rule. RFC 6749 §6: a refresh may narrow the scope, never widen it.
+      const original = customerScopes(undefined, old.scope.split(' '), old.scope.split(' '));
       const scopes = narrowed ? grantScopes(narrowed, original, original) : original;
       const ctx = {
         subject: old.subject,
