@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyRequest } from 'fastify';
-import { ProblemException } from '@app/common';
+import { JSON_TOO_DEEP_DETAIL, jsonNestsDeeperThan, ProblemException } from '@app/common';
 import { ActivityErrors } from './activity.errors';
 
 export const ACTIVITY_ROUTE = '/data-apis/v1/banking-activities';
@@ -20,7 +20,8 @@ export interface BodyLimits {
 /**
  * The service's body parsing, in the contract's terms, replacing the platform's JSON parser:
  * - JSON bodies are parsed; only the batch route may send up to `batchLimit` bytes;
- * - a body that is not JSON (malformed) answers BAS_10006, one of another content type is read
+ * - a body that is not JSON (malformed), or nests deeper than MAX_JSON_DEPTH (checked before it is
+ *   parsed), answers BAS_10006, one of another content type is read
  *   and dropped, so the handler sees no body and answers BAS_10006 too (as a JSON request
  *   without a body does);
  * - an oversized body answers 413 with `errorCode` BAS_10006, whatever its content type.
@@ -35,6 +36,10 @@ export function installBodyParsers(app: NestFastifyApplication, limits: BodyLimi
       // An empty JSON body is an empty object, as body-parser has it.
       if (body.length === 0) {
         done(null, {});
+        return;
+      }
+      if (jsonNestsDeeperThan(body)) {
+        done(ActivityErrors.unreadableBody(JSON_TOO_DEEP_DETAIL));
         return;
       }
       let parsed: unknown;

@@ -12,7 +12,7 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { normalizePhone } from './person.rules';
-import { IsE164Phone, IsPostalCode, IsRegion } from './person.validators';
+import { IsE164Phone, IsPostalCode, IsRegion, IsVisibleText } from './person.validators';
 
 const trim = () =>
   Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value));
@@ -38,6 +38,7 @@ export class PostalAddressDto {
   @ApiProperty({ example: '100 Main Street' })
   @trim()
   @IsString({ message: 'must be a string' })
+  @IsVisibleText()
   @Length(1, 100, { message: 'must be 1 to 100 characters' })
   address1!: string;
 
@@ -45,18 +46,21 @@ export class PostalAddressDto {
   @IsOptional()
   @trim()
   @IsString({ message: 'must be a string' })
+  @IsVisibleText()
   @Length(1, 100, { message: 'must be 1 to 100 characters' })
   address2?: string;
 
   @ApiProperty({ example: 'Springfield' })
   @trim()
   @IsString({ message: 'must be a string' })
+  @IsVisibleText()
   @Length(1, 60, { message: 'must be 1 to 60 characters' })
   city!: string;
 
   @ApiProperty({ example: 'IL', description: 'USPS code for US addresses' })
   @upper()
   @IsRegion()
+  @IsVisibleText()
   state!: string;
 
   @ApiProperty({ example: '62701' })
@@ -76,6 +80,7 @@ export class ContactDetailsDto {
   @trim()
   @MaxLength(254, { message: 'must be at most 254 characters' })
   @IsEmail({}, { message: 'must be an e-mail address' })
+  @IsVisibleText()
   emailAddress!: string;
 
   @ApiProperty({ example: '+12025550143', description: 'Any usual form; stored as E.164' })

@@ -10,6 +10,20 @@ export const codePoints = (s: string): number => [...s].length;
 
 const NAME = /^[\p{L}\p{M}](?:[\p{L}\p{M}' .-]*[\p{L}\p{M}.])?$/u;
 
+/**
+ * Controls and invisible format characters (bidirectional overrides, embeddings and isolates,
+ * direction marks, zero-width spaces, BOM, line separators): kept text would display otherwise
+ * than it reads (a spoofed name or address on a statement). ZWNJ and ZWJ stay: Persian and Indic
+ * spellings and emoji sequences need them.
+ */
+const INVISIBLE = /(?![\u200c\u200d])[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u;
+
+export function invisibleCharacterProblem(value: unknown): string | undefined {
+  return typeof value === 'string' && INVISIBLE.test(value)
+    ? 'must not contain control or invisible formatting characters (such as bidirectional overrides)'
+    : undefined;
+}
+
 export function nameProblem(value: unknown): string | undefined {
   if (typeof value !== 'string') return 'must be a string';
   const length = codePoints(value);

@@ -1,6 +1,7 @@
 import { ValidateBy, type ValidationArguments, type ValidationOptions } from 'class-validator';
 import {
   birthDateProblem,
+  invisibleCharacterProblem,
   nameProblem,
   normalizePhone,
   ssnProblem,
@@ -26,6 +27,9 @@ export function Satisfies(
     options,
   );
 }
+
+/** Free text of a person's record (addresses, e-mail): no controls or invisible formatting. */
+export const IsVisibleText = () => Satisfies('isVisibleText', invisibleCharacterProblem);
 
 export const IsPersonName = () => Satisfies('isPersonName', nameProblem);
 export const IsBirthDate = () => Satisfies('isBirthDate', (v) => birthDateProblem(v));

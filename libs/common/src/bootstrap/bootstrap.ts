@@ -4,13 +4,21 @@ import { HttpAdapterHost, NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { json } from 'express';
 import { Logger } from 'nestjs-pino';
 import { BEARER_SECURITY } from '../auth/guards';
 import { CommonEnv } from '../config/env';
 import { trustedProxyMatcher } from '../config/trusted-proxies';
 import { ProblemFilter } from '../errors/problem.filter';
 import { validationProblem } from '../errors/validation';
+import { boundedFastifyJsonParser, jsonDepthErrors, verifyJsonDepth } from '../http/json-body';
 import { TRANSACTION_ID_HEADER, transactionIdMiddleware } from '../http/transaction-id';
+import { fastifyFrameworkErrors, undecodableUrlMiddleware } from '../http/undecodable-url';
+import {
+  InputTextGuard,
+  invalidTextProblem,
+  type InputProblem,
+} from '../validation/input-text.guard';
 
 interface CommonOptions {
   /** Used in the OpenAPI document. */
@@ -22,6 +30,8 @@ interface CommonOptions {
   defaultPort: number;
   /** Overrides the port (0 = any free port; e2e tests use it). */
   port?: number;
+  /** The answer to unsafe text in a request (InputTextGuard); a 400 problem by default. */
+  inputProblem?: InputProblem;
 }
 
 export type BootstrapOptions =
@@ -57,23 +67,35 @@ export function configureApp(
   app.use(transactionIdMiddleware);
   if (options.platform === 'fastify') {
     const fastify = app as NestFastifyApplication;
-    fastify.useBodyParser(['application/json', 'application/*+json'], {
-      bodyLimit: env.BODY_LIMIT_BYTES,
-    });
+    fastify.useBodyParser(
+      ['application/json', 'application/*+json'],
+      { bodyLimit: env.BODY_LIMIT_BYTES },
+      boundedFastifyJsonParser(fastify.getHttpAdapter().getInstance()),
+    );
     options.configure?.(fastify);
   } else {
     const express = app as NestExpressApplication;
     express.disable('x-powered-by');
     // X-Forwarded-For is believed only from the configured proxies (TRUSTED_PROXIES).
     express.set('trust proxy', trustedProxyMatcher(env.TRUSTED_PROXIES));
+    express.use(undecodableUrlMiddleware(options.inputProblem ?? invalidTextProblem));
     options.beforeBodyParser?.(express);
-    express.useBodyParser('json', {
-      limit: env.BODY_LIMIT_BYTES,
-      type: ['application/json', 'application/*+json'],
-    });
+    // express.json itself rather than useBodyParser, which reserves `verify` (the depth scan).
+    express.use(
+      json({
+        limit: env.BODY_LIMIT_BYTES,
+        type: ['application/json', 'application/*+json'],
+        // Any JSON value, as Fastify's: a merge patch of `null` is JSON, refused by its route.
+        strict: false,
+        verify: verifyJsonDepth,
+      }),
+    );
+    express.use(jsonDepthErrors);
     options.configure?.(express);
   }
   app.useGlobalFilters(new ProblemFilter(app.get(HttpAdapterHost)));
+  // Before every route's own guards, pipes and handler.
+  app.useGlobalGuards(new InputTextGuard(options.inputProblem));
   app.useGlobalPipes(
     new ValidationPipe({
       whitelist: true,
@@ -116,6 +138,7 @@ async function create(
     const adapter = new FastifyAdapter({
       trustProxy: (address: string) => trusted(address),
       bodyLimit: 1_048_576,
+      frameworkErrors: fastifyFrameworkErrors(options.inputProblem ?? invalidTextProblem),
     });
     const app = await NestFactory.create<NestFastifyApplication>(module, adapter, {
       bufferLogs: true,
