@@ -109,12 +109,12 @@ describe('customer-service: the password grant, lockout and unlock', () => {
     }
     expect(await profile(c.id)).toMatchObject({ failedLoginCount: 5, userStatus: 'locked' });
 
-    // Locked: even the right password is refused.
+    // Locked: even the right password is refused, in words that do not tell the account exists.
     const locked = await passwordGrant(p, c.loginId, c.password);
     expect(locked.status).toBe(400);
     expect(locked.body).toEqual({
       error: 'invalid_grant',
-      error_description: 'The customer account is locked.',
+      error_description: 'The username or password is incorrect.',
     });
 
     const unlock = await api(p, 'POST', `/customers/v2/customers/${c.id}/unlock`, { token });
