@@ -23,14 +23,19 @@ export function jsonNestsDeeperThan(text: Uint8Array | string, maxDepth = MAX_JS
   const bytes = typeof text !== 'string';
   const length = text.length;
   let depth = 0;
-  let inString = false;
   for (let i = 0; i < length; i++) {
     const c = bytes ? text[i]! : text.charCodeAt(i);
-    if (inString) {
-      if (c === BACKSLASH) i++;
-      else if (c === QUOTE) inString = false;
-    } else if (c === QUOTE) {
-      inString = true;
+    if (c === QUOTE) {
+      // Jump to the closing quote (a native search); one preceded by an odd run of backslashes
+      // is escaped.
+      for (;;) {
+        i = bytes ? text.indexOf(QUOTE, i + 1) : text.indexOf('"', i + 1);
+        if (i === -1) return false;
+        let slashes = 0;
+        while ((bytes ? text[i - 1 - slashes] : text.charCodeAt(i - 1 - slashes)) === BACKSLASH)
+          slashes++;
+        if (slashes % 2 === 0) break;
+      }
     } else if (c === OPEN_ARRAY || c === OPEN_OBJECT) {
       if (++depth > maxDepth) return true;
     } else if (c === CLOSE_ARRAY || c === CLOSE_OBJECT) {

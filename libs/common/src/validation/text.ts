@@ -23,11 +23,32 @@ const escapeSegment = (segment: string): string => segment.replace(/~/g, '~0').r
 /** Field errors listed in one answer at most; a hostile body can hold thousands. */
 export const MAX_TEXT_ERRORS = 20;
 
+/** The common case, cheaply: no pointers built, nothing allocated but the stack. */
+function hasUnsafeText(value: unknown): boolean {
+  const stack: unknown[] = [value];
+  while (stack.length > 0) {
+    const item = stack.pop();
+    if (typeof item === 'string') {
+      if (unsafeTextProblem(item)) return true;
+    } else if (Array.isArray(item)) {
+      for (const member of item) stack.push(member);
+    } else if (typeof item === 'object' && item !== null) {
+      for (const key in item) {
+        if (!Object.hasOwn(item, key)) continue;
+        if (unsafeTextProblem(key)) return true;
+        stack.push((item as Record<string, unknown>)[key]);
+      }
+    }
+  }
+  return false;
+}
+
 /**
  * Every string in `value` (member names included) that `unsafeTextProblem` refuses, with its JSON
  * pointer below `prefix`. Walks with its own stack, so no nesting depth can overflow it.
  */
 export function findUnsafeText(value: unknown, prefix = '', out: FieldError[] = []): FieldError[] {
+  if (!hasUnsafeText(value)) return out;
   const stack: [unknown, string][] = [[value, prefix]];
   while (stack.length > 0 && out.length < MAX_TEXT_ERRORS) {
     const [item, pointer] = stack.pop()!;
