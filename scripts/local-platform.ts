@@ -56,19 +56,25 @@ export async function startLocalPlatform(
     CUSTOMER_SERVICE_URL: urls.customer,
     CUSTOMER_SERVICE_CLIENT_ID: 'customer-service',
     CUSTOMER_SERVICE_CLIENT_SECRET: secret(),
+    ACTIVITY_SERVICE_CLIENT_SECRET: secret(),
     ACTIVITY_SERVICE_URL: urls.activity,
     OUTBOX_POLL_MS: '200',
     ...extra,
   };
-  // Configuration is read once, when each app is created.
+  // Configuration is read once, when each app is created; each resource server reads the
+  // revocation feed as its own internal client.
   Object.assign(process.env, env);
+  const feedClient = (id: string, secret: string | undefined) =>
+    Object.assign(process.env, { AUTH_CLIENT_ID: id, AUTH_CLIENT_SECRET: secret ?? '' });
   const apps: INestApplication[] = [];
   try {
     apps.push((await bootstrap(AuthServerModule, { ...authServerOptions, port: authPort })).app);
+    feedClient('customer-service', env.CUSTOMER_SERVICE_CLIENT_SECRET);
     apps.push(
       (await bootstrap(CustomerServiceModule, { ...customerServiceOptions, port: customerPort }))
         .app,
     );
+    feedClient('activity-service', env.ACTIVITY_SERVICE_CLIENT_SECRET);
     apps.push(
       (await bootstrap(ActivityServiceModule, { ...activityServiceOptions, port: activityPort }))
         .app,

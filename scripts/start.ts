@@ -19,6 +19,8 @@ interface Service {
   entry: string;
   portEnv: string;
   port: number;
+  /** The internal client it reads the revocation feed with, and the variable holding its secret. */
+  feedClient?: { id: string; secretEnv: string };
 }
 
 const SERVICES: Service[] = [
@@ -28,12 +30,14 @@ const SERVICES: Service[] = [
     entry: 'apps/customer-service/src/main.js',
     portEnv: 'CUSTOMER_PORT',
     port: 3002,
+    feedClient: { id: 'customer-service', secretEnv: 'CUSTOMER_SERVICE_CLIENT_SECRET' },
   },
   {
     name: 'activity-service',
     entry: 'apps/activity-service/src/main.js',
     portEnv: 'ACTIVITY_PORT',
     port: 3003,
+    feedClient: { id: 'activity-service', secretEnv: 'ACTIVITY_SERVICE_CLIENT_SECRET' },
   },
 ];
 
@@ -48,6 +52,7 @@ function localSecrets(): Record<string, string> {
     KEY_ENCRYPTION_KEY: () => randomBytes(32).toString('base64url'),
     ADMIN_CLIENT_SECRET: () => randomBytes(32).toString('base64url'),
     CUSTOMER_SERVICE_CLIENT_SECRET: () => randomBytes(32).toString('base64url'),
+    ACTIVITY_SERVICE_CLIENT_SECRET: () => randomBytes(32).toString('base64url'),
     SSN_ENCRYPTION_KEY: () => randomBytes(32).toString('base64url'),
     ACTIVITY_PAGE_TOKEN_KEY: () => randomBytes(32).toString('base64url'),
   };
@@ -133,8 +138,19 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void stop(0));
 
   for (const service of SERVICES) {
+    // Each resource server reads the revocation feed as its own internal client.
+    const feedClient = service.feedClient
+      ? {
+          AUTH_CLIENT_ID: service.feedClient.id,
+          AUTH_CLIENT_SECRET: env[service.feedClient.secretEnv],
+        }
+      : {};
     const child = spawn(process.execPath, [join(ROOT, 'dist', service.entry)], {
-      env: { ...env, [service.portEnv]: process.env[service.portEnv] ?? String(service.port) },
+      env: {
+        ...env,
+        ...feedClient,
+        [service.portEnv]: process.env[service.portEnv] ?? String(service.port),
+      },
       stdio: ['ignore', 'inherit', 'inherit'],
     });
     child.on('exit', (code) => {

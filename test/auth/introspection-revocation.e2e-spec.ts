@@ -1,7 +1,13 @@
 import { createTestDatabase, type TestDatabase } from '../support/database';
+import { Logger } from '@nestjs/common';
+import { REVOCATION_CHECK } from '@app/common';
+import type { RevocationPoller } from '../../libs/common/src/auth/revocation.poller';
 import {
+  ADMIN,
+  INTERNAL,
   clientToken,
   createClient,
+  feedClientEnv,
   postForm,
   startAuthServer,
   type Credentials,
@@ -35,6 +41,14 @@ describe('auth-server: introspection (RFC 7662) and revocation (RFC 7009)', () =
     postForm(`${auth.url}/oauth2/v1/introspect`, { token }, { basic: as });
   const probe = (token: string) =>
     fetch(`${rs.url}/probe`, { headers: { authorization: `Bearer ${token}` } });
+
+  async function until(check: () => Promise<boolean>, what: string, ms = 10_000): Promise<void> {
+    const deadline = Date.now() + ms;
+    while (!(await check())) {
+      if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
 
   async function refusedWithin(token: string, ms: number): Promise<number> {
     const start = Date.now();
@@ -154,27 +168,113 @@ describe('auth-server: introspection (RFC 7662) and revocation (RFC 7009)', () =
       expect(missing.body.error).toBe('invalid_request');
     });
 
-    it('publishes revoked ids for resource servers, and refuses a bad since', async () => {
+    it('publishes revoked ids to the platform services only, and refuses a bad since', async () => {
       const token = await clientToken(auth.url, app);
       await postForm(`${auth.url}/oauth2/v1/revoke`, { token }, { basic: app });
       const jti = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString())
         .jti as string;
-      const feed = (await (await fetch(`${auth.url}/oauth2/v1/revocations`)).json()) as {
+      const feedAs = (bearer: string | undefined, query = '') =>
+        fetch(`${auth.url}/oauth2/v1/revocations${query}`, {
+          headers: bearer ? { authorization: `Bearer ${bearer}` } : {},
+        });
+
+      const anonymous = await feedAs(undefined);
+      expect(anonymous.status).toBe(401);
+      expect(anonymous.headers.get('www-authenticate')).toMatch(/^Bearer error="invalid_token"/);
+      const fiToken = await feedAs(await clientToken(auth.url, app));
+      expect(fiToken.status).toBe(403);
+
+      const internal = await clientToken(
+        auth.url,
+        INTERNAL.activityService,
+        'internal:revocations:read',
+      );
+
+      const feed = (await (await feedAs(internal)).json()) as {
         revocations: { jti: string }[];
         asOf: string;
       };
       expect(feed.revocations.map((r) => r.jti)).toContain(jti);
-      const later = (await (
-        await fetch(
-          `${auth.url}/oauth2/v1/revocations?since=${encodeURIComponent(new Date(Date.now() + 60_000).toISOString())}`,
-        )
-      ).json()) as {
+      const since = encodeURIComponent(new Date(Date.now() + 60_000).toISOString());
+      const later = (await (await feedAs(internal, `?since=${since}`)).json()) as {
         revocations: unknown[];
+        clientRevocations: unknown[];
       };
-      expect(later.revocations).toEqual([]);
-      const bad = await fetch(`${auth.url}/oauth2/v1/revocations?since=yesterday`);
+      expect(later).toMatchObject({ revocations: [], clientRevocations: [] });
+      const bad = await feedAs(internal, '?since=yesterday');
       expect(bad.status).toBe(400);
       expect(bad.headers.get('content-type')).toMatch(/problem\+json/);
+    });
+  });
+
+  describe('disabling a client', () => {
+    it("refuses its access tokens everywhere within 5 s: resource servers, the auth-server's admin API, introspection", async () => {
+      // An FI admin client, so that its token is good at the auth-server's admin API too.
+      const victim = await createClient(auth.url, {
+        institutionId: 'fi-one',
+        scopes: ['customers:read', 'clients:admin'],
+      });
+      const token = await clientToken(auth.url, victim, 'customers:read clients:admin');
+      const adminApi = () =>
+        fetch(`${auth.url}/admin/v1/clients`, { headers: { authorization: `Bearer ${token}` } });
+      expect((await probe(token)).status).toBe(200);
+      expect((await adminApi()).status).toBe(200);
+      expect((await introspect(token, sibling)).body.active).toBe(true);
+      const untouched = await clientToken(auth.url, app);
+
+      const adminToken = await clientToken(auth.url, ADMIN, 'clients:admin');
+      const disabled = await fetch(`${auth.url}/admin/v1/clients/${victim.clientId}/disable`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${adminToken}` },
+      });
+      expect(disabled.status).toBe(200);
+
+      expect((await adminApi()).status).toBe(401);
+      expect((await introspect(token, sibling)).body).toEqual({ active: false });
+      expect(await refusedWithin(token, 5_000)).toBeLessThan(5_000);
+      // Another client's token is not affected.
+      expect((await probe(untouched)).status).toBe(200);
+      expect((await introspect(untouched, sibling)).body.active).toBe(true);
+    });
+
+    it('a resource server that can no longer read the feed keeps its last list, and says so', async () => {
+      const warn = jest.spyOn(Logger.prototype, 'warn');
+      const other = await startResourceServer({
+        ...auth.env,
+        ...feedClientEnv(INTERNAL.customerService),
+      });
+      try {
+        const token = await clientToken(auth.url, app);
+        const probeOther = () =>
+          fetch(`${other.url}/probe`, { headers: { authorization: `Bearer ${token}` } });
+        expect((await probeOther()).status).toBe(200);
+        await postForm(`${auth.url}/oauth2/v1/revoke`, { token }, { basic: app });
+        await until(async () => (await probeOther()).status === 401, 'the revoked token refused');
+
+        // Its client is disabled: its feed token is refused, and no new one is issued.
+        const adminToken = await clientToken(auth.url, ADMIN, 'clients:admin');
+        const disabled = await fetch(
+          `${auth.url}/admin/v1/clients/${INTERNAL.customerService.clientId}/disable`,
+          { method: 'POST', headers: { authorization: `Bearer ${adminToken}` } },
+        );
+        expect(disabled.status).toBe(200);
+        const warned = () =>
+          warn.mock.calls.some(([message]) =>
+            /revocation list not refreshed/.test(String(message)),
+          );
+        const poller = other.app.get<RevocationPoller>(REVOCATION_CHECK, { strict: false });
+        await until(async () => {
+          await poller.poll();
+          return warned();
+        }, 'a warning that the feed cannot be read');
+
+        expect((await probeOther()).status).toBe(401);
+        const messages = warn.mock.calls.map(([message]) => String(message)).join('\n');
+        expect(messages).not.toContain(INTERNAL.customerService.clientSecret);
+      } finally {
+        warn.mockRestore();
+        await other.close();
+      }
     });
   });
 });

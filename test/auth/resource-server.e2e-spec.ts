@@ -1,3 +1,4 @@
+import { Client } from 'pg';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import {
   claimsFor,
@@ -7,11 +8,13 @@ import {
   signEs256,
   signHs256,
   unsigned,
+  withS,
 } from '../support/forge';
 import {
   ADMIN,
   clientToken,
   createClient,
+  postForm,
   startAuthServer,
   type Credentials,
   type RunningApp,
@@ -26,7 +29,8 @@ describe('resource server (libs/common bearer verification) against the auth-ser
 
   beforeAll(async () => {
     db = await createTestDatabase('auth_rs');
-    auth = await startAuthServer(db);
+    // Keys are reloaded every second, so a key whose publication ends leaves the JWKS quickly.
+    auth = await startAuthServer(db, { KEY_REFRESH_MS: '1000' });
     rs = await startResourceServer(auth.env);
     app = await createClient(auth.url, {
       institutionId: 'fi-one',
@@ -160,6 +164,67 @@ describe('resource server (libs/common bearer verification) against the auth-ser
       await expectInvalidToken(await probe(await signEs256(claims, real.key, { kid: real.kid })));
     });
 
+    it('a crit header parameter (no JWS extension is understood)', async () => {
+      const token = await signEs256(claimsFor(auth.url), real.key, {
+        kid: real.kid,
+        crit: ['urn:example:ext'],
+        'urn:example:ext': true,
+      });
+      await expectInvalidToken(await probe(token));
+    });
+
+    it('issued in the future', async () => {
+      const later = Math.floor(Date.now() / 1000) + 3600;
+      const token = await signEs256(
+        claimsFor(auth.url, { iat: later, exp: later + 300 }),
+        real.key,
+        {
+          kid: real.kid,
+        },
+      );
+      await expectInvalidToken(await probe(token));
+    });
+
+    it('living far longer than the platform issues tokens for', async () => {
+      const now = Math.floor(Date.now() / 1000);
+      const token = await signEs256(
+        claimsFor(auth.url, { iat: now, exp: now + 30 * 86_400 }),
+        real.key,
+        {
+          kid: real.kid,
+        },
+      );
+      await expectInvalidToken(await probe(token));
+    });
+
+    it('the high-S twin of a valid signature (one token, one valid text)', async () => {
+      const token = await signEs256(claimsFor(auth.url), real.key, { kid: real.kid });
+      await expectInvalidToken(await probe(withS(token, 'high')));
+      expect((await probe(withS(token, 'low'))).status).toBe(200);
+    });
+
+    it("the auth-server's own admin API refuses them too", async () => {
+      const claims = claimsFor(auth.url, { institution_id: 'platform', scope: 'clients:admin' });
+      const good = await signEs256(claims, real.key, { kid: real.kid });
+      const admin = (token: string) =>
+        fetch(`${auth.url}/admin/v1/clients`, { headers: { authorization: `Bearer ${token}` } });
+      expect((await admin(good)).status).toBe(200);
+      const now = Math.floor(Date.now() / 1000);
+      const unfit = [
+        await signEs256(claimsFor(auth.url, { ...claims, jti: 'x1' }), real.key, {
+          kid: real.kid,
+          crit: ['urn:example:ext'],
+          'urn:example:ext': true,
+        }),
+        await signEs256({ ...claims, iat: now + 3600, exp: now + 3900 }, real.key, {
+          kid: real.kid,
+        }),
+        await signEs256({ ...claims, exp: now + 30 * 86_400 }, real.key, { kid: real.kid }),
+        withS(await signEs256({ ...claims, jti: 'x2' }, real.key, { kid: real.kid }), 'high'),
+      ];
+      for (const token of unfit) await expectInvalidToken(await admin(token));
+    });
+
     it('garbage', async () => {
       await expectInvalidToken(await probe('not.a.jwt'));
       await expectInvalidToken(await probe('x'));
@@ -197,4 +262,66 @@ describe('resource server (libs/common bearer verification) against the auth-ser
     );
     expect((await probe(after)).status).toBe(200);
   });
+
+  it('issues every token with a low-S signature, so each is accepted', async () => {
+    for (let i = 0; i < 16; i++) {
+      const token = await clientToken(auth.url, app, 'customers:read');
+      expect(withS(token, 'low')).toBe(token);
+      expect((await probe(token)).status).toBe(200);
+    }
+  });
+
+  it('refuses tokens of a key the auth-server no longer publishes, remembered ones too, within the JWKS refresh period', async () => {
+    const token = await clientToken(auth.url, app, 'customers:read');
+    const kid = (
+      JSON.parse(Buffer.from(token.split('.')[0]!, 'base64url').toString()) as { kid: string }
+    ).kid;
+    const retiring = await realSigningKey(db.url, auth.env.KEY_ENCRYPTION_KEY!, kid);
+    expect((await probe(token)).status).toBe(200);
+
+    const adminToken = await clientToken(auth.url, ADMIN, 'clients:admin');
+    const rotated = await fetch(`${auth.url}/admin/v1/keys/rotate`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${adminToken}` },
+    });
+    expect(rotated.status).toBe(200);
+    // Retired but still published: its tokens stay good.
+    expect((await probe(token)).status).toBe(200);
+
+    // The key's publication ends (as when its last token has expired).
+    const pg = new Client({ connectionString: db.url });
+    await pg.connect();
+    try {
+      await pg.query(`UPDATE auth.signing_keys SET publish_until = now() WHERE kid = $1`, [kid]);
+    } finally {
+      await pg.end();
+    }
+    await until(async () => {
+      const jwks = (await (await fetch(`${auth.url}/.well-known/jwks.json`)).json()) as {
+        keys: { kid: string }[];
+      };
+      return !jwks.keys.some((k) => k.kid === kid);
+    }, 'the auth-server to stop publishing the key');
+
+    // The remembered token, a never-seen one signed with that key, and the auth-server agree.
+    await until(async () => (await probe(token)).status === 401, 'the remembered token refused');
+    await expectInvalidToken(await probe(token));
+    const unseen = await signEs256(claimsFor(auth.url), retiring.key, { kid });
+    await expectInvalidToken(await probe(unseen));
+    const introspection = await postForm(
+      `${auth.url}/oauth2/v1/introspect`,
+      { token },
+      { basic: app },
+    );
+    expect(introspection.body).toEqual({ active: false });
+  });
 });
+
+/** Polls `check` until it holds; fails after `ms` (JWKS_REFRESH_MS is 1 s in the tests). */
+async function until(check: () => Promise<boolean>, what: string, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

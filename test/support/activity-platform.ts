@@ -7,6 +7,8 @@ import {
   baseEnv,
   clientToken,
   createClient,
+  feedClientEnv,
+  INTERNAL,
   startApp,
   startAuthServer,
   type Credentials,
@@ -71,6 +73,7 @@ export async function startActivityPlatform(
       AUTH_ISSUER: auth.url,
       AUTH_INTERNAL_URL: auth.url,
       ACTIVITY_PAGE_TOKEN_KEY: randomBytes(32).toString('base64url'),
+      ...feedClientEnv(INTERNAL.activityService),
       ...extraEnv,
     }),
   );

@@ -6,10 +6,12 @@ import { CustomerServiceModule } from '../../apps/customer-service/src/app.modul
 import { customerServiceOptions } from '../../apps/customer-service/src/main';
 import { freePort } from '../../scripts/embedded-postgres';
 import { createTestDatabase, type TestDatabase } from './database';
+import { withS } from './forge';
 import {
   baseEnv,
   clientToken,
   createClient,
+  feedClientEnv,
   postForm,
   startApp,
   startAuthServer,
@@ -84,6 +86,7 @@ export async function startCustomerPlatform(
     SSN_ENCRYPTION_KEY: randomBytes(32).toString('base64url'),
     CUSTOMER_SERVICE_CLIENT_ID: 'customer-service',
     CUSTOMER_SERVICE_CLIENT_SECRET: eventsSecret,
+    ...feedClientEnv({ clientId: 'customer-service', clientSecret: eventsSecret }),
     // Fast, cheap hashing keeps the suite quick; the benchmark uses the real parameters.
     ARGON2_MEMORY_KIB: '7168',
     ARGON2_ITERATIONS: '1',
@@ -154,13 +157,14 @@ export async function forgedToken(
     .open(row!.private_key_sealed, row!.kid)
     .toString('utf8');
   const now = Math.floor(Date.now() / 1000);
-  return new SignJWT({ jti: randomUUID(), ...claims })
+  const token = await new SignJWT({ jti: randomUUID(), ...claims })
     .setProtectedHeader({ alg: 'ES256', typ: 'at+jwt', kid: row!.kid })
     .setIssuer(platform.auth.url)
     .setAudience('digital-banking-api')
     .setIssuedAt(now)
     .setExpirationTime(now + 300)
     .sign(await importPKCS8(pem, 'ES256'));
+  return withS(token, 'low');
 }
 
 /** Another instance of the customer-service on the same database (as a second replica). */

@@ -22,6 +22,27 @@ export const ADMIN: Credentials = {
   clientSecret: randomBytes(32).toString('base64url'),
 };
 
+/**
+ * The internal clients every test auth-server ensures; the resource servers read the revocation
+ * feed with them (AUTH_CLIENT_ID / AUTH_CLIENT_SECRET).
+ */
+export const INTERNAL: Record<'customerService' | 'activityService', Credentials> = {
+  customerService: {
+    clientId: 'customer-service',
+    clientSecret: randomBytes(32).toString('base64url'),
+  },
+  activityService: {
+    clientId: 'activity-service',
+    clientSecret: randomBytes(32).toString('base64url'),
+  },
+};
+
+/** AUTH_CLIENT_ID / AUTH_CLIENT_SECRET of a resource server authenticating as `client`. */
+export const feedClientEnv = (client: Credentials): Record<string, string> => ({
+  AUTH_CLIENT_ID: client.clientId,
+  AUTH_CLIENT_SECRET: client.clientSecret,
+});
+
 /** Environment every service of a test run shares; values a test passes win. */
 export function baseEnv(
   db: TestDatabase,
@@ -37,6 +58,7 @@ export function baseEnv(
     ADMIN_CLIENT_ID: ADMIN.clientId,
     ADMIN_CLIENT_SECRET: ADMIN.clientSecret,
     REVOCATION_POLL_MS: '250',
+    JWKS_REFRESH_MS: '1000',
     ...extra,
   };
 }
@@ -53,14 +75,25 @@ export async function startApp(
   return { app: running.app, url: running.url, close: () => running.app.close() };
 }
 
-/** The real auth-server on a free port, its issuer being its own URL (so discovery works). */
+/**
+ * The real auth-server on a free port, its issuer being its own URL (so discovery works). Its
+ * environment names the activity-service's internal client as AUTH_CLIENT_ID, so a resource
+ * server started with it reads the revocation feed.
+ */
 export async function startAuthServer(
   db: TestDatabase,
   extra: Record<string, string> = {},
 ): Promise<RunningApp & { env: Record<string, string> }> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const env = baseEnv(db, { AUTH_ISSUER: url, AUTH_INTERNAL_URL: url, ...extra });
+  const env = baseEnv(db, {
+    AUTH_ISSUER: url,
+    AUTH_INTERNAL_URL: url,
+    CUSTOMER_SERVICE_CLIENT_SECRET: INTERNAL.customerService.clientSecret,
+    ACTIVITY_SERVICE_CLIENT_SECRET: INTERNAL.activityService.clientSecret,
+    ...feedClientEnv(INTERNAL.activityService),
+    ...extra,
+  });
   const app = await startApp(AuthServerModule, authServerOptions, env, port);
   return { ...app, env };
 }

@@ -90,7 +90,8 @@ export class AdminClientsController {
   @Post(':clientId/disable')
   @HttpCode(200)
   @ApiOperation({
-    summary: 'Disable a client: no new tokens, its refresh tokens and their access tokens revoked',
+    summary:
+      'Disable a client: no new tokens; its refresh tokens die at once, its access tokens are refused everywhere within 5 s',
   })
   @ApiOkResponse({ type: ClientView })
   async disable(
@@ -98,7 +99,7 @@ export class AdminClientsController {
     @Param('clientId') clientId: string,
   ): Promise<ClientView> {
     const client = await this.clients.disable(clientId, scopeInstitution(admin, undefined));
-    await this.refreshTokens.revokeForClient(client.clientId);
+    await this.refreshTokens.revokeForClient(client);
     return ClientView.of(client);
   }
 }

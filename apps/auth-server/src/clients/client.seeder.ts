@@ -4,9 +4,15 @@ import { AuthEnv } from '../config/auth.env';
 import { ClientsService } from './clients.service';
 
 /** Client ids of the platform's own services. */
-export const INTERNAL_CLIENT_IDS = { customerService: 'customer-service' } as const;
+export const INTERNAL_CLIENT_IDS = {
+  customerService: 'customer-service',
+  activityService: 'activity-service',
+} as const;
 
-/** Ensures the clients the environment names: the platform admin and, in sandbox mode, the sandbox app. */
+/**
+ * Ensures the clients the environment names: the platform admin, the internal clients of the
+ * customer-service and the activity-service, and, in sandbox mode, the sandbox app.
+ */
 @Injectable()
 export class ClientSeeder implements OnApplicationBootstrap {
   private readonly logger = new Logger(ClientSeeder.name);
@@ -34,7 +40,21 @@ export class ClientSeeder implements OnApplicationBootstrap {
         {
           institutionId: PLATFORM_INSTITUTION_ID,
           name: 'customer-service (internal)',
-          scopes: [Scope.InternalEventsWrite],
+          // Its default scope stays the one it asks for by name when it delivers events.
+          scopes: [Scope.InternalEventsWrite, Scope.InternalRevocationsRead],
+          defaultScopes: [Scope.InternalEventsWrite],
+          grantTypes: ['client_credentials'],
+        },
+      );
+    }
+    if (env.ACTIVITY_SERVICE_CLIENT_SECRET) {
+      await this.clients.ensure(
+        INTERNAL_CLIENT_IDS.activityService,
+        env.ACTIVITY_SERVICE_CLIENT_SECRET,
+        {
+          institutionId: PLATFORM_INSTITUTION_ID,
+          name: 'activity-service (internal)',
+          scopes: [Scope.InternalRevocationsRead],
           grantTypes: ['client_credentials'],
         },
       );

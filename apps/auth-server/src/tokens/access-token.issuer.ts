@@ -1,6 +1,6 @@
 import { randomUUID, sign } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { ACCESS_TOKEN_ALG, ACCESS_TOKEN_TYPE, PLATFORM_INSTITUTION_ID } from '@app/common';
+import { ACCESS_TOKEN_ALG, ACCESS_TOKEN_TYPE, PLATFORM_INSTITUTION_ID, toLowS } from '@app/common';
 import { AuthEnv } from '../config/auth.env';
 import { SigningKeysService } from '../keys/signing-keys.service';
 
@@ -57,10 +57,10 @@ export class AccessTokenIssuer {
     // an extra thread-pool round trip per token (bench/auth-token.bench.ts); verification, JWKS
     // and key handling stay with jose, and the tests verify these tokens with jose and oauth4webapi.
     const signingInput = `${this.header(kid)}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}`;
-    const signature = sign('sha256', Buffer.from(signingInput), {
-      key: privateKey,
-      dsaEncoding: 'ieee-p1363',
-    });
+    // Low-S, the only form the platform's verifiers accept (OpenSSL makes high S half the time).
+    const signature = toLowS(
+      sign('sha256', Buffer.from(signingInput), { key: privateKey, dsaEncoding: 'ieee-p1363' }),
+    );
     const token = `${signingInput}.${signature.toString('base64url')}`;
     return {
       token,

@@ -19,6 +19,7 @@ import {
   ApiResponse,
   ApiTags,
 } from '@nestjs/swagger';
+import { RequireScopes, Scope } from '@app/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AuthErrors } from '../clients/auth.errors';
 import { ClientAuthenticator } from './client-authenticator';
@@ -32,7 +33,7 @@ import {
 } from './oauth.dto';
 import { OAuthError } from './oauth.error';
 import { OAuthErrorFilter } from './oauth-error.filter';
-import { RevocationsService } from './revocations.service';
+import { RevocationsService, type RevocationFeed } from './revocations.service';
 import { TokenService, type Introspection, type TokenResponse } from './token.service';
 
 const INSTITUTION_HEADER = 'institutionid';
@@ -99,7 +100,7 @@ export class OAuthController {
     noStore(res);
     const params = readForm(req);
     const client = await this.authenticator.authenticate(req, params);
-    return this.tokens.introspect(client, params);
+    return this.revocations.screenIntrospection(await this.tokens.introspect(client, params));
   }
 
   @Post('revoke')
@@ -143,15 +144,17 @@ export class OAuthController {
   }
 
   @Get('revocations')
+  @RequireScopes(Scope.InternalRevocationsRead)
   @ApiOperation({
-    summary: 'Revoked, unexpired access-token ids, for resource servers to poll',
+    summary:
+      'Revoked, unexpired access-token ids and disabled clients, for resource servers to poll',
     description:
-      'Only opaque token ids (jti) and their expiry; `since` narrows to revocations recorded at or after it.',
+      'Opaque token ids (jti) and their expiry, and disabled clients whose tokens issued before `issuedBefore` are revoked; ' +
+      '`since` narrows to revocations recorded at or after it. Needs a client_credentials token with ' +
+      "`internal:revocations:read` (the platform's own services).",
   })
   @ApiQuery({ name: 'since', required: false, description: 'ISO 8601 date-time' })
-  async revocationFeed(
-    @Query('since') since?: string,
-  ): Promise<{ revocations: { jti: string; exp: number }[]; asOf: string }> {
+  async revocationFeed(@Query('since') since?: string): Promise<RevocationFeed> {
     if (since !== undefined && (typeof since !== 'string' || Number.isNaN(Date.parse(since))))
       throw AuthErrors.invalidSince();
     return this.revocations.feed(since ? new Date(since) : undefined);

@@ -91,35 +91,43 @@ export class RefreshTokensService {
 
   /** Revokes every refresh token of the family and the access tokens issued with them. */
   async revokeFamily(familyId: string): Promise<void> {
-    await this.revokeWhere({ familyId });
+    await this.dataSource.transaction((em) => this.revokeWhere(em, { familyId }));
   }
 
-  async revokeForClient(clientId: string): Promise<void> {
-    await this.revokeWhere({ clientId });
+  /**
+   * A disabled client: its refresh tokens die at once, and every access token issued to it
+   * (stored with a refresh token or not) is revoked through a client-level revocation.
+   */
+  async revokeForClient(client: { clientId: string; institutionId: string }): Promise<void> {
+    await this.dataSource.transaction(async (em) => {
+      await this.revocations.revokeClient(client, em);
+      await this.revokeWhere(em, { clientId: client.clientId });
+    });
   }
 
   async findByToken(token: string): Promise<RefreshTokenEntity | null> {
     return this.dataSource.manager.findOneBy(RefreshTokenEntity, { tokenHash: hashToken(token) });
   }
 
-  private async revokeWhere(where: { familyId: string } | { clientId: string }): Promise<void> {
-    await this.dataSource.transaction(async (em) => {
-      const rows = await em.find(RefreshTokenEntity, { where: { ...where, revokedAt: IsNull() } });
-      if (rows.length === 0) return;
-      await em.update(
-        RefreshTokenEntity,
-        { id: In(rows.map((r) => r.id)) },
-        { revokedAt: new Date() },
-      );
-      await this.revocations.revoke(
-        rows.map((r) => ({
-          jti: r.accessTokenJti,
-          institutionId: r.institutionId,
-          clientId: r.clientId,
-          expiresAt: r.accessTokenExpiresAt,
-        })),
-        em,
-      );
-    });
+  private async revokeWhere(
+    em: EntityManager,
+    where: { familyId: string } | { clientId: string },
+  ): Promise<void> {
+    const rows = await em.find(RefreshTokenEntity, { where: { ...where, revokedAt: IsNull() } });
+    if (rows.length === 0) return;
+    await em.update(
+      RefreshTokenEntity,
+      { id: In(rows.map((r) => r.id)) },
+      { revokedAt: new Date() },
+    );
+    await this.revocations.revoke(
+      rows.map((r) => ({
+        jti: r.accessTokenJti,
+        institutionId: r.institutionId,
+        clientId: r.clientId,
+        expiresAt: r.accessTokenExpiresAt,
+      })),
+      em,
+    );
   }
 }

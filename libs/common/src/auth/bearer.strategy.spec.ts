@@ -1,7 +1,9 @@
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
+import { Strategy } from 'passport-jwt';
 import type { CommonEnv } from '../config/env';
 import { BearerStrategy, InvalidTokenError } from './bearer.strategy';
+import { toLowS } from './ports';
 import type { AccessPrincipal } from './principal';
 
 const ISSUER = 'https://auth.test';
@@ -15,7 +17,11 @@ describe('BearerStrategy', () => {
   const resolve = jest.fn(() => Promise.resolve(publicKey));
   const revoked = new Set<string>();
   const strategy = new BearerStrategy(
-    { AUTH_ISSUER: ISSUER, AUTH_AUDIENCE: AUDIENCE } as CommonEnv,
+    {
+      AUTH_ISSUER: ISSUER,
+      AUTH_AUDIENCE: AUDIENCE,
+      ACCESS_TOKEN_MAX_LIFETIME_SECONDS: 900,
+    } as CommonEnv,
     { resolve },
     { isRevoked: (jti) => revoked.has(jti) },
     'bearer-spec',
@@ -23,8 +29,13 @@ describe('BearerStrategy', () => {
 
   afterEach(() => jest.restoreAllMocks());
 
-  const sign = (jti: string, expiresIn: number) =>
-    new SignJWT({ client_id: 'app', institution_id: 'fi-one', scope: 'a:read b:read' })
+  /** Signed as the auth-server signs: low-S only (a high-S twin is refused). */
+  const sign = async (jti: string, expiresIn: number) => {
+    const token = await new SignJWT({
+      client_id: 'app',
+      institution_id: 'fi-one',
+      scope: 'a:read b:read',
+    })
       .setProtectedHeader({ alg: 'ES256', typ: 'at+jwt', kid: 'k1' })
       .setIssuer(ISSUER)
       .setAudience(AUDIENCE)
@@ -33,6 +44,9 @@ describe('BearerStrategy', () => {
       .setIssuedAt()
       .setExpirationTime(Math.floor(Date.now() / 1000) + expiresIn)
       .sign(privateKey);
+    const dot = token.lastIndexOf('.');
+    return `${token.slice(0, dot)}.${toLowS(Buffer.from(token.slice(dot + 1), 'base64url')).toString('base64url')}`;
+  };
 
   /** One request through the strategy, as passport runs it (a fresh object per request). */
   const run = (token: string) =>
@@ -44,15 +58,17 @@ describe('BearerStrategy', () => {
       request.authenticate({ headers: { authorization: `Bearer ${token}` } } as never, {});
     });
 
-  it('verifies a token once, then knows it (same principal, no key lookup)', async () => {
+  it('verifies a token once, then knows it (same principal, no second verification)', async () => {
     const jti = randomUUID();
     const token = await sign(jti, 60);
+    const verifications = jest.spyOn(Strategy.prototype, 'authenticate');
     const first = await run(token);
     expect(first).toMatchObject({ outcome: 'success', value: { jti, institutionId: 'fi-one' } });
-    const lookups = resolve.mock.calls.length;
+    expect(verifications).toHaveBeenCalledTimes(1);
     const again = await run(token);
     expect(again).toEqual(first);
-    expect(resolve.mock.calls.length).toBe(lookups);
+    // Only the key is looked up again (still published?), the signature is not verified again.
+    expect(verifications).toHaveBeenCalledTimes(1);
   });
 
   it('still refuses a known token once it is revoked', async () => {
@@ -60,6 +76,15 @@ describe('BearerStrategy', () => {
     const token = await sign(jti, 60);
     expect((await run(token)).outcome).toBe('success');
     revoked.add(jti);
+    const verdict = await run(token);
+    expect(verdict.outcome).toBe('error');
+    expect(verdict.value).toBeInstanceOf(InvalidTokenError);
+  });
+
+  it('still refuses a known token once its key is no longer published', async () => {
+    const token = await sign(randomUUID(), 60);
+    expect((await run(token)).outcome).toBe('success');
+    resolve.mockImplementationOnce(() => Promise.reject(new Error('unknown kid')));
     const verdict = await run(token);
     expect(verdict.outcome).toBe('error');
     expect(verdict.value).toBeInstanceOf(InvalidTokenError);

@@ -10,6 +10,7 @@ import {
   KEY_RESOLVER,
   REVOCATION_CHECK,
   STRATEGY_NAME,
+  isLowS,
   type KeyResolver,
   type RevocationCheck,
 } from './ports';
@@ -21,24 +22,33 @@ export class InvalidTokenError extends Error {
 
 /** How many verified tokens an instance remembers (a few MB at most). */
 const VERIFIED_CACHE_SIZE = 10_000;
+/** Clock skew tolerated between the auth-server and this service, in seconds. */
+const CLOCK_TOLERANCE_S = 5;
 const bearerToken = ExtractJwt.fromAuthHeaderAsBearerToken();
 
+interface Verified {
+  principal: AccessPrincipal;
+  kid: string;
+}
+
 /**
- * Verifies `Authorization: Bearer` access tokens: ES256 only, the platform's issuer and
- * audience, `typ: at+jwt` (RFC 9068), a key the auth-server publishes, not revoked.
+ * Verifies `Authorization: Bearer` access tokens: ES256 only (low-S signatures), the platform's
+ * issuer and audience, `typ: at+jwt` (RFC 9068), no `crit` extension (none is understood), a
+ * key the auth-server still publishes, issued in the past for no longer than
+ * ACCESS_TOKEN_MAX_LIFETIME_SECONDS, not revoked (by id, or by its client being disabled).
  */
 @Injectable()
 export class BearerStrategy extends PassportStrategy(Strategy) {
   /**
    * Tokens whose signature and claims were verified, by their exact text: a client sends the
    * same token for many calls, and the ECDSA verification is most of this strategy's cost.
-   * Expiry and revocation are still checked on every call.
+   * Expiry, the signing key still being published, and revocation are checked on every call.
    */
-  private readonly verified = new Map<string, AccessPrincipal>();
+  private readonly verified = new Map<string, Verified>();
 
   constructor(
-    env: CommonEnv,
-    @Inject(KEY_RESOLVER) keys: KeyResolver,
+    private readonly env: CommonEnv,
+    @Inject(KEY_RESOLVER) private readonly keys: KeyResolver,
     @Inject(REVOCATION_CHECK) private readonly revocations: RevocationCheck,
     @Inject(STRATEGY_NAME) name: string,
   ) {
@@ -48,7 +58,7 @@ export class BearerStrategy extends PassportStrategy(Strategy) {
       algorithms: [ACCESS_TOKEN_ALG],
       issuer: env.AUTH_ISSUER,
       audience: env.AUTH_AUDIENCE,
-      jsonWebTokenOptions: { clockTolerance: 5 },
+      jsonWebTokenOptions: { clockTolerance: CLOCK_TOLERANCE_S },
       secretOrKeyProvider: (
         _req: unknown,
         rawJwt: string,
@@ -63,6 +73,14 @@ export class BearerStrategy extends PassportStrategy(Strategy) {
         // Checked before any key lookup: `alg: none`, HS256 and ID tokens never get that far.
         if (header.alg !== ACCESS_TOKEN_ALG || header.typ?.toLowerCase() !== ACCESS_TOKEN_TYPE) {
           return done(new InvalidTokenError('The access token is not an ES256 at+jwt.'));
+        }
+        // RFC 7515 §4.1.11: a critical extension this verifier does not understand is fatal.
+        if (header.crit !== undefined) {
+          return done(new InvalidTokenError('The access token has critical header parameters.'));
+        }
+        // jsonwebtoken accepts both (r, s) and (r, n - s); only one text of a token is valid.
+        if (!isLowS(Buffer.from(rawJwt.slice(rawJwt.lastIndexOf('.') + 1), 'base64url'))) {
+          return done(new InvalidTokenError('The access token signature is not canonical.'));
         }
         keys.resolve({ kid: header.kid, alg: header.alg }).then(
           // jsonwebtoken takes a KeyObject, though passport-jwt's types only list PEM strings.
@@ -79,39 +97,62 @@ export class BearerStrategy extends PassportStrategy(Strategy) {
     const token = bearerToken(req);
     const known = token ? this.verified.get(token) : undefined;
     if (!token || !known) return super.authenticate(req, options);
-    if (known.expiresAt.getTime() <= Date.now()) {
+    if (known.principal.expiresAt.getTime() <= Date.now()) {
       // Verified again in full, which answers with the usual expiry error.
       this.verified.delete(token);
       return super.authenticate(req, options);
     }
-    this.notRevoked(known).then(
+    this.stillTrusted(token, known).then(
       (principal) => this.success(principal),
       (err: unknown) => this.error(err as Error),
     );
   }
 
   async validate(req: unknown, claims: AccessTokenClaims): Promise<AccessPrincipal> {
-    const required = ['sub', 'client_id', 'institution_id', 'scope', 'jti', 'exp'] as const;
+    const required = ['sub', 'client_id', 'institution_id', 'scope', 'jti', 'exp', 'iat'] as const;
     if (required.some((c) => claims[c] === undefined || claims[c] === null)) {
       throw new InvalidTokenError('The access token lacks a required claim.');
     }
+    if (typeof claims.iat !== 'number' || typeof claims.exp !== 'number') {
+      throw new InvalidTokenError('The access token has malformed time claims.');
+    }
+    // jsonwebtoken checks exp and nbf only: a token "issued" later, or living longer than the
+    // auth-server ever issues them, is not one of its tokens.
+    if (claims.iat > Date.now() / 1000 + CLOCK_TOLERANCE_S) {
+      throw new InvalidTokenError('The access token is issued in the future.');
+    }
+    if (claims.exp - claims.iat > this.env.ACCESS_TOKEN_MAX_LIFETIME_SECONDS) {
+      throw new InvalidTokenError('The access token lives longer than tokens may.');
+    }
     const principal = await this.notRevoked(principalFromClaims(claims));
-    this.remember(bearerToken(req as Parameters<typeof bearerToken>[0])!, principal);
+    const token = bearerToken(req as Parameters<typeof bearerToken>[0])!;
+    this.remember(token, { principal, kid: decodeProtectedHeader(token).kid! });
     return principal;
   }
 
+  /** A remembered token: its key must still be published, and it must not be revoked since. */
+  private async stillTrusted(token: string, known: Verified): Promise<AccessPrincipal> {
+    try {
+      await this.keys.resolve({ kid: known.kid, alg: ACCESS_TOKEN_ALG });
+    } catch {
+      this.verified.delete(token);
+      throw new InvalidTokenError('The access token was not signed by a known key.');
+    }
+    return this.notRevoked(known.principal);
+  }
+
   private async notRevoked(principal: AccessPrincipal): Promise<AccessPrincipal> {
-    if (await this.revocations.isRevoked(principal.jti)) {
+    if (await this.revocations.isRevoked(principal.jti, principal)) {
       throw new InvalidTokenError('The access token was revoked.');
     }
     return principal;
   }
 
-  private remember(token: string, principal: AccessPrincipal): void {
+  private remember(token: string, entry: Verified): void {
     if (this.verified.size >= VERIFIED_CACHE_SIZE) {
       // The oldest entry goes first (a Map keeps insertion order).
       this.verified.delete(this.verified.keys().next().value!);
     }
-    this.verified.set(token, principal);
+    this.verified.set(token, entry);
   }
 }

@@ -1,28 +1,95 @@
-import { KeyObject } from 'node:crypto';
-import { Injectable } from '@nestjs/common';
-import { createRemoteJWKSet } from 'jose';
+import { createPublicKey, type JsonWebKey, type KeyObject } from 'node:crypto';
+import {
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
 import { CommonEnv } from '../config/env';
-import type { KeyResolver } from './ports';
+import { ACCESS_TOKEN_ALG, type KeyResolver } from './ports';
 
-/** Resource-server side: keys from the auth-server's JWKS, refetched when an unknown kid shows up. */
+/** An unknown kid (a rotation just published it) refetches the JWKS at most this often. */
+const UNKNOWN_KID_COOLDOWN_MS = 2_000;
+const FETCH_TIMEOUT_MS = 5_000;
+
+type Jwk = JsonWebKey & { kid?: string; alg?: string; use?: string };
+
+/**
+ * Resource-server side: the keys the auth-server publishes in its JWKS, and only those. The
+ * JWKS is re-read every JWKS_REFRESH_MS and the key set replaced, so a key that leaves it
+ * (retired, its tokens expired) is refused within that period; an unknown kid refetches at once
+ * (at most every 2 s). When the JWKS cannot be read the last set stays in force and a warning
+ * is logged: a retired key is then trusted until the auth-server answers again.
+ */
 @Injectable()
-export class JwksKeyResolver implements KeyResolver {
-  private readonly jwks;
-  private readonly cache = new Map<string, KeyObject>();
+export class JwksKeyResolver implements KeyResolver, OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(JwksKeyResolver.name);
+  private readonly url: string;
+  private keys = new Map<string, KeyObject>();
+  private lastAttempt = 0;
+  private inFlight?: Promise<void>;
+  private timer?: NodeJS.Timeout;
 
-  constructor(env: CommonEnv) {
-    this.jwks = createRemoteJWKSet(new URL(`${env.authInternalUrl}/.well-known/jwks.json`), {
-      // Short: an unknown kid right after a rotation must not wait long for a refetch.
-      cooldownDuration: 2_000,
-      cacheMaxAge: 10 * 60_000,
-    });
+  constructor(private readonly env: CommonEnv) {
+    this.url = `${env.authInternalUrl}/.well-known/jwks.json`;
+  }
+
+  onApplicationBootstrap(): void {
+    void this.refresh();
+    this.timer = setInterval(() => void this.refresh(), this.env.JWKS_REFRESH_MS);
+    this.timer.unref();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    clearInterval(this.timer);
+    await this.inFlight;
   }
 
   async resolve(header: { kid?: string; alg: string }): Promise<KeyObject> {
-    const cached = header.kid ? this.cache.get(header.kid) : undefined;
-    if (cached) return cached;
-    const key = KeyObject.from(await this.jwks(header));
-    if (header.kid) this.cache.set(header.kid, key);
+    if (header.alg !== ACCESS_TOKEN_ALG || !header.kid) throw new Error('unsupported key');
+    let key = this.keys.get(header.kid);
+    if (!key) {
+      if (this.inFlight) await this.inFlight;
+      else if (Date.now() - this.lastAttempt >= UNKNOWN_KID_COOLDOWN_MS) await this.refresh();
+      key = this.keys.get(header.kid);
+    }
+    if (!key) throw new Error('unknown kid');
     return key;
+  }
+
+  /** Reads the JWKS once (one read at a time) and replaces the key set with it. */
+  refresh(): Promise<void> {
+    this.inFlight ??= this.fetchOnce().finally(() => (this.inFlight = undefined));
+    return this.inFlight;
+  }
+
+  private async fetchOnce(): Promise<void> {
+    this.lastAttempt = Date.now();
+    try {
+      const res = await fetch(this.url, { signal: AbortSignal.timeout(FETCH_TIMEOUT_MS) });
+      if (!res.ok) throw new Error(`HTTP ${res.status}`);
+      const body = (await res.json()) as { keys?: unknown };
+      if (!Array.isArray(body.keys)) throw new Error('not a JWKS');
+      const keys = new Map<string, KeyObject>();
+      for (const jwk of body.keys as Jwk[]) {
+        const usable =
+          typeof jwk.kid === 'string' &&
+          jwk.kty === 'EC' &&
+          jwk.crv === 'P-256' &&
+          (jwk.alg === undefined || jwk.alg === ACCESS_TOKEN_ALG) &&
+          (jwk.use === undefined || jwk.use === 'sig');
+        if (!usable) continue;
+        try {
+          keys.set(jwk.kid!, createPublicKey({ key: jwk, format: 'jwk' }));
+        } catch {
+          // A malformed entry is skipped; the others stay usable.
+        }
+      }
+      this.keys = keys;
+    } catch (err) {
+      this.logger.warn(
+        `JWKS not refreshed (the last ${this.keys.size} key(s) stay trusted): ${(err as Error).message}`,
+      );
+    }
   }
 }

@@ -8,6 +8,8 @@ export interface AccessPrincipal {
   scopes: ReadonlySet<string>;
   jti: string;
   expiresAt: Date;
+  /** `iat`: set on every verified token (a disabled client's earlier tokens are refused). */
+  issuedAt?: Date;
   /** Present on password-grant (customer) tokens. */
   loginId?: string;
   userType?: string;
@@ -38,6 +40,7 @@ export function principalFromClaims(claims: AccessTokenClaims): AccessPrincipal 
     scopes: new Set(claims.scope.split(' ').filter(Boolean)),
     jti: claims.jti,
     expiresAt: new Date(claims.exp * 1000),
+    issuedAt: new Date(claims.iat * 1000),
     ...(claims.login_id !== undefined ? { loginId: claims.login_id } : {}),
     ...(claims.user_type !== undefined ? { userType: claims.user_type } : {}),
   };

@@ -14,6 +14,8 @@ export const Scope = {
   InternalCredentialsVerify: 'internal:credentials:verify',
   /** customer-service -> activity-service: deliver events for any FI. */
   InternalEventsWrite: 'internal:events:write',
+  /** Resource servers -> auth-server: read the revoked-token feed (every FI's). */
+  InternalRevocationsRead: 'internal:revocations:read',
 } as const;
 
 export type ScopeName = (typeof Scope)[keyof typeof Scope];
@@ -48,6 +50,7 @@ export const CUSTOMER_SCOPES: readonly ScopeName[] = [
 export const INTERNAL_SCOPES: readonly ScopeName[] = [
   Scope.InternalCredentialsVerify,
   Scope.InternalEventsWrite,
+  Scope.InternalRevocationsRead,
 ];
 
 export const ALL_SCOPES: readonly ScopeName[] = [
