@@ -1,6 +1,7 @@
 import {
   api,
   appToken,
+  forgedToken,
   passwordGrant,
   registrationBody,
   startCustomerPlatform,
@@ -316,16 +317,23 @@ describe('customer-service: the profile', () => {
 
     it("does not let a customer's token reach customers by id, even its own", async () => {
       const c = await signedIn();
-      // The app client also holds customers:read, so its password-grant tokens can carry it.
       const body = registrationBody();
-      await api(p, 'POST', '/customers/v2/registrations', { token, body });
+      const reg = await api(p, 'POST', '/customers/v2/registrations', { token, body });
+      const ownId = reg.body.customerId as string;
       const login = await passwordGrant(p, body.loginId as string, body.password as string, p.app);
-      const bearer = login.body.access_token as string;
-      for (const path of [
-        `/customers/v2/customers/${c.id}`,
-        `/customers/v2/customers/${login.body.sub}`,
-      ]) {
-        const res = await api(p, 'GET', path, { token: bearer });
+      // The auth-server never puts customers:read on a customer's token; a forged one shows that
+      // the route refuses the kind of token, not only the missing scope.
+      const forged = await forgedToken(p, {
+        sub: ownId,
+        client_id: p.app.clientId,
+        institution_id: 'fi-one',
+        scope: 'customers:read',
+        login_id: body.loginId,
+      });
+      for (const path of [`/customers/v2/customers/${c.id}`, `/customers/v2/customers/${ownId}`]) {
+        const real = await api(p, 'GET', path, { token: login.body.access_token as string });
+        expect(real.status).toBe(403);
+        const res = await api(p, 'GET', path, { token: forged });
         expect(res.status).toBe(403);
         expect(res.body.code).toBe('CUS_APP_TOKEN_REQUIRED');
       }

@@ -3,6 +3,7 @@ import { IdempotencyService } from '../../apps/customer-service/src/idempotency/
 import {
   api,
   appToken,
+  forgedToken,
   newLoginId,
   passwordGrant,
   registrationBody,
@@ -526,6 +527,25 @@ describe('customer-service: registration', () => {
       expect(count).toBe('1');
     });
 
+    it('keeps the stored response sealed: no profile data in the table', async () => {
+      const key = `sealed-${Date.now()}`;
+      const body = registrationBody({}, { firstName: 'Sealedname', birthDate: '1971-02-03' });
+      const first = await register(body, { headers: { 'Idempotency-Key': key } });
+      expect(first.status).toBe(201);
+      const [row] = await p.sql<Record<string, unknown>>(
+        'SELECT * FROM idempotency_records WHERE idempotency_key = $1',
+        [key],
+      );
+      const stored = JSON.stringify(row);
+      for (const pii of ['Sealedname', '1971-02-03', '555-0143', 'Main Street', body.loginId])
+        expect(stored).not.toContain(pii);
+      expect(row!.response_body_sealed).toMatch(/^v1\./);
+
+      // And it still replays.
+      const again = await register(body, { headers: { 'Idempotency-Key': key } });
+      expect(again.body).toEqual(first.body);
+    });
+
     it('treats the same JSON with members in another order as the same request', async () => {
       const key = `order-${Date.now()}`;
       const body = registrationBody();
@@ -634,11 +654,23 @@ describe('customer-service: registration', () => {
 
     it("refuses a customer's token even when it carries customers:write", async () => {
       const body = registrationBody();
-      await register(body);
+      const registered = await register(body);
       const login = await passwordGrant(p, body.loginId as string, body.password as string, p.app);
       expect(login.status).toBe(200);
-      const res = await register(registrationBody(), { token: login.body.access_token as string });
-      expect(res.status).toBe(403);
+      // The auth-server never puts customers:write on a customer's token: forged, to show that
+      // the route refuses the kind of token and not only the missing scope.
+      const forged = await forgedToken(p, {
+        sub: registered.body.customerId,
+        client_id: p.app.clientId,
+        institution_id: 'fi-one',
+        scope: 'customers:write',
+        login_id: body.loginId,
+      });
+      for (const customerToken of [login.body.access_token as string, forged]) {
+        const res = await register(registrationBody(), { token: customerToken });
+        expect(res.status).toBe(403);
+      }
+      const res = await register(registrationBody(), { token: forged });
       expect(res.body.code).toBe('CUS_APP_TOKEN_REQUIRED');
     });
 

@@ -1,6 +1,7 @@
 import { DataSource } from 'typeorm';
 import { dataSourceOptions, applyMigrations } from '@app/common';
 import { customerDatabase } from '../../apps/customer-service/src/database';
+import { migrations } from '../../apps/customer-service/src/migrations';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 
 describe('customer-service: schema', () => {
@@ -21,11 +22,21 @@ describe('customer-service: schema', () => {
   });
 
   it('applies the migrations, after which entities and database agree', async () => {
-    expect(await applyMigrations(dataSource, 'customer')).toEqual(['Init1795253379626']);
+    expect(await applyMigrations(dataSource, 'customer')).toEqual(migrations.map((m) => m.name));
     const pending = await dataSource.driver.createSchemaBuilder().log();
     expect(pending.upQueries.map((q) => q.query)).toEqual([]);
     // Applying again is a no-op.
     expect(await applyMigrations(dataSource, 'customer')).toEqual([]);
+  });
+
+  it('reverts every migration, and applies them again', async () => {
+    for (let i = 0; i < migrations.length; i++) await dataSource.undoLastMigration();
+    const left = await dataSource.query(
+      `SELECT table_name FROM information_schema.tables
+        WHERE table_schema = 'customer' AND table_name <> 'migrations'`,
+    );
+    expect(left).toEqual([]);
+    expect(await applyMigrations(dataSource, 'customer')).toEqual(migrations.map((m) => m.name));
   });
 
   it('keeps disclosure acceptances and the audit trail append-only', async () => {

@@ -33,8 +33,12 @@ export class IdempotencyRecordEntity {
   @Column({ name: 'response_headers', type: 'jsonb', nullable: true })
   responseHeaders!: Record<string, string> | null;
 
-  @Column({ name: 'response_body', type: 'jsonb', nullable: true })
-  responseBody!: unknown;
+  /**
+   * The response body as JSON, sealed (AES-256-GCM under a key derived from the SSN key, the
+   * client id and idempotency key as associated data): a registration answers with the profile.
+   */
+  @Column({ name: 'response_body_sealed', type: 'text', nullable: true })
+  responseBodySealed!: string | null;
 
   @Column({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;

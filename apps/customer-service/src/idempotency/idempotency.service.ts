@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
+import { SecretBox } from '@app/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
 import { CustomerEnv } from '../config/customer.env';
@@ -25,6 +26,9 @@ export type IdempotencyClaim =
 /** How long an in-flight claim holds before it counts as abandoned by a crashed instance. */
 const LEASE_SECONDS = 60;
 
+/** Binds a sealed response to its record: copied to another row, it does not open. */
+const aad = (clientId: string, key: string) => `${clientId}\n${key}`;
+
 /** Sorted keys, so the same JSON sent with its members in another order is the same request. */
 function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
@@ -43,10 +47,12 @@ function canonicalJson(value: unknown): string {
  * the same key with another body is 422; a retry while the first is running is 409. The
  * response is stored in the transaction that made the change, so a stored response always
  * means the change happened. A failed request releases its key, so it can be retried.
+ * Stored bodies are sealed: a registration's answer is the customer's profile.
  */
 @Injectable()
 export class IdempotencyService {
   private readonly hmacKey: Buffer;
+  private readonly responses: SecretBox;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -54,6 +60,7 @@ export class IdempotencyService {
     ssn: SsnCipher,
   ) {
     this.hmacKey = ssn.deriveKey('idempotency-fingerprint');
+    this.responses = new SecretBox(ssn.deriveKey('idempotency-response'));
   }
 
   /** The key from the header (an RFC 8941 string, quoted or not), or undefined when absent. */
@@ -96,7 +103,7 @@ export class IdempotencyService {
                expires_at = EXCLUDED.expires_at,
                response_status = NULL,
                response_headers = NULL,
-               response_body = NULL
+               response_body_sealed = NULL
            WHERE idempotency_records.expires_at <= now()
               OR (idempotency_records.state = 'inFlight'
                   AND idempotency_records.locked_until <= now()
@@ -118,7 +125,7 @@ export class IdempotencyService {
         response: {
           status: existing.responseStatus ?? 200,
           headers: existing.responseHeaders ?? {},
-          body: existing.responseBody,
+          body: this.openBody(existing),
         },
       };
     }
@@ -138,9 +145,21 @@ export class IdempotencyService {
         state: 'completed',
         responseStatus: response.status,
         responseHeaders: response.headers,
-        responseBody: response.body as object,
+        responseBodySealed:
+          response.body === undefined
+            ? null
+            : this.responses.seal(JSON.stringify(response.body), aad(scope.clientId, scope.key)),
       },
     );
+  }
+
+  private openBody(record: IdempotencyRecordEntity): unknown {
+    if (record.responseBodySealed === null) return undefined;
+    const json = this.responses.open(
+      record.responseBodySealed,
+      aad(record.clientId, record.idempotencyKey),
+    );
+    return JSON.parse(json.toString('utf8')) as unknown;
   }
 
   /** Frees the key after a failed request: nothing happened, so the client may try again. */

@@ -274,5 +274,7 @@ export class Init1795253379626 implements MigrationInterface {
     await queryRunner.query(`
             DROP TABLE "customer"."audit_events"
         `);
+    // The append-only triggers went with their tables; their function stays until dropped.
+    await queryRunner.query(`DROP FUNCTION "customer"."refuse_change"()`);
   }
 }
