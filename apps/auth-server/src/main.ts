@@ -1,6 +1,10 @@
 import 'reflect-metadata';
-import { bootstrap, type BootstrapOptions } from '@app/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import { bootstrap, ProblemFilter, type BootstrapOptions } from '@app/common';
 import { AuthServerModule } from './app.module';
+import { AuthEnv } from './config/auth.env';
+import { FORM_BODY_LIMIT_BYTES } from './tokens/form-limit';
+import { OAuthErrorFilter, OAuthPathsFilter } from './tokens/oauth-error.filter';
 
 export const authServerOptions: BootstrapOptions = {
   title: 'auth-server',
@@ -13,7 +17,10 @@ export const authServerOptions: BootstrapOptions = {
   platform: 'fastify',
   configure: (app) => {
     // OAuth endpoints are form-encoded (RFC 6749); repeated parameters stay visible as arrays.
-    app.useBodyParser('application/x-www-form-urlencoded', { bodyLimit: 16_384 });
+    app.useBodyParser('application/x-www-form-urlencoded', { bodyLimit: FORM_BODY_LIMIT_BYTES });
+    // A form refused before its route runs (too large) still answers in RFC 6749's shape.
+    const problems = new ProblemFilter(app.get(HttpAdapterHost), app.get(AuthEnv).BODY_LIMIT_BYTES);
+    app.useGlobalFilters(new OAuthPathsFilter(new OAuthErrorFilter(), problems));
   },
 };
 

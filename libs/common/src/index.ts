@@ -16,6 +16,7 @@ export * from './errors/problem.exception';
 export * from './errors/problem.filter';
 export * from './errors/validation';
 export * from './http/json-body';
+export * from './http/oversized-body';
 export * from './http/transaction-id';
 export * from './logging/logging.module';
 export * from './validation/input-text.guard';

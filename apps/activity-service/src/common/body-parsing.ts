@@ -1,7 +1,12 @@
 import type { Readable } from 'node:stream';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyRequest } from 'fastify';
-import { JSON_TOO_DEEP_DETAIL, jsonNestsDeeperThan, ProblemException } from '@app/common';
+import {
+  discardBody,
+  JSON_TOO_DEEP_DETAIL,
+  jsonNestsDeeperThan,
+  ProblemException,
+} from '@app/common';
 import { ActivityErrors } from './activity.errors';
 
 export const ACTIVITY_ROUTE = '/data-apis/v1/banking-activities';
@@ -69,14 +74,19 @@ export function payloadTooLarge(): ProblemException {
   });
 }
 
-/** The whole body, refused as soon as it is known to exceed `limit` (as Fastify's own reader). */
+/**
+ * The whole body, refused as soon as it is known to exceed `limit`; the refusal waits until the
+ * rest is read and dropped (up to a bound, see discardBody) so that the client reads the 413.
+ */
 export function readBody(
   payload: Readable,
   limit: number,
   contentLength: string | undefined,
 ): Promise<Buffer> {
+  const refuse = () =>
+    discardBody(payload, limit, contentLength).then(() => Promise.reject(payloadTooLarge()));
   const declared = Number(contentLength);
-  if (declared > limit) return Promise.reject(payloadTooLarge());
+  if (declared > limit) return refuse();
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let received = 0;
@@ -90,7 +100,7 @@ export function readBody(
       received += buf.length;
       if (received > limit) {
         stop();
-        reject(payloadTooLarge());
+        refuse().catch(reject);
         return;
       }
       chunks.push(buf);

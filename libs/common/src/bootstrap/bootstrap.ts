@@ -12,6 +12,7 @@ import { trustedProxyMatcher } from '../config/trusted-proxies';
 import { ProblemFilter } from '../errors/problem.filter';
 import { validationProblem } from '../errors/validation';
 import { boundedFastifyJsonParser, jsonDepthErrors, verifyJsonDepth } from '../http/json-body';
+import { refuseOversizedBodies } from '../http/oversized-body';
 import { TRANSACTION_ID_HEADER, transactionIdMiddleware } from '../http/transaction-id';
 import { fastifyFrameworkErrors, undecodableUrlMiddleware } from '../http/undecodable-url';
 import {
@@ -65,6 +66,8 @@ export function configureApp(
   const env = app.get(CommonEnv);
   app.useLogger(app.get(Logger));
   app.use(transactionIdMiddleware);
+  // First, so that a filter a service adds in `configure` is tried before it (last added, first tried).
+  app.useGlobalFilters(new ProblemFilter(app.get(HttpAdapterHost), env.BODY_LIMIT_BYTES));
   if (options.platform === 'fastify') {
     const fastify = app as NestFastifyApplication;
     fastify.useBodyParser(
@@ -80,6 +83,7 @@ export function configureApp(
     express.set('trust proxy', trustedProxyMatcher(env.TRUSTED_PROXIES));
     express.use(undecodableUrlMiddleware(options.inputProblem ?? invalidTextProblem));
     options.beforeBodyParser?.(express);
+    express.use(refuseOversizedBodies(env.BODY_LIMIT_BYTES));
     // express.json itself rather than useBodyParser, which reserves `verify` (the depth scan).
     express.use(
       json({
@@ -93,7 +97,6 @@ export function configureApp(
     express.use(jsonDepthErrors);
     options.configure?.(express);
   }
-  app.useGlobalFilters(new ProblemFilter(app.get(HttpAdapterHost)));
   // Before every route's own guards, pipes and handler.
   app.useGlobalGuards(new InputTextGuard(options.inputProblem));
   app.useGlobalPipes(

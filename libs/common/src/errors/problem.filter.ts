@@ -1,5 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import type { IncomingMessage } from 'node:http';
 import type { HttpAdapterHost } from '@nestjs/core';
+import { discardBody } from '../http/oversized-body';
 import { transactionIdOf } from '../http/transaction-id';
 import { DomainError } from './domain-error';
 import {
@@ -160,6 +162,10 @@ export function resolveProblem(exception: unknown): ResolvedProblem {
   return make(500, 'INTERNAL_ERROR', 'An unexpected error occurred.');
 }
 
+/** The Node request under a platform's request object (Fastify wraps it, Express is it). */
+export const rawRequestOf = (req: unknown): IncomingMessage =>
+  (req as { raw?: IncomingMessage }).raw ?? (req as IncomingMessage);
+
 /**
  * The one place every non-OAuth failure becomes `application/problem+json` (RFC 9457).
  * Written against Nest's HTTP adapter, so it serves Express and Fastify apps alike.
@@ -168,9 +174,13 @@ export function resolveProblem(exception: unknown): ResolvedProblem {
 export class ProblemFilter implements ExceptionFilter {
   private readonly logger = new Logger('ProblemFilter');
 
-  constructor(private readonly adapterHost: Pick<HttpAdapterHost, 'httpAdapter'>) {}
+  constructor(
+    private readonly adapterHost: Pick<HttpAdapterHost, 'httpAdapter'>,
+    /** The platform's body limit (BODY_LIMIT_BYTES): bounds what is read of an oversized body. */
+    private readonly bodyLimit = 1_048_576,
+  ) {}
 
-  catch(exception: unknown, host: ArgumentsHost): void {
+  catch(exception: unknown, host: ArgumentsHost): void | Promise<void> {
     const adapter = this.adapterHost.httpAdapter;
     const http = host.switchToHttp();
     const req = http.getRequest<unknown>();
@@ -180,13 +190,20 @@ export class ProblemFilter implements ExceptionFilter {
     if (problem.status >= 500) {
       this.logger.error({ err: exception, transactionId }, 'unhandled error');
     }
-    if (adapter.isHeadersSent(res)) {
-      adapter.end(res);
-      return;
-    }
-    for (const [name, value] of Object.entries(problem.headers))
-      adapter.setHeader(res, name, value);
-    adapter.setHeader(res, 'Content-Type', `${PROBLEM_CONTENT_TYPE}; charset=utf-8`);
-    adapter.reply(res, JSON.stringify({ ...problem.document, transactionId }), problem.status);
+    const send = () => {
+      if (adapter.isHeadersSent(res)) {
+        adapter.end(res);
+        return;
+      }
+      for (const [name, value] of Object.entries(problem.headers))
+        adapter.setHeader(res, name, value);
+      adapter.setHeader(res, 'Content-Type', `${PROBLEM_CONTENT_TYPE}; charset=utf-8`);
+      adapter.reply(res, JSON.stringify({ ...problem.document, transactionId }), problem.status);
+    };
+    if (problem.status !== 413) return send();
+    // The client may still be sending: read the rest (bounded) so that it reads this answer.
+    const raw = rawRequestOf(req);
+    adapter.setHeader(res, 'Connection', 'close');
+    return discardBody(raw, this.bodyLimit, raw.headers['content-length']).then(send);
   }
 }
