@@ -1,5 +1,10 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
-import { discardBody, transactionIdOf } from '@app/common';
+import {
+  DATABASE_RETRY_AFTER_SECONDS,
+  discardBody,
+  isDatabaseUnavailable,
+  transactionIdOf,
+} from '@app/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { FORM_BODY_LIMIT_BYTES } from './form-limit';
 import { OAuthError } from './oauth.error';
@@ -37,6 +42,15 @@ export class OAuthErrorFilter implements ExceptionFilter {
     if (exception instanceof HttpException && exception.getStatus() < 500)
       return new OAuthError('invalid_request', exception.message, exception.getStatus());
     const transactionId = transactionIdOf(req);
+    if (isDatabaseUnavailable(exception)) {
+      this.logger.error({ err: exception, transactionId }, 'database unavailable');
+      return new OAuthError(
+        'temporarily_unavailable',
+        'The service is temporarily unavailable; retry later.',
+        503,
+        { 'Retry-After': String(DATABASE_RETRY_AFTER_SECONDS) },
+      );
+    }
     this.logger.error({ err: exception, transactionId }, 'unhandled error');
     return new OAuthError('server_error', 'An unexpected error occurred.', 500);
   }

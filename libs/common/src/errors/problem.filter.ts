@@ -91,6 +91,62 @@ function clientError(e: unknown): { status: number; code: string; detail: string
   return undefined;
 }
 
+/** What a client is told to wait when the database cannot be reached. */
+export const DATABASE_RETRY_AFTER_SECONDS = 5;
+
+/** SQLSTATEs of a database that cannot serve: connection exceptions, shutdown, no room. */
+const UNAVAILABLE_SQLSTATE = /^(08...|57P0[1-3]|53300)$/;
+/** Socket-level failures reaching PostgreSQL. */
+const UNAVAILABLE_SOCKET_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+]);
+/**
+ * What pg and TypeORM say, without a code, when the connection is gone or cannot be had:
+ * terminated connections, the pool's acquisition timeout, a client or pool no longer usable,
+ * a database refusing connections (SQLSTATE 55000, which other failures share), TypeORM's
+ * data source not connected.
+ */
+const UNAVAILABLE_MESSAGES = [
+  /^Connection terminated/,
+  /timeout exceeded when trying to connect/,
+  /is not queryable/,
+  /Cannot use a pool after calling end/,
+  /is not currently accepting connections/,
+];
+const UNAVAILABLE_ERROR_NAMES = new Set([
+  'CannotExecuteNotConnectedError',
+  'ConnectionIsNotSetError',
+  'CannotGetEntityManagerNotConnectedError',
+]);
+
+/**
+ * Whether `e` says the database could not be reached or dropped the connection (an outage), as
+ * opposed to a query that failed (a bug, answered 500). Follows TypeORM's `driverError`, not
+ * `cause`: a failed call to another service (fetch's cause ECONNREFUSED) stays a 500.
+ */
+export function isDatabaseUnavailable(e: unknown): boolean {
+  if (typeof e !== 'object' || e === null) return false;
+  const err = e as { code?: unknown; message?: unknown; name?: unknown };
+  if (typeof err.code === 'string') {
+    if (UNAVAILABLE_SQLSTATE.test(err.code) || UNAVAILABLE_SOCKET_CODES.has(err.code)) return true;
+  }
+  if (typeof err.name === 'string' && UNAVAILABLE_ERROR_NAMES.has(err.name)) return true;
+  if (
+    typeof err.message === 'string' &&
+    UNAVAILABLE_MESSAGES.some((m) => m.test(err.message as string))
+  )
+    return true;
+  const { driverError } = e as { driverError?: unknown };
+  return driverError !== e && isDatabaseUnavailable(driverError);
+}
+
 export interface ResolvedProblem {
   status: number;
   document: Omit<ProblemDocument, 'transactionId'>;
@@ -159,6 +215,14 @@ export function resolveProblem(exception: unknown): ResolvedProblem {
           : exception.message;
     return make(status, codeFor(status), status >= 500 ? 'An unexpected error occurred.' : message);
   }
+  if (isDatabaseUnavailable(exception))
+    return make(
+      503,
+      'SERVICE_UNAVAILABLE',
+      'The service is temporarily unavailable; retry later.',
+      {},
+      { 'Retry-After': String(DATABASE_RETRY_AFTER_SECONDS) },
+    );
   return make(500, 'INTERNAL_ERROR', 'An unexpected error occurred.');
 }
 
@@ -187,7 +251,9 @@ export class ProblemFilter implements ExceptionFilter {
     const res = http.getResponse<unknown>();
     const problem = resolveProblem(exception);
     const transactionId = transactionIdOf(req);
-    if (problem.status >= 500) {
+    if (problem.status === 503) {
+      this.logger.error({ err: exception, transactionId }, 'database unavailable');
+    } else if (problem.status >= 500) {
       this.logger.error({ err: exception, transactionId }, 'unhandled error');
     }
     const send = () => {
