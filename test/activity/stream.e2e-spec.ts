@@ -6,7 +6,7 @@ import {
   startActivityPlatform,
   type ActivityPlatform,
 } from '../support/activity-platform';
-import { clientToken, postForm } from '../support/platform';
+import { ADMIN, clientToken, postForm } from '../support/platform';
 
 const STREAM = `${ACTIVITIES}/stream`;
 const HOUR = 3_600_000;
@@ -49,7 +49,10 @@ describe('Banking Activity stream (e2e)', () => {
   const now = Date.now();
 
   beforeAll(async () => {
-    p = await startActivityPlatform('activity_stream', { ACTIVITY_STREAM_HEARTBEAT_MS: '1000' });
+    p = await startActivityPlatform('activity_stream', {
+      ACTIVITY_STREAM_HEARTBEAT_MS: '1000',
+      ACTIVITY_STREAMS_PER_CLIENT: '3',
+    });
     internal = await p.internalToken();
     read = await p.token('fi-a', FI_READ_SCOPES);
   });
@@ -142,6 +145,64 @@ describe('Banking Activity stream (e2e)', () => {
     }
     s.close();
     expect(ended?.data).toContain('revoked');
+  });
+
+  it('ends the stream once its client is disabled', async () => {
+    const creds = await p.client('fi-a', ['banking-activities:read', 'account:read']);
+    const token = await clientToken(p.auth.url, creds, FI_READ_SCOPES);
+    const s = open(token);
+    const iterator = messages(await s.response);
+    await iterator.next();
+    const admin = await clientToken(p.auth.url, ADMIN, 'clients:admin');
+    const disabled = await fetch(`${p.auth.url}/admin/v1/clients/${creds.clientId}/disable`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${admin}` },
+    });
+    expect(disabled.status).toBe(200);
+    let ended: SseMessage | undefined;
+    // Bounded: without an end event the stream is cut after 10 s and the test fails below.
+    const giveUp = setTimeout(() => s.close(), 10_000);
+    try {
+      for await (const m of iterator) {
+        if (m.event === 'end') {
+          ended = m;
+          break;
+        }
+      }
+    } catch {
+      // Cut by giveUp.
+    } finally {
+      clearTimeout(giveUp);
+      s.close();
+    }
+    expect(ended?.data).toContain('revoked');
+  });
+
+  it('caps the streams one client holds open at once: 429 past it, others unaffected', async () => {
+    const mine = await p.token('fi-a', FI_READ_SCOPES);
+    const held = [open(mine), open(mine), open(mine)];
+    for (const s of held) expect((await s.response).status).toBe(200);
+    const refused = await open(mine).response;
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get('retry-after')).toBe('5');
+    expect(refused.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    expect(((await refused.json()) as { code: string }).code).toBe('ACTIVITY_TOO_MANY_STREAMS');
+
+    const someoneElse = open(await p.token('fi-a', FI_READ_SCOPES));
+    expect((await someoneElse.response).status).toBe(200);
+    someoneElse.close();
+
+    // A closed stream gives its place back (once the server has seen the close).
+    held[0]!.close();
+    let again = 0;
+    for (let i = 0; i < 100 && again !== 200; i++) {
+      const attempt = open(mine);
+      again = (await attempt.response).status;
+      if (again === 200) held.push(attempt);
+      else await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(again).toBe(200);
+    held.forEach((s) => s.close());
   });
 
   it('refuses missing tokens, missing scopes and bad cursors before streaming', async () => {

@@ -84,6 +84,13 @@ export const ActivityErrors = {
       "A customer's token reads that customer's own activity only: name them in userId or userIds (by loginId or customerId), and nobody else.",
       { errors: [{ pointer: '/userId', detail: "must be the token's own customer" }] },
     ),
+  tooManyStreams: (limit: number) =>
+    new DomainError(
+      'ACTIVITY_TOO_MANY_STREAMS',
+      'too_many_requests',
+      `This client already holds ${limit} open activity streams; close one first.`,
+      { headers: { 'Retry-After': '5' } },
+    ),
   unavailable: (detail: string) =>
     new DomainError('ACTIVITY_UNAVAILABLE', 'unavailable', detail, {
       headers: { 'Retry-After': '5' },

@@ -85,6 +85,16 @@ export class ActivityEnv extends CommonEnv {
   @Max(120_000)
   ACTIVITY_STREAM_HEARTBEAT_MS = 15_000;
 
+  /**
+   * Server-Sent-Event streams one client may hold open on one instance at once; past it, 429.
+   * A stream holds a connection and a feed reader, so one token must not open thousands.
+   */
+  @toInt()
+  @IsInt()
+  @Min(1)
+  @Max(10_000)
+  ACTIVITY_STREAMS_PER_CLIENT = 10;
+
   /** How often partitions are created ahead and dropped past retention. */
   @toInt()
   @IsInt()

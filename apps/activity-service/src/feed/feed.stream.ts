@@ -7,6 +7,7 @@ import {
   type AccessPrincipal,
   type RevocationCheck,
 } from '@app/common';
+import { ActivityErrors } from '../common/activity.errors';
 import { ActivityEnv } from '../config/activity.env';
 import { FeedNotifier } from './feed.notifier';
 import { FeedService, type FeedPosition } from './feed.service';
@@ -20,12 +21,15 @@ const POLL_MS = 2000;
  * Server-Sent Events over the feed: each event's `id` is the cursor right after it, so a client
  * that reconnects with Last-Event-ID resumes exactly there. Each read is written at once and
  * the next waits for the socket to drain (a slow client holds no more than one read in memory). The stream ends when the access
- * token expires or is revoked; the client then reconnects with a new token.
+ * token expires or is revoked; the client then reconnects with a new token. A client holds at
+ * most ACTIVITY_STREAMS_PER_CLIENT streams on an instance at once (429 past it).
  */
 @Injectable()
 export class FeedStream {
   private readonly logger = new Logger(FeedStream.name);
   private readonly revocations: RevocationCheck;
+  /** Open streams per client id, on this instance. */
+  private readonly open = new Map<string, number>();
 
   constructor(
     private readonly feed: FeedService,
@@ -38,6 +42,31 @@ export class FeedStream {
   }
 
   async run(
+    principal: AccessPrincipal,
+    start: FeedPosition,
+    eventIds: string[],
+    req: FastifyRequest,
+    reply: FastifyReply,
+  ): Promise<void> {
+    const client = principal.clientId;
+    const held = this.open.get(client) ?? 0;
+    // Refused before anything is written, so the filter still answers in problem+json.
+    if (held >= this.env.ACTIVITY_STREAMS_PER_CLIENT)
+      throw ActivityErrors.tooManyStreams(this.env.ACTIVITY_STREAMS_PER_CLIENT);
+    this.open.set(client, held + 1);
+    const release = () => {
+      const left = (this.open.get(client) ?? 1) - 1;
+      if (left > 0) this.open.set(client, left);
+      else this.open.delete(client);
+    };
+    try {
+      await this.stream(principal, start, eventIds, req, reply);
+    } finally {
+      release();
+    }
+  }
+
+  private async stream(
     principal: AccessPrincipal,
     start: FeedPosition,
     eventIds: string[],
@@ -90,7 +119,7 @@ export class FeedStream {
       while (!closed) {
         if (
           principal.expiresAt.getTime() <= Date.now() ||
-          (await this.revocations.isRevoked(principal.jti))
+          (await this.revocations.isRevoked(principal.jti, principal))
         ) {
           await write('event: end\ndata: {"reason":"token-expired-or-revoked"}\n\n');
           break;
