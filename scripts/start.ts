@@ -192,7 +192,10 @@ async function main(): Promise<void> {
       'Get a token:',
       `  curl -s -u '${env.SANDBOX_CLIENT_ID!}:${env.SANDBOX_CLIENT_SECRET}' -d grant_type=client_credentials ${urls[0]}/oauth2/v1/token`,
       '',
-      `Platform admin client (clients:admin): ${env.ADMIN_CLIENT_ID} / ${env.ADMIN_CLIENT_SECRET}`,
+      // Its secret is never printed: terminals are scrolled back, logged and shared.
+      `Platform admin client (clients:admin): ${env.ADMIN_CLIENT_ID}; its secret is ADMIN_CLIENT_SECRET ${
+        process.env.ADMIN_CLIENT_SECRET ? 'in your environment' : `in ${join(DATA, 'secrets.json')}`
+      }`,
     );
   }
   lines.push('', 'Press Ctrl-C to stop.', '');
