@@ -24,7 +24,6 @@ const PUBLIC_ROUTES = [
   'auth GET /health/live',
   'auth GET /health/ready',
   'auth GET /oauth2/v1/keys',
-  'auth GET /oauth2/v1/revocations',
   'auth POST /oauth2/v1/introspect',
   'auth DELETE /oauth2/v1/revoke',
   'auth POST /oauth2/v1/revoke',
