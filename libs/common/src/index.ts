@@ -22,3 +22,4 @@ export * from './logging/logging.module';
 export * from './validation/input-text.guard';
 export * from './validation/json-depth';
 export * from './validation/text';
+export * from './tasks/periodic-task';
