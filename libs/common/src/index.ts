@@ -23,3 +23,4 @@ export * from './validation/input-text.guard';
 export * from './validation/json-depth';
 export * from './validation/text';
 export * from './tasks/periodic-task';
+export * from './util/values';

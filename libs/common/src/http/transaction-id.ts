@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { UUID_PATTERN } from '../util/values';
 
 export const TRANSACTION_ID_HEADER = 'transactionId';
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 declare module 'http' {
   interface IncomingMessage {
@@ -21,7 +21,7 @@ export function transactionIdMiddleware(
   next: () => void,
 ): void {
   const given = req.headers[TRANSACTION_ID_HEADER.toLowerCase()];
-  const id = typeof given === 'string' && UUID.test(given) ? given.toLowerCase() : randomUUID();
+  const id = typeof given === 'string' && UUID_PATTERN.test(given) ? given.toLowerCase() : randomUUID();
   req.transactionId = id;
   res.setHeader(TRANSACTION_ID_HEADER, id);
   next();
