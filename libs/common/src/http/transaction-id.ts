@@ -21,7 +21,8 @@ export function transactionIdMiddleware(
   next: () => void,
 ): void {
   const given = req.headers[TRANSACTION_ID_HEADER.toLowerCase()];
-  const id = typeof given === 'string' && UUID_PATTERN.test(given) ? given.toLowerCase() : randomUUID();
+  const id =
+    typeof given === 'string' && UUID_PATTERN.test(given) ? given.toLowerCase() : randomUUID();
   req.transactionId = id;
   res.setHeader(TRANSACTION_ID_HEADER, id);
   next();
