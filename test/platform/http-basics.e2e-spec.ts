@@ -15,7 +15,10 @@ describe('every service: health, docs, transactionId, problem+json', () => {
   });
 
   it('reports liveness and readiness (database up, migrations applied)', async () => {
-    expect(await (await fetch(`${auth.url}/health/live`)).json()).toEqual({ status: 'ok' });
+    expect(await (await fetch(`${auth.url}/health/live`)).json()).toEqual({
+      status: 'ok',
+      node: process.version,
+    });
     const ready = await fetch(`${auth.url}/health/ready`);
     expect(ready.status).toBe(200);
     expect(await ready.json()).toMatchObject({

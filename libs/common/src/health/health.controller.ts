@@ -19,9 +19,9 @@ export class HealthController {
   ) {}
 
   @Get('live')
-  @ApiOperation({ summary: 'The process is up' })
-  live(): { status: 'ok' } {
-    return { status: 'ok' };
+  @ApiOperation({ summary: 'The process is up, and the Node.js version it runs on' })
+  live(): { status: 'ok'; node: string } {
+    return { status: 'ok', node: process.version };
   }
 
   @Get('ready')
