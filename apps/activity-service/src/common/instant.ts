@@ -36,8 +36,6 @@ export function parseInstant(value: unknown): number | null {
   return utc - offsetMinutes * 60_000;
 }
 
-export const DAY_MS = 86_400_000;
-
 const DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
 function daysInMonth(year: number, month: number): number {

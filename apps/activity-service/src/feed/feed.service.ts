@@ -1,8 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import type { FieldError } from '@app/common';
+import { escapePointer, isObject, type FieldError } from '@app/common';
 import { EVENT_TYPE_BY_ID } from '../catalogue/event-catalogue';
 import { ActivityErrors } from '../common/activity.errors';
-import { escapePointer } from '../common/json-pointer';
 import { SqlParams } from '../common/sql-params';
 import { TokenSigner } from '../common/token-signer';
 import { itemSql } from '../search/search.sql';
@@ -63,10 +62,8 @@ export class FeedService {
     body: unknown,
     defaultFrom: 'earliest' | 'latest',
   ): Promise<{ position: FeedPosition; limit: number; eventIds: string[] }> {
-    if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-      throw ActivityErrors.unreadableBody();
-    }
-    const req = body as Record<string, unknown>;
+    if (!isObject(body)) throw ActivityErrors.unreadableBody();
+    const req = body;
     const errors: FieldError[] = [];
     for (const key of Object.keys(req)) {
       if (!FEED_KEYS.has(key)) {

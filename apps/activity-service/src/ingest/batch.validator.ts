@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import type { FieldError } from '@app/common';
+import { DAY_MS, escapePointer, isObject, UUID_PATTERN, type FieldError } from '@app/common';
 import {
   CHANNELS,
   EVENT_TYPE_BY_ID,
@@ -9,8 +9,7 @@ import {
   type AttributeDefinition,
 } from '../catalogue/event-catalogue';
 import { ActivityErrors } from '../common/activity.errors';
-import { DAY_MS, parseInstant } from '../common/instant';
-import { escapePointer } from '../common/json-pointer';
+import { parseInstant } from '../common/instant';
 import { MAX_BATCH_EVENTS } from '../storage/schema';
 import type { StoredEvent } from '../storage/event.writer';
 
@@ -24,7 +23,6 @@ export interface BatchContext {
   futureSkewSeconds: number;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const INSTITUTION_ID = /^[A-Za-z0-9_-]{1,64}$/;
 const PLATFORM_INSTITUTION = 'platform';
 const MAX_ID_LENGTH = 128;
@@ -45,9 +43,6 @@ const EVENT_KEYS = new Set([
   'ipAddress',
   'attributes',
 ]);
-
-const isObject = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 class Problems {
   readonly list: FieldError[] = [];
@@ -106,7 +101,7 @@ function validateEvent(
     if (!EVENT_KEYS.has(key)) problems.add(`${at}/${escapePointer(key)}`, 'is not a known field');
   }
 
-  if (typeof raw.guid !== 'string' || !UUID.test(raw.guid)) {
+  if (typeof raw.guid !== 'string' || !UUID_PATTERN.test(raw.guid)) {
     problems.add(`${at}/guid`, 'must be a UUID');
   }
 

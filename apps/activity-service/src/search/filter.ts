@@ -1,8 +1,7 @@
-import type { FieldError } from '@app/common';
+import { escapePointer, isObject, type FieldError } from '@app/common';
 import { resolveAttribute, type ValueType } from '../catalogue/attributes';
 import { ActivityErrors } from '../common/activity.errors';
 import { parseInstant } from '../common/instant';
-import { escapePointer } from '../common/json-pointer';
 
 /** `additionalFilters`: a tree of and/or groups, each optionally negated, over attributes. */
 export interface FilterGroup {
@@ -58,9 +57,6 @@ const CRITERIA_BY_TYPE: Record<ValueType, readonly Criteria[]> = {
 const GROUP_KEYS = new Set(['condition', 'negate', 'filters', 'subFilters', 'subFilter']);
 const CONDITION_KEYS = new Set(['attributeId', 'criteria', 'value']);
 const CRITERIA_BY_LOWER = new Map(CRITERIA.map((c) => [c.toLowerCase(), c]));
-
-const isObject = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 interface ParseState {
   nodes: number;

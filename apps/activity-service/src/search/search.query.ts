@@ -1,9 +1,8 @@
-import type { FieldError } from '@app/common';
+import { DAY_MS, escapePointer, isObject, type FieldError } from '@app/common';
 import { resolveAttribute } from '../catalogue/attributes';
 import { EVENT_TYPE_BY_ID, USER_TYPES, type UserType } from '../catalogue/event-catalogue';
 import { ActivityErrors } from '../common/activity.errors';
-import { DAY_MS, parseInstant } from '../common/instant';
-import { escapePointer } from '../common/json-pointer';
+import { parseInstant } from '../common/instant';
 import { parseFilters, type FilterGroup } from './filter';
 
 export type UserIdType = 'loginId' | 'customerId';
@@ -62,9 +61,6 @@ const SEARCH_KEYS = [
 ];
 const EXPORT_KEYS = new Set(SEARCH_KEYS.filter((k) => k !== 'pageSize' && k !== 'nextPageToken'));
 const SEARCH_KEY_SET = new Set(SEARCH_KEYS);
-
-const isObject = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**
  * Validates a search body into a SearchQuery, answering with Candescent's codes: BAS_10006

@@ -4,11 +4,10 @@ import {
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
 } from '@nestjs/common';
+import { DAY_MS } from '@app/common';
 import { ActivityEnv } from '../config/activity.env';
 import { ActivityDatabase } from './activity-database';
 import { dropPartitionsBefore, ensurePartitions } from './partitions';
-
-const DAY_MS = 86_400_000;
 
 /**
  * Keeps activity.events partitioned: at start and every ACTIVITY_MAINTENANCE_INTERVAL_MS it

@@ -1,4 +1,5 @@
 import type { Pool, PoolClient } from 'pg';
+import { DAY_MS } from '@app/common';
 import { ACTIVITY_SCHEMA, EVENTS_TABLE } from './schema';
 
 /**
@@ -11,7 +12,6 @@ import { ACTIVITY_SCHEMA, EVENTS_TABLE } from './schema';
  * partition is created the same way from it.
  */
 export const PARTITION_DAYS = 7;
-const DAY_MS = 86_400_000;
 const WIDTH_MS = PARTITION_DAYS * DAY_MS;
 /** 1970-01-05 was a Monday. */
 const ALIGN_MS = Date.UTC(1970, 0, 5);
