@@ -61,23 +61,35 @@ export async function startLocalPlatform(
     OUTBOX_POLL_MS: '200',
     ...extra,
   };
-  // Configuration is read once, when each app is created; each resource server reads the
-  // revocation feed as its own internal client.
-  Object.assign(process.env, env);
-  const feedClient = (id: string, secret: string | undefined) =>
-    Object.assign(process.env, { AUTH_CLIENT_ID: id, AUTH_CLIENT_SECRET: secret ?? '' });
+  // Each service is configured by its own record (not process.env); each resource server reads
+  // the revocation feed as its own internal client.
+  const feedClient = (id: string, secret: string | undefined) => ({
+    ...env,
+    AUTH_CLIENT_ID: id,
+    AUTH_CLIENT_SECRET: secret ?? '',
+  });
   const apps: INestApplication[] = [];
   try {
-    apps.push((await bootstrap(AuthServerModule, { ...authServerOptions, port: authPort })).app);
-    feedClient('customer-service', env.CUSTOMER_SERVICE_CLIENT_SECRET);
     apps.push(
-      (await bootstrap(CustomerServiceModule, { ...customerServiceOptions, port: customerPort }))
-        .app,
+      (await bootstrap(AuthServerModule, { ...authServerOptions, env, port: authPort })).app,
     );
-    feedClient('activity-service', env.ACTIVITY_SERVICE_CLIENT_SECRET);
     apps.push(
-      (await bootstrap(ActivityServiceModule, { ...activityServiceOptions, port: activityPort }))
-        .app,
+      (
+        await bootstrap(CustomerServiceModule, {
+          ...customerServiceOptions,
+          env: feedClient('customer-service', env.CUSTOMER_SERVICE_CLIENT_SECRET),
+          port: customerPort,
+        })
+      ).app,
+    );
+    apps.push(
+      (
+        await bootstrap(ActivityServiceModule, {
+          ...activityServiceOptions,
+          env: feedClient('activity-service', env.ACTIVITY_SERVICE_CLIENT_SECRET),
+          port: activityPort,
+        })
+      ).app,
     );
   } catch (err) {
     await Promise.all(apps.map((a) => a.close()));

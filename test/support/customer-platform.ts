@@ -29,21 +29,6 @@ export const APP_SCOPES = [
   'disclosures:write',
 ];
 
-/** Variables this helper may set; cleared before each start so one test's settings do not leak. */
-const CUSTOMER_VARS = [
-  'ACTIVITY_SERVICE_URL',
-  'CUSTOMER_SERVICE_CLIENT_SECRET',
-  'PASSWORD_MIN_LENGTH',
-  'PASSWORD_MIN_LENGTH_BY_INSTITUTION',
-  'REGISTRATION_LIMIT_PER_CLIENT',
-  'REGISTRATION_LIMIT_PER_ADDRESS',
-  'REGISTRATION_WINDOW_SECONDS',
-  'OUTBOX_POLL_MS',
-  'OUTBOX_RETRY_BASE_MS',
-  'OUTBOX_RETRY_MAX_MS',
-  'DISCLOSURE_ACTIVATION_POLL_MS',
-];
-
 export interface CustomerPlatform {
   db: TestDatabase;
   /** The environment the customer-service was started with (to start another instance). */
@@ -75,7 +60,6 @@ export async function startCustomerPlatform(
   const db = await createTestDatabase(label);
   const customerPort = await freePort();
   const eventsSecret = randomBytes(32).toString('base64url');
-  for (const name of CUSTOMER_VARS) delete process.env[name];
   const auth = await startAuthServer(db, {
     CUSTOMER_SERVICE_URL: `http://127.0.0.1:${customerPort}`,
     CUSTOMER_SERVICE_CLIENT_SECRET: eventsSecret,

@@ -63,15 +63,17 @@ export function baseEnv(
   };
 }
 
-/** Starts a service in this process with `env` applied (config is read once, at creation). */
+/**
+ * Starts a service in this process configured by `env` alone (its config source, instead of
+ * process.env): services started side by side never see each other's settings.
+ */
 export async function startApp(
   module: new () => unknown,
   options: BootstrapOptions,
   env: Record<string, string>,
   port?: number,
 ): Promise<RunningApp> {
-  Object.assign(process.env, env);
-  const running = await bootstrap(module, { ...options, port: port ?? 0 });
+  const running = await bootstrap(module, { ...options, env, port: port ?? 0 });
   return { app: running.app, url: running.url, close: () => running.app.close() };
 }
 

@@ -42,7 +42,7 @@ class ProbeModule {}
 export function startResourceServer(env: Record<string, string>): Promise<RunningApp> {
   return startApp(
     ProbeModule,
-    { title: 'probe', description: 'test resource server', portEnv: 'PROBE_PORT', defaultPort: 0 },
+    { title: 'probe', description: 'test resource server', portEnv: 'PROBE_PORT' },
     env,
   );
 }

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { bootstrap, type BootstrapOptions } from '@app/common';
+import { bootstrap, reportStartupFailure, type BootstrapOptions } from '@app/common';
 import { ActivityServiceModule } from './app.module';
 import { ActivityErrors } from './common/activity.errors';
 import { installBodyParsers } from './common/body-parsing';
@@ -10,7 +10,6 @@ export const activityServiceOptions: BootstrapOptions = {
   description:
     'The activity log of digital banking: search, near-real-time feed and stream, export, ingest.',
   portEnv: 'ACTIVITY_PORT',
-  defaultPort: 3003,
   // Fastify: a fixed per-call cost well below Express's, which searches and ingest feel.
   platform: 'fastify',
   // Unsafe text anywhere in a request: BAS_10005 with a pointer per field, as other bad arguments.
@@ -26,7 +25,7 @@ export const activityServiceOptions: BootstrapOptions = {
 
 if (require.main === module) {
   bootstrap(ActivityServiceModule, activityServiceOptions).catch((err: unknown) => {
-    console.error(err);
+    reportStartupFailure('activity-service', err);
     process.exit(1);
   });
 }

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { HttpAdapterHost } from '@nestjs/core';
-import { bootstrap, ProblemFilter, type BootstrapOptions } from '@app/common';
+import { bootstrap, reportStartupFailure, ProblemFilter, type BootstrapOptions } from '@app/common';
 import { AuthServerModule } from './app.module';
 import { AuthEnv } from './config/auth.env';
 import { FORM_BODY_LIMIT_BYTES } from './tokens/form-limit';
@@ -12,7 +12,6 @@ export const authServerOptions: BootstrapOptions = {
     "OAuth 2.0 authorization server: client credentials for server-side apps, the password grant for an FI's mobile app, " +
     'refresh tokens, ES256 JWT access tokens (RFC 9068), JWKS, metadata (RFC 8414), introspection (RFC 7662), revocation (RFC 7009).',
   portEnv: 'AUTH_PORT',
-  defaultPort: 3001,
   // Fastify: the token endpoint is the platform's hottest path (docs/BENCHMARKS.md).
   platform: 'fastify',
   configure: (app) => {
@@ -26,7 +25,7 @@ export const authServerOptions: BootstrapOptions = {
 
 if (require.main === module) {
   bootstrap(AuthServerModule, authServerOptions).catch((err: unknown) => {
-    console.error(err);
+    reportStartupFailure('auth-server', err);
     process.exit(1);
   });
 }

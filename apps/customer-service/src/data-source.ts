@@ -1,9 +1,9 @@
 // TypeORM CLI entry: `npm run migration:generate -- customer-service <Name>` (see README).
-import { dataSourceOptions } from '@app/common';
+import { CommonEnv, dataSourceOptions, loadEnv } from '@app/common';
 import { DataSource } from 'typeorm';
 import { customerDatabase } from './database';
 
-const url = process.env.DATABASE_URL;
-if (!url) throw new Error('DATABASE_URL is required for the TypeORM CLI');
+// The typed config's DATABASE_URL (a ConfigError names it when it is missing or not postgres://).
+const { DATABASE_URL } = loadEnv(CommonEnv);
 
-export default new DataSource(dataSourceOptions(url, customerDatabase));
+export default new DataSource(dataSourceOptions(DATABASE_URL, customerDatabase));

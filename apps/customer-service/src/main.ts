@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { bootstrap, type BootstrapOptions } from '@app/common';
+import { bootstrap, reportStartupFailure, type BootstrapOptions } from '@app/common';
 import { CustomerServiceModule } from './app.module';
 
 export const customerServiceOptions: BootstrapOptions = {
@@ -7,12 +7,11 @@ export const customerServiceOptions: BootstrapOptions = {
   description:
     'Fast online-banking signup: registration, terms and legal disclosures, and the customer profile.',
   portEnv: 'CUSTOMER_PORT',
-  defaultPort: 3002,
 };
 
 if (require.main === module) {
   bootstrap(CustomerServiceModule, customerServiceOptions).catch((err: unknown) => {
-    console.error(err);
+    reportStartupFailure('customer-service', err);
     process.exit(1);
   });
 }

@@ -24,3 +24,4 @@ export * from './validation/json-depth';
 export * from './validation/text';
 export * from './tasks/periodic-task';
 export * from './util/values';
+export * from './config/startup-failure';

@@ -1,4 +1,4 @@
-import { CommonEnv, toInt } from '@app/common';
+import { CommonEnv, IsPortSetting, toInt } from '@app/common';
 import {
   IsInt,
   IsString,
@@ -29,6 +29,10 @@ function AtLeast(sibling: keyof ActivityEnv) {
 
 /** The activity-service's configuration, validated once at start. */
 export class ActivityEnv extends CommonEnv {
+  /** The port this service listens on (0: any free port). */
+  @IsPortSetting()
+  ACTIVITY_PORT = 3003;
+
   /** How far back a search may start (BAS_10002 beyond it). */
   @toInt()
   @IsInt()

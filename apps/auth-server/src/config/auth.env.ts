@@ -1,4 +1,4 @@
-import { CommonEnv, toBool, toInt } from '@app/common';
+import { CommonEnv, IsPortSetting, toBool, toInt } from '@app/common';
 import {
   IsBoolean,
   IsInt,
@@ -18,6 +18,10 @@ const KEY_32_BYTES = /^([0-9a-fA-F]{64}|[A-Za-z0-9_-]{43}=?)$/;
 
 /** The auth-server's configuration, validated once at start. */
 export class AuthEnv extends CommonEnv {
+  /** The port this service listens on (0: any free port). */
+  @IsPortSetting()
+  AUTH_PORT = 3001;
+
   /** At most ACCESS_TOKEN_MAX_LIFETIME_SECONDS, or every service would refuse the tokens. */
   @toInt()
   @IsInt()

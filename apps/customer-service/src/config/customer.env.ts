@@ -1,4 +1,4 @@
-import { CommonEnv, toInt } from '@app/common';
+import { CommonEnv, IsPortSetting, toInt } from '@app/common';
 import {
   IsInt,
   IsOptional,
@@ -19,6 +19,10 @@ export const PASSWORD_FLOOR = 8;
 
 /** The customer-service's configuration, validated once at start. */
 export class CustomerEnv extends CommonEnv {
+  /** The port this service listens on (0: any free port). */
+  @IsPortSetting()
+  CUSTOMER_PORT = 3002;
+
   /**
    * AES-256-GCM key sealing SSNs at rest (64 hex chars or 43 base64url chars). Required in
    * production; elsewhere a key is generated once and kept in SSN_KEY_FILE.

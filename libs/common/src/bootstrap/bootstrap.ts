@@ -1,5 +1,11 @@
 import type { AddressInfo } from 'node:net';
-import { ValidationPipe, type INestApplication, type Type } from '@nestjs/common';
+import {
+  Module,
+  ValidationPipe,
+  type DynamicModule,
+  type INestApplication,
+  type Type,
+} from '@nestjs/common';
 import { HttpAdapterHost, NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -7,7 +13,8 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { json } from 'express';
 import { Logger } from 'nestjs-pino';
 import { BEARER_SECURITY } from '../auth/guards';
-import { CommonEnv } from '../config/env';
+import { CommonEnv, type EnvSource } from '../config/env';
+import { EnvSourceModule } from '../config/platform.module';
 import { trustedProxyMatcher } from '../config/trusted-proxies';
 import { ProblemFilter } from '../errors/problem.filter';
 import { validationProblem } from '../errors/validation';
@@ -26,11 +33,18 @@ interface CommonOptions {
   title: string;
   description: string;
   version?: string;
-  /** Environment variable holding the port, e.g. AUTH_PORT. */
+  /**
+   * The setting of the service's typed config holding its port, e.g. AUTH_PORT (declared with
+   * @IsPortSetting() and its default in the app's env class).
+   */
   portEnv: string;
-  defaultPort: number;
   /** Overrides the port (0 = any free port; e2e tests use it). */
   port?: number;
+  /**
+   * Where the service's config is read from instead of process.env: a service started
+   * in-process (tests, scripts/local-platform.ts) gets exactly this record.
+   */
+  env?: EnvSource;
   /** The answer to unsafe text in a request (InputTextGuard); a 400 problem by default. */
   inputProblem?: InputProblem;
 }
@@ -110,6 +124,8 @@ export function configureApp(
   );
   app.enableShutdownHooks();
 
+  // Off in production unless DOCS_ENABLED: /docs and /docs-json then answer 404 as any unknown path.
+  if (!env.docsEnabled) return;
   const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()
@@ -129,10 +145,39 @@ export function configureApp(
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
 }
 
+/** The app's module, under a root that provides its explicit config source when it has one. */
+function rootModule(
+  module: Type<unknown>,
+  options: BootstrapOptions,
+): Type<unknown> | DynamicModule {
+  if (!options.env) return module;
+  @Module({})
+  class ServiceWithEnvSource {}
+  return { module: ServiceWithEnvSource, imports: [EnvSourceModule.of(options.env), module] };
+}
+
+/**
+ * Startup failures (a bad configuration above all) are thrown to the caller, which reports them
+ * (reportStartupFailure), instead of Nest printing them itself and exiting. What Nest logs while
+ * creating the app is buffered and written through the service's logger once it is set.
+ */
+const creationOptions = { bufferLogs: true, abortOnError: false, logger: false } as const;
+
+/** The port the service listens on: options.port, else its port setting. */
+function portOf(env: CommonEnv, options: BootstrapOptions): number {
+  if (options.port !== undefined) return options.port;
+  const port = (env as unknown as Record<string, unknown>)[options.portEnv];
+  if (typeof port !== 'number') {
+    throw new Error(`${options.portEnv} is not a port setting of ${env.constructor.name}`);
+  }
+  return port;
+}
+
 async function create(
   module: Type<unknown>,
   options: BootstrapOptions,
 ): Promise<NestExpressApplication | NestFastifyApplication> {
+  const root = rootModule(module, options);
   if (options.platform === 'fastify') {
     // Loaded only by the apps that ask for it.
     const { FastifyAdapter } = await import('@nestjs/platform-fastify');
@@ -143,15 +188,15 @@ async function create(
       bodyLimit: 1_048_576,
       frameworkErrors: fastifyFrameworkErrors(options.inputProblem ?? invalidTextProblem),
     });
-    const app = await NestFactory.create<NestFastifyApplication>(module, adapter, {
-      bufferLogs: true,
+    const app = await NestFactory.create<NestFastifyApplication>(root, adapter, {
+      ...creationOptions,
       bodyParser: false,
     });
     trusted = trustedProxyMatcher(app.get(CommonEnv).TRUSTED_PROXIES);
     return app;
   }
-  return NestFactory.create<NestExpressApplication>(module, {
-    bufferLogs: true,
+  return NestFactory.create<NestExpressApplication>(root, {
+    ...creationOptions,
     bodyParser: false,
   });
 }
@@ -162,12 +207,12 @@ export async function bootstrap(
   options: BootstrapOptions,
 ): Promise<RunningService> {
   const app = await create(module, options);
+  const env = app.get(CommonEnv);
   configureApp(app, options);
-  const port = options.port ?? Number(process.env[options.portEnv] ?? options.defaultPort);
   try {
-    await app.listen(port, process.env.HOST ?? '0.0.0.0');
-  } catch (err) {
     // A port already taken: stop what started with the app (pollers, pools) before giving up.
+    await app.listen(portOf(env, options), env.HOST);
+  } catch (err) {
     await app.close().catch(() => undefined);
     throw err;
   }

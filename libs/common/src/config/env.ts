@@ -1,7 +1,10 @@
 import { plainToInstance, Transform } from 'class-transformer';
 import {
+  IsBoolean,
   IsIn,
   IsInt,
+  isFQDN,
+  isIP,
   IsOptional,
   IsString,
   IsUrl,
@@ -9,6 +12,7 @@ import {
   Max,
   Min,
   MinLength,
+  ValidateBy,
   ValidateIf,
   validateSync,
 } from 'class-validator';
@@ -32,11 +36,57 @@ export const toBool = () =>
     value === undefined || value === '' ? undefined : ['1', 'true', 'yes'].includes(String(value)),
   );
 
+/**
+ * Where configuration is read from: the process environment when a service runs on its own
+ * (main.ts), an explicit record when it is started in-process (tests, scripts/local-platform.ts).
+ */
+export type EnvSource = Record<string, string | undefined>;
+
+/** The environment of this process; loadEnv's default source, and nothing else reads it. */
+export const processEnvSource = (): EnvSource => process.env;
+
+/** A TCP port setting: an integer 0-65535 (0: any free port), digits only. */
+export function IsPortSetting(): PropertyDecorator {
+  const parse = Transform(({ value }) =>
+    value === undefined || value === ''
+      ? undefined
+      : /^\d{1,5}$/.test(String(value))
+        ? Number(value)
+        : String(value),
+  );
+  const check = ValidateBy({
+    name: 'isPortSetting',
+    validator: {
+      validate: (value: unknown) =>
+        typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= 65_535,
+      defaultMessage: (args) =>
+        `${args?.property ?? 'port'} must be a port number (an integer 0-65535)`,
+    },
+  });
+  return (target, key) => {
+    parse(target, key);
+    check(target, key as string);
+  };
+}
+
+/** An IP address or a host name to listen on. */
+const IsListenHost = () =>
+  ValidateBy({
+    name: 'isListenHost',
+    validator: {
+      validate: (value: unknown) =>
+        typeof value === 'string' &&
+        (isIP(value) || isFQDN(value, { require_tld: false, allow_underscores: false })),
+      defaultMessage: () => 'HOST must be an IP address or a host name',
+    },
+  });
+
 const urlOptions = { require_tld: false, require_protocol: true, protocols: ['http', 'https'] };
 
 /**
  * Settings every service reads. Each app extends this with its own fields and gets one typed,
- * validated instance at start (see loadEnv); nothing else reads process.env.
+ * validated instance at start (see loadEnv, which reads process.env unless given another source);
+ * nothing else reads process.env.
  */
 export class CommonEnv {
   @IsIn(['development', 'test', 'production'])
@@ -51,8 +101,18 @@ export class CommonEnv {
   @Max(200)
   DATABASE_POOL_SIZE = 10;
 
+  /** The address the service listens on (its port is the app's own setting, e.g. AUTH_PORT). */
+  @IsListenHost()
+  HOST = '0.0.0.0';
+
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL = 'info';
+
+  /** Swagger UI at /docs and the OpenAPI document at /docs-json; off in production by default. */
+  @toBool()
+  @IsOptional()
+  @IsBoolean()
+  DOCS_ENABLED?: boolean;
 
   /** `iss` of every access token; the auth-server signs with it, resource servers require it. */
   @IsUrl(urlOptions)
@@ -118,6 +178,10 @@ export class CommonEnv {
   @IsProxyList()
   TRUSTED_PROXIES: string[] = [];
 
+  get docsEnabled(): boolean {
+    return this.DOCS_ENABLED ?? this.NODE_ENV !== 'production';
+  }
+
   get authInternalUrl(): string {
     return (this.AUTH_INTERNAL_URL ?? this.AUTH_ISSUER).replace(/\/$/, '');
   }
@@ -126,7 +190,7 @@ export class CommonEnv {
 /** Validates `source` against `cls` once; throws ConfigError listing every problem. */
 export function loadEnv<T extends object>(
   cls: new () => T,
-  source: Record<string, string | undefined> = process.env,
+  source: EnvSource = processEnvSource(),
 ): T {
   const picked: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(source)) {

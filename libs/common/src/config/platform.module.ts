@@ -6,7 +6,27 @@ import type { ServiceDatabase } from '../database/data-source.options';
 import { HealthController } from '../health/health.controller';
 import { ConnectionDrainer } from '../http/connection-drainer';
 import { LoggingModule } from '../logging/logging.module';
-import { CommonEnv, loadEnv } from './env';
+import { CommonEnv, loadEnv, type EnvSource } from './env';
+
+/**
+ * The record a service's config is read from when it is not the process environment (a service
+ * started in-process by a test or a script); bootstrap({ env }) provides it globally.
+ */
+export const ENV_SOURCE = Symbol('ENV_SOURCE');
+
+/** Provides ENV_SOURCE to every module of the app it is imported into. */
+@Global()
+@Module({})
+export class EnvSourceModule {
+  static of(source: EnvSource): DynamicModule {
+    return {
+      module: EnvSourceModule,
+      global: true,
+      providers: [{ provide: ENV_SOURCE, useValue: source }],
+      exports: [ENV_SOURCE],
+    };
+  }
+}
 
 export interface PlatformOptions<E extends CommonEnv> {
   /** Service name, written on every log line. */
@@ -26,7 +46,12 @@ export interface PlatformOptions<E extends CommonEnv> {
 @Module({})
 export class PlatformModule {
   static forRoot<E extends CommonEnv>(options: PlatformOptions<E>): DynamicModule {
-    const envProvider = { provide: options.env, useFactory: () => loadEnv(options.env) };
+    const envProvider = {
+      provide: options.env,
+      // The explicit source when bootstrap was given one, else the process environment.
+      useFactory: (source?: EnvSource) => loadEnv(options.env, source),
+      inject: [{ token: ENV_SOURCE, optional: true }],
+    };
     const commonProviders =
       options.env === (CommonEnv as Type<unknown>)
         ? []

@@ -31,6 +31,31 @@ export const REDACTED_PATHS = [
 const urlOf = (req: IncomingMessage): string =>
   (req as { originalUrl?: string }).originalUrl ?? req.url ?? '';
 
+/**
+ * Requests made every few seconds by machines, not callers: health probes, and the revocation
+ * feed and JWKS that every resource server polls. Logged at debug, unless they fail (>= 500).
+ */
+export const QUIET_PATHS: readonly string[] = [
+  '/health',
+  '/oauth2/v1/revocations',
+  '/.well-known/jwks.json',
+];
+
+/** Whether a request path (no query) is one of QUIET_PATHS or under one. */
+export function isQuietPath(path: string): boolean {
+  return QUIET_PATHS.some((quiet) => path === quiet || path.startsWith(`${quiet}/`));
+}
+
+/** The level of a request's completion line: error for failures, debug for QUIET_PATHS. */
+export function requestLogLevel(
+  req: IncomingMessage,
+  res: { statusCode: number; err?: unknown },
+  err?: unknown,
+): 'error' | 'debug' | 'info' {
+  if (err || res.err || res.statusCode >= 500) return 'error';
+  return isQuietPath(urlOf(req).split('?')[0]!) ? 'debug' : 'info';
+}
+
 /** What a request log line says of the request. */
 function requestView(req: IncomingMessage) {
   return {
@@ -80,9 +105,7 @@ export class LoggingModule {
                     req.raw?.transactionId ?? req.id,
                   res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
                 },
-                autoLogging: {
-                  ignore: (req: IncomingMessage) => urlOf(req).startsWith('/health'),
-                },
+                customLogLevel: requestLogLevel,
               },
               // Asynchronous writes keep logging off the request path; pino flushes on exit.
               pino.destination({ dest: 1, sync: false }),
