@@ -1,4 +1,8 @@
-/** Unit tests (*.spec.ts) and end-to-end tests (*.e2e-spec.ts) on a real PostgreSQL. */
+/**
+ * `npm test`: unit tests (*.spec.ts) and end-to-end tests (*.e2e-spec.ts) on a real PostgreSQL,
+ * with nothing installed but Node and npm. Tests that need system programs (nginx today) are
+ * test/system/*.system-spec.ts, run by `npm run test:system` (jest.system.config.js), never here.
+ */
 const swc = {
   jsc: {
     parser: { syntax: 'typescript', decorators: true },
@@ -17,6 +21,7 @@ module.exports = {
     '<rootDir>/{apps,libs,test}/**/*.spec.ts',
     '<rootDir>/{apps,libs,test}/**/*.e2e-spec.ts',
   ],
+  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/system/'],
   transform: { '^.+\\.(t|j|mj)s$': ['@swc/jest', swc] },
   // NestJS 12, jose and friends ship ES modules; Jest's CommonJS runtime needs them compiled too.
   transformIgnorePatterns: [

@@ -192,6 +192,18 @@ describe('Dockerfile', () => {
     expect(read('.dockerignore')).toMatch(/^\.data$/m);
   });
 
+  it('builds and runs on Node 24 LTS, the line package.json pins for development and requires', () => {
+    const pkg = JSON.parse(read('package.json')) as {
+      engines: { node: string };
+      devDependencies: Record<string, string>;
+    };
+    const image = /^ARG NODE_IMAGE=node:(\d+)[.\d]*-[a-z]+-slim$/m.exec(dockerfile);
+    expect(image?.[1]).toBe('24');
+    expect(pkg.devDependencies.node).toMatch(/^24\.\d+\.\d+$/);
+    expect(pkg.engines.node).toBe('>=24');
+    expect(dockerfile.match(/^FROM \$\{NODE_IMAGE\}/gm)).toHaveLength(2);
+  });
+
   it('starts the app named by the build argument, built where the build stage puts it', () => {
     expect(runtime).toMatch(/node dist\/apps\/\$\{APP\}\/src\/main\.js/);
     const build = JSON.parse(read('tsconfig.json')) as {
@@ -215,7 +227,10 @@ describe('gateway template', () => {
   it('sends each public prefix of the contract to its service', () => {
     const byPrefix = Object.fromEntries(routes.map((r) => [r.prefix, r.upstream]));
     expect(byPrefix).toMatchObject({
-      '/oauth2/': 'auth_server',
+      '/oauth2/v1/token': 'auth_server',
+      '/oauth2/v1/keys': 'auth_server',
+      '/oauth2/v1/introspect': 'auth_server',
+      '/oauth2/v1/revoke': 'auth_server',
       '/.well-known/': 'auth_server',
       '/admin/': 'auth_server',
       '/customers/': 'customer_service',
@@ -234,5 +249,35 @@ describe('gateway template', () => {
         .map((r) => r.prefix)
         .some((p) => p.startsWith('/internal') || p.startsWith('/health/')),
     ).toBe(false);
+  });
+
+  it('sends none of the internal paths to a service (nginx: exact match, else longest prefix)', () => {
+    const locations = [...template.matchAll(/location\s+(=\s*)?(\S+)\s*\{([^}]*)\}/g)].map((m) => ({
+      exact: !!m[1],
+      prefix: m[2]!,
+      upstream: /proxy_pass http:\/\/(\w+)/.exec(m[3]!)?.[1],
+    }));
+    const upstreamFor = (path: string) =>
+      (
+        locations.find((l) => l.exact && l.prefix === path) ??
+        locations
+          .filter((l) => !l.exact && path.startsWith(l.prefix))
+          .sort((a, b) => b.prefix.length - a.prefix.length)[0]
+      )?.upstream;
+    const internal = [
+      '/oauth2/v1/revocations',
+      '/oauth2/v1/revocations/',
+      '/oauth2/v1/anything-new',
+      '/internal/v1/credentials/verify',
+      '/metrics',
+      '/health/live',
+      '/health/ready',
+      '/docs',
+      '/docs-json',
+    ];
+    expect(internal.map((path) => ({ path, upstream: upstreamFor(path) }))).toEqual(
+      internal.map((path) => ({ path, upstream: undefined })),
+    );
+    expect(upstreamFor('/oauth2/v1/token')).toBe('auth_server');
   });
 });

@@ -1,4 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { request } from 'node:http';
 import {
   chmodSync,
   existsSync,
@@ -25,6 +26,41 @@ const TEMPLATE = readFileSync(
 const NGINX = ['/usr/sbin/nginx', '/usr/bin/nginx', '/usr/local/sbin/nginx'].find((p) =>
   existsSync(p),
 );
+
+/**
+ * Routes for the services only (docs/internal-apis.md), health, metrics and docs: never routed.
+ * Exact paths, and prefixes ending in `/` or `*`.
+ */
+const INTERNAL = [
+  '/oauth2/v1/revocations',
+  '/internal/*',
+  '/health',
+  '/health/*',
+  '/metrics',
+  '/metrics/*',
+  '/docs',
+  '/docs*',
+];
+const isInternal = (path: string) =>
+  INTERNAL.some((p) => (p.endsWith('*') ? path.startsWith(p.slice(0, -1)) : path === p));
+
+/** A request with its path sent exactly as written (fetch would normalise dots and escapes). */
+function rawRequest(
+  base: string,
+  method: string,
+  path: string,
+  headers: Record<string, string> = {},
+): Promise<number> {
+  const { hostname, port } = new URL(base);
+  return new Promise((resolve, reject) => {
+    const req = request({ hostname, port, method, path, headers }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode!));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
 
 /** Renders the template as the nginx image does (envsubst of the variables it is given). */
 const render = (vars: Record<string, string>) =>
@@ -126,8 +162,7 @@ describe('API gateway (the nginx configuration of docker-compose, run by nginx o
       (typeof docs)['auth'],
     ][]) {
       for (const path of Object.keys(doc.paths)) {
-        const internal =
-          path.startsWith('/health') || path.startsWith('/internal/') || path.startsWith('/docs');
+        const internal = isInternal(path);
         const upstream = upstreamFor(path.replace(/\{[^}]+\}/g, 'x'));
         if (internal ? upstream !== undefined : upstream !== expected[service])
           wrong.push(`${service} ${path} -> ${upstream ?? 'nothing'}`);
@@ -222,12 +257,48 @@ describe('API gateway (the nginx configuration of docker-compose, run by nginx o
     expect(res.headers.get('transactionid')).toBe(id);
   });
 
-  it('keeps internal routes and service health endpoints inside', async () => {
-    for (const path of ['/internal/v1/credentials/verify', '/health/ready', '/docs', '/metrics']) {
-      const res = await fetch(`${gateway}${path}`, {
-        method: path.startsWith('/internal') ? 'POST' : 'GET',
-      });
-      expect({ path, status: res.status }).toEqual({ path, status: 404 });
+  it('keeps internal routes inside: the revocation feed even with a token that may read it, /internal, /metrics, health, docs', async () => {
+    // A token with the feed's scope: the feed answers it directly, and the gateway still must not.
+    const tokenRes = await fetch(`${platform.urls.auth}/oauth2/v1/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        grant_type: 'client_credentials',
+        client_id: 'activity-service',
+        client_secret: platform.env.ACTIVITY_SERVICE_CLIENT_SECRET!,
+        scope: 'internal:revocations:read',
+      }).toString(),
+    });
+    expect(tokenRes.status).toBe(200);
+    const { access_token: feedToken } = (await tokenRes.json()) as { access_token: string };
+    const since = encodeURIComponent(new Date(Date.now() - 60_000).toISOString());
+    const bearer = { authorization: `Bearer ${feedToken}` };
+    expect(
+      await rawRequest(platform.urls.auth, 'GET', `/oauth2/v1/revocations?since=${since}`, bearer),
+    ).toBe(200);
+
+    const inside: [string, string][] = [
+      ['GET', `/oauth2/v1/revocations?since=${since}`],
+      ['GET', '/oauth2/v1/revocations'],
+      ['GET', '/oauth2/v1/revocations/'],
+      ['GET', `/oauth2/v1//revocations?since=${since}`],
+      ['GET', `/oauth2/v1/token/../revocations?since=${since}`],
+      ['GET', `/oauth2/v1/%72evocations?since=${since}`],
+      ['GET', `/oauth2//v1/revocations?since=${since}`],
+      ['GET', `/OAUTH2/v1/revocations?since=${since}`],
+      ['POST', '/internal/v1/credentials/verify'],
+      ['POST', '/customers/../internal/v1/credentials/verify'],
+      ['GET', '/metrics'],
+      ['GET', '/health/live'],
+      ['GET', '/health/ready'],
+      ['GET', '/docs'],
+      ['GET', '/docs-json'],
+    ];
+    const answered: string[] = [];
+    for (const [method, path] of inside) {
+      const status = await rawRequest(gateway, method, path, bearer);
+      if (status !== 404) answered.push(`${method} ${path} -> ${status}`);
     }
+    expect(answered).toEqual([]);
   });
 });
