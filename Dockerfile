@@ -1,11 +1,13 @@
 # syntax=docker/dockerfile:1
 # One image per service: docker build --build-arg APP=auth-server|customer-service|activity-service .
-ARG NODE_IMAGE=node:20.20-bookworm-slim
+# Node 24 LTS, the line package.json pins for development (devDependencies.node, engines).
+ARG NODE_IMAGE=node:24.21-bookworm-slim
 
 FROM ${NODE_IMAGE} AS build
 WORKDIR /src
 COPY package.json package-lock.json ./
-# No install scripts: the only one is the embedded PostgreSQL's, a development tool.
+# No install scripts: they belong to development tools (the embedded PostgreSQL; the `node`
+# package, whose pinned Node the image already is), so the image's own Node builds and runs.
 RUN npm install --no-audit --no-fund --ignore-scripts
 COPY tsconfig.json tsconfig.build.json nest-cli.json ./
 COPY libs libs
