@@ -10,7 +10,7 @@ import {
   registrationBody,
 } from '../support/customer-platform';
 import { createTestDatabase, type TestDatabase } from '../support/database';
-import { postForm } from '../support/platform';
+import { clientToken, postForm } from '../support/platform';
 
 interface LogLine {
   level: number;
@@ -188,5 +188,52 @@ describe('request logs: one JSON line per request, with its transactionId and no
     ]) {
       expect(all).not.toContain(secret);
     }
+  });
+
+  it('keeps health probes and the polled revocation feed and JWKS out of the info log', async () => {
+    const auth = platform.urls.auth;
+    const ids = {
+      feed: randomUUID(),
+      jwks: randomUUID(),
+      health: randomUUID(),
+      other: randomUUID(),
+    };
+    // The revocation feed as a resource server reads it, with its internal client.
+    const feedToken = await clientToken(
+      auth,
+      { clientId: 'customer-service', clientSecret: platform.env.CUSTOMER_SERVICE_CLIENT_SECRET! },
+      'internal:revocations:read',
+    );
+    const feed = await fetch(`${auth}/oauth2/v1/revocations?since=0`, {
+      headers: { authorization: `Bearer ${feedToken}`, transactionId: ids.feed },
+    });
+    expect(feed.status).toBe(200);
+    const jwks = await fetch(`${auth}/.well-known/jwks.json`, {
+      headers: { transactionId: ids.jwks },
+    });
+    expect(jwks.status).toBe(200);
+    for (const url of Object.values(platform.urls)) {
+      const ready = await fetch(`${url}/health/ready`, { headers: { transactionId: ids.health } });
+      expect(ready.status).toBe(200);
+    }
+
+    // A request of a caller, sent after them, is logged at info...
+    const metadata = await fetch(`${auth}/.well-known/oauth-authorization-server`, {
+      headers: { transactionId: ids.other },
+    });
+    expect(metadata.status).toBe(200);
+    expect(await completed(ids.other)).toMatchObject({
+      level: 30,
+      req: { method: 'GET', path: '/.well-known/oauth-authorization-server' },
+      res: { statusCode: 200 },
+    });
+    // ...and they, written before it, are not (debug, below this LOG_LEVEL=info).
+    const quietIds = [ids.feed, ids.jwks, ids.health];
+    expect(lines().filter((l) => quietIds.includes(l.transactionId ?? ''))).toEqual([]);
+    // Nor is the resource servers' own polling of the feed and the JWKS, running all along.
+    const quietPaths = ['/oauth2/v1/revocations', '/.well-known/jwks.json'];
+    expect(lines().filter((l) => l.level <= 30 && quietPaths.includes(l.req?.path ?? ''))).toEqual(
+      [],
+    );
   });
 });

@@ -42,7 +42,10 @@ export const toBool = () =>
  */
 export type EnvSource = Record<string, string | undefined>;
 
-/** The environment of this process; loadEnv's default source, and nothing else reads it. */
+/**
+ * The environment of this process, and the one place services read it: loadEnv's default source
+ * (and reportStartupFailure's, which picks its format by NODE_ENV when the config is unreadable).
+ */
 export const processEnvSource = (): EnvSource => process.env;
 
 /** A TCP port setting: an integer 0-65535 (0: any free port), digits only. */
@@ -85,8 +88,8 @@ const urlOptions = { require_tld: false, require_protocol: true, protocols: ['ht
 
 /**
  * Settings every service reads. Each app extends this with its own fields and gets one typed,
- * validated instance at start (see loadEnv, which reads process.env unless given another source);
- * nothing else reads process.env.
+ * validated instance at start (see loadEnv, which reads process.env unless given another source).
+ * Every setting is here, ports and HOST included: no service code reads process.env otherwise.
  */
 export class CommonEnv {
   @IsIn(['development', 'test', 'production'])
