@@ -14,8 +14,9 @@ import { TokensModule } from './tokens/tokens.module';
 @Module({
   imports: [
     PlatformModule.forRoot({ service: 'auth-server', env: AuthEnv, database: authDatabase }),
-    // The admin API is protected by this server's own tokens, verified in-process.
-    BearerAuthModule.local({
+    // The admin API and the revocation feed take this server's own tokens, verified like every
+    // service's, with its in-process signing keys and revocations behind the same ports.
+    BearerAuthModule.forRoot({
       imports: [KeysModule, TokensModule],
       keyResolver: SigningKeysService,
       revocationCheck: RevocationsService,

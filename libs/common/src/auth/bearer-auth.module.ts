@@ -1,79 +1,69 @@
-import { randomUUID } from 'node:crypto';
-import {
-  DynamicModule,
-  Module,
-  type ModuleMetadata,
-  type Provider,
-  type Type,
-} from '@nestjs/common';
-import { PassportModule } from '@nestjs/passport';
+import { DynamicModule, Module, type ModuleMetadata, type Type } from '@nestjs/common';
+import { Authenticator } from 'passport';
 import { BearerStrategy } from './bearer.strategy';
 import { BearerAuthGuard, InstitutionGuard, ScopesGuard } from './guards';
 import { JwksKeyResolver } from './jwks.key-resolver';
 import {
+  BEARER_PASSPORT,
+  BEARER_STRATEGY,
   KEY_RESOLVER,
   REVOCATION_CHECK,
-  STRATEGY_NAME,
+  type BearerPassport,
   type KeyResolver,
   type RevocationCheck,
 } from './ports';
 import { RevocationPoller } from './revocation.poller';
 
-@Module({
-  providers: [{ provide: STRATEGY_NAME, useFactory: () => `bearer-${randomUUID()}` }],
-  exports: [STRATEGY_NAME],
-})
-class StrategyNameModule {}
+export interface BearerAuthOptions {
+  /** Modules providing `keyResolver` and `revocationCheck`. */
+  imports?: ModuleMetadata['imports'];
+  /** Where verification keys come from; default: the auth-server's JWKS (JwksKeyResolver). */
+  keyResolver?: Type<KeyResolver>;
+  /** Which tokens are revoked; default: the auth-server's revocation feed (RevocationPoller). */
+  revocationCheck?: Type<RevocationCheck>;
+}
 
-export interface LocalVerification {
-  imports: ModuleMetadata['imports'];
-  keyResolver: Type<KeyResolver>;
-  revocationCheck: Type<RevocationCheck>;
+/** This app's own Authenticator: its strategy never lands in passport's process-wide registry. */
+function bearerPassport(strategy: BearerStrategy): BearerPassport {
+  const passport = new Authenticator();
+  passport.use(BEARER_STRATEGY, strategy);
+  return passport;
 }
 
 /**
- * Bearer-token verification for a service. `remote()` is for resource servers (JWKS and
- * revocations from the auth-server over HTTP); `local()` lets the auth-server protect its own
- * admin API with its in-process keys.
+ * Bearer-token verification for a service: one strategy (passport-jwt), one guard, whatever
+ * the keys' source. Resource servers take the defaults (the auth-server's JWKS and revocation
+ * feed over HTTP); the auth-server hands in its own signing keys and revocations, behind the
+ * same KeyResolver and RevocationCheck ports.
  */
 @Module({})
 export class BearerAuthModule {
-  static remote(): DynamicModule {
-    return BearerAuthModule.build(
-      [],
-      [
-        { provide: KEY_RESOLVER, useClass: JwksKeyResolver },
-        RevocationPoller,
-        { provide: REVOCATION_CHECK, useExisting: RevocationPoller },
-      ],
+  static forRoot(options: BearerAuthOptions = {}): DynamicModule {
+    const keyResolver = options.keyResolver ?? JwksKeyResolver;
+    const revocationCheck = options.revocationCheck ?? RevocationPoller;
+    const own = [keyResolver, revocationCheck].filter(
+      (provider) => provider === JwksKeyResolver || provider === RevocationPoller,
     );
-  }
-
-  static local(options: LocalVerification): DynamicModule {
-    return BearerAuthModule.build(options.imports ?? [], [
-      { provide: KEY_RESOLVER, useExisting: options.keyResolver },
-      { provide: REVOCATION_CHECK, useExisting: options.revocationCheck },
-    ]);
-  }
-
-  private static build(
-    imports: NonNullable<ModuleMetadata['imports']>,
-    providers: Provider[],
-  ): DynamicModule {
     return {
       module: BearerAuthModule,
       global: true,
-      imports: [
-        ...imports,
-        StrategyNameModule,
-        PassportModule.registerAsync({
-          imports: [StrategyNameModule],
-          inject: [STRATEGY_NAME],
-          useFactory: (name: string) => ({ defaultStrategy: name, session: false }),
-        }),
+      imports: options.imports ?? [],
+      providers: [
+        ...own,
+        { provide: KEY_RESOLVER, useExisting: keyResolver },
+        { provide: REVOCATION_CHECK, useExisting: revocationCheck },
+        BearerStrategy,
+        { provide: BEARER_PASSPORT, useFactory: bearerPassport, inject: [BearerStrategy] },
+        BearerAuthGuard,
+        ScopesGuard,
+        InstitutionGuard,
       ],
-      providers: [...providers, BearerStrategy, BearerAuthGuard, ScopesGuard, InstitutionGuard],
-      exports: [PassportModule, BearerAuthGuard, ScopesGuard, InstitutionGuard],
+      exports: [BEARER_PASSPORT, BearerAuthGuard, ScopesGuard, InstitutionGuard],
     };
+  }
+
+  /** A resource server's verification: forRoot() with its defaults. */
+  static remote(): DynamicModule {
+    return BearerAuthModule.forRoot();
   }
 }

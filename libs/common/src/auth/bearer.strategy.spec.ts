@@ -24,7 +24,6 @@ describe('BearerStrategy', () => {
     } as CommonEnv,
     { resolve },
     { isRevoked: (jti) => revoked.has(jti) },
-    'bearer-spec',
   );
 
   afterEach(() => jest.restoreAllMocks());

@@ -1,15 +1,14 @@
+import type { KeyObject } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { PassportStrategy } from '@nestjs/passport';
 import { decodeProtectedHeader } from 'jose';
-import passport from 'passport';
-import { ExtractJwt, Strategy } from 'passport-jwt';
+import { ExtractJwt } from 'passport-jwt';
+import JwtStrategy from 'passport-jwt/lib/strategy';
 import { CommonEnv } from '../config/env';
 import {
   ACCESS_TOKEN_ALG,
   ACCESS_TOKEN_TYPE,
   KEY_RESOLVER,
   REVOCATION_CHECK,
-  STRATEGY_NAME,
   isLowS,
   type KeyResolver,
   type RevocationCheck,
@@ -38,7 +37,7 @@ interface Verified {
  * ACCESS_TOKEN_MAX_LIFETIME_SECONDS, not revoked (by id, or by its client being disabled).
  */
 @Injectable()
-export class BearerStrategy extends PassportStrategy(Strategy) {
+export class BearerStrategy extends JwtStrategy {
   /**
    * Tokens whose signature and claims were verified, by their exact text: a client sends the
    * same token for many calls, and the ECDSA verification is most of this strategy's cost.
@@ -50,50 +49,34 @@ export class BearerStrategy extends PassportStrategy(Strategy) {
     private readonly env: CommonEnv,
     @Inject(KEY_RESOLVER) private readonly keys: KeyResolver,
     @Inject(REVOCATION_CHECK) private readonly revocations: RevocationCheck,
-    @Inject(STRATEGY_NAME) name: string,
   ) {
-    super({
-      jwtFromRequest: bearerToken,
-      passReqToCallback: true,
-      algorithms: [ACCESS_TOKEN_ALG],
-      issuer: env.AUTH_ISSUER,
-      audience: env.AUTH_AUDIENCE,
-      jsonWebTokenOptions: { clockTolerance: CLOCK_TOLERANCE_S },
-      secretOrKeyProvider: (
-        _req: unknown,
-        rawJwt: string,
-        done: (err: unknown, key?: string | Buffer) => void,
-      ) => {
-        let header: ReturnType<typeof decodeProtectedHeader>;
-        try {
-          header = decodeProtectedHeader(rawJwt);
-        } catch {
-          return done(new InvalidTokenError('The access token is malformed.'));
-        }
-        // Checked before any key lookup: `alg: none`, HS256 and ID tokens never get that far.
-        if (header.alg !== ACCESS_TOKEN_ALG || header.typ?.toLowerCase() !== ACCESS_TOKEN_TYPE) {
-          return done(new InvalidTokenError('The access token is not an ES256 at+jwt.'));
-        }
-        // RFC 7515 §4.1.11: a critical extension this verifier does not understand is fatal.
-        if (header.crit !== undefined) {
-          return done(new InvalidTokenError('The access token has critical header parameters.'));
-        }
-        // jsonwebtoken accepts both (r, s) and (r, n - s); only one text of a token is valid.
-        if (!isLowS(Buffer.from(rawJwt.slice(rawJwt.lastIndexOf('.') + 1), 'base64url'))) {
-          return done(new InvalidTokenError('The access token signature is not canonical.'));
-        }
-        keys.resolve({ kid: header.kid, alg: header.alg }).then(
-          // jsonwebtoken takes a KeyObject, though passport-jwt's types only list PEM strings.
-          (key) => done(null, key as unknown as Buffer),
-          () => done(new InvalidTokenError('The access token was not signed by a known key.')),
+    super(
+      {
+        jwtFromRequest: bearerToken,
+        passReqToCallback: true,
+        algorithms: [ACCESS_TOKEN_ALG],
+        issuer: env.AUTH_ISSUER,
+        audience: env.AUTH_AUDIENCE,
+        jsonWebTokenOptions: { clockTolerance: CLOCK_TOLERANCE_S },
+        secretOrKeyProvider: (_req, rawJwt, done) => {
+          const header = verifiableHeader(rawJwt);
+          if (typeof header === 'string') return done(new InvalidTokenError(header));
+          keys.resolve(header).then(
+            (key: KeyObject) => done(null, key),
+            () => done(new InvalidTokenError('The access token was not signed by a known key.')),
+          );
+        },
+      },
+      (req, claims, done) => {
+        this.validate(req, claims as AccessTokenClaims).then(
+          (principal) => done(null, principal),
+          (err: unknown) => done(err),
         );
       },
-    });
-    // Registered under a name unique to this app, so apps sharing one process stay apart.
-    passport.use(name, this);
+    );
   }
 
-  override authenticate(req: Parameters<Strategy['authenticate']>[0], options?: object): void {
+  override authenticate(req: Parameters<JwtStrategy['authenticate']>[0], options?: object): void {
     const token = bearerToken(req);
     const known = token ? this.verified.get(token) : undefined;
     if (!token || !known) return super.authenticate(req, options);
@@ -108,6 +91,7 @@ export class BearerStrategy extends PassportStrategy(Strategy) {
     );
   }
 
+  /** The claims of a token whose signature, issuer, audience and expiry passport-jwt verified. */
   async validate(req: unknown, claims: AccessTokenClaims): Promise<AccessPrincipal> {
     const required = ['sub', 'client_id', 'institution_id', 'scope', 'jti', 'exp', 'iat'] as const;
     if (required.some((c) => claims[c] === undefined || claims[c] === null)) {
@@ -155,4 +139,27 @@ export class BearerStrategy extends PassportStrategy(Strategy) {
     }
     this.verified.set(token, entry);
   }
+}
+
+/**
+ * The header of a token that may be verified, or why it is refused before any key lookup
+ * (`alg: none`, HS256 and ID tokens never get that far).
+ */
+function verifiableHeader(rawJwt: string): { kid?: string; alg: string } | string {
+  let header: ReturnType<typeof decodeProtectedHeader>;
+  try {
+    header = decodeProtectedHeader(rawJwt);
+  } catch {
+    return 'The access token is malformed.';
+  }
+  if (header.alg !== ACCESS_TOKEN_ALG || header.typ?.toLowerCase() !== ACCESS_TOKEN_TYPE) {
+    return 'The access token is not an ES256 at+jwt.';
+  }
+  // RFC 7515 §4.1.11: a critical extension this verifier does not understand is fatal.
+  if (header.crit !== undefined) return 'The access token has critical header parameters.';
+  // jsonwebtoken accepts both (r, s) and (r, n - s); only one text of a token is valid.
+  if (!isLowS(Buffer.from(rawJwt.slice(rawJwt.lastIndexOf('.') + 1), 'base64url'))) {
+    return 'The access token signature is not canonical.';
+  }
+  return { kid: header.kid, alg: header.alg };
 }

@@ -10,10 +10,10 @@ import {
   createParamDecorator,
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { AuthGuard } from '@nestjs/passport';
 import { ApiBearerAuth, ApiForbiddenResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import { ProblemException } from '../errors/problem.exception';
 import { InvalidTokenError } from './bearer.strategy';
+import { BEARER_PASSPORT, BEARER_STRATEGY, type BearerPassport } from './ports';
 import { isCustomerPrincipal, type AccessPrincipal } from './principal';
 import { PLATFORM_INSTITUTION_ID, type ScopeName } from './scopes';
 
@@ -37,20 +37,40 @@ const invalidToken = (description: string) =>
     },
   });
 
-/** 401 in the contract's shape, with RFC 6750's WWW-Authenticate, for any unusable token. */
+/**
+ * Runs this app's BearerStrategy (passport-jwt) and sets `request.user`; any unusable token
+ * answers 401 in the contract's shape, with RFC 6750's WWW-Authenticate.
+ */
 @Injectable()
-export class BearerAuthGuard extends AuthGuard() {
-  override handleRequest<T>(err: unknown, user: T, info: unknown): T {
-    if (user) return user;
-    const reason = err ?? info;
-    if (reason instanceof InvalidTokenError) throw invalidToken(reason.message);
-    const name = (reason as { name?: string } | undefined)?.name;
-    if (name === 'TokenExpiredError') throw invalidToken('The access token expired.');
-    if (reason instanceof Error && /no auth token/i.test(reason.message)) {
-      throw invalidToken('A bearer access token is required.');
-    }
-    throw invalidToken('The access token is invalid.');
+export class BearerAuthGuard implements CanActivate {
+  constructor(@Inject(BEARER_PASSPORT) private readonly passport: BearerPassport) {}
+
+  canActivate(context: ExecutionContext): Promise<boolean> {
+    const http = context.switchToHttp();
+    const req = http.getRequest<AuthedRequest>();
+    return new Promise((resolve, reject) => {
+      const verdict = (err: unknown, user: AccessPrincipal | false, info: unknown) => {
+        if (user) {
+          req.user = user;
+          return resolve(true);
+        }
+        reject(refusal(err ?? info));
+      };
+      const authenticate = this.passport.authenticate(BEARER_STRATEGY, { session: false }, verdict);
+      authenticate(req, http.getResponse(), (err) => reject(refusal(err)));
+    });
   }
+}
+
+/** The 401 for a token the strategy did not accept, and why. */
+function refusal(reason: unknown): ProblemException {
+  if (reason instanceof InvalidTokenError) return invalidToken(reason.message);
+  const name = (reason as { name?: string } | undefined)?.name;
+  if (name === 'TokenExpiredError') return invalidToken('The access token expired.');
+  if (reason instanceof Error && /no auth token/i.test(reason.message)) {
+    return invalidToken('A bearer access token is required.');
+  }
+  return invalidToken('The access token is invalid.');
 }
 
 /** The scopes a route lists, and whether it needs all of them or any one. */

@@ -6,6 +6,7 @@ import {
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import { CommonEnv } from '../config/env';
+import { PeriodicTask } from '../tasks/periodic-task';
 import { ACCESS_TOKEN_ALG, type KeyResolver } from './ports';
 
 /** An unknown kid (a rotation just published it) refetches the JWKS at most this often. */
@@ -27,30 +28,35 @@ export class JwksKeyResolver implements KeyResolver, OnApplicationBootstrap, OnA
   private readonly url: string;
   private keys = new Map<string, KeyObject>();
   private lastAttempt = 0;
-  private inFlight?: Promise<void>;
-  private timer?: NodeJS.Timeout;
+  private fetching = false;
+  private readonly task: PeriodicTask<void>;
 
-  constructor(private readonly env: CommonEnv) {
+  constructor(env: CommonEnv) {
     this.url = `${env.authInternalUrl}/.well-known/jwks.json`;
+    this.task = new PeriodicTask({
+      name: 'jwks-refresh',
+      intervalMs: env.JWKS_REFRESH_MS,
+      runAtStart: true,
+      run: () => this.fetchOnce(),
+      logger: this.logger,
+    });
   }
 
   onApplicationBootstrap(): void {
-    void this.refresh();
-    this.timer = setInterval(() => void this.refresh(), this.env.JWKS_REFRESH_MS);
-    this.timer.unref();
+    this.task.start();
   }
 
-  async onApplicationShutdown(): Promise<void> {
-    clearInterval(this.timer);
-    await this.inFlight;
+  onApplicationShutdown(): Promise<void> {
+    return this.task.stop();
   }
 
   async resolve(header: { kid?: string; alg: string }): Promise<KeyObject> {
     if (header.alg !== ACCESS_TOKEN_ALG || !header.kid) throw new Error('unsupported key');
     let key = this.keys.get(header.kid);
     if (!key) {
-      if (this.inFlight) await this.inFlight;
-      else if (Date.now() - this.lastAttempt >= UNKNOWN_KID_COOLDOWN_MS) await this.refresh();
+      // A read in progress is awaited; a new one only past the cooldown.
+      if (this.fetching || Date.now() - this.lastAttempt >= UNKNOWN_KID_COOLDOWN_MS)
+        await this.refresh();
       key = this.keys.get(header.kid);
     }
     if (!key) throw new Error('unknown kid');
@@ -58,13 +64,14 @@ export class JwksKeyResolver implements KeyResolver, OnApplicationBootstrap, OnA
   }
 
   /** Reads the JWKS once (one read at a time) and replaces the key set with it. */
-  refresh(): Promise<void> {
-    this.inFlight ??= this.fetchOnce().finally(() => (this.inFlight = undefined));
-    return this.inFlight;
+  async refresh(): Promise<void> {
+    await this.task.trigger();
   }
 
+  /** Never throws: an unreadable JWKS leaves the last key set in force. */
   private async fetchOnce(): Promise<void> {
     this.lastAttempt = Date.now();
+    this.fetching = true;
     try {
       const res = await fetch(this.url, { signal: AbortSignal.timeout(FETCH_TIMEOUT_MS) });
       if (!res.ok) throw new Error(`HTTP ${res.status}`);
@@ -90,6 +97,8 @@ export class JwksKeyResolver implements KeyResolver, OnApplicationBootstrap, OnA
       this.logger.warn(
         `JWKS not refreshed (the last ${this.keys.size} key(s) stay trusted): ${(err as Error).message}`,
       );
+    } finally {
+      this.fetching = false;
     }
   }
 }

@@ -1,4 +1,5 @@
 import type { KeyObject } from 'node:crypto';
+import type { AccessPrincipal } from './principal';
 
 export const ACCESS_TOKEN_TYPE = 'at+jwt';
 export const ACCESS_TOKEN_ALG = 'ES256';
@@ -26,7 +27,25 @@ export interface RevocationCheck {
 
 export const KEY_RESOLVER = Symbol('KEY_RESOLVER');
 export const REVOCATION_CHECK = Symbol('REVOCATION_CHECK');
-export const STRATEGY_NAME = Symbol('BEARER_STRATEGY_NAME');
+/** This app's own passport Authenticator, holding its BearerStrategy under BEARER_STRATEGY. */
+export const BEARER_PASSPORT = Symbol('BEARER_PASSPORT');
+/**
+ * The bearer strategy's name, the same in every app: each app registers it with its own
+ * Authenticator, never with passport's process-wide one, so apps sharing a process stay apart.
+ */
+export const BEARER_STRATEGY = 'bearer';
+
+/** passport's authenticate middleware, called with a callback (no session, no redirects). */
+export type BearerMiddleware = (req: unknown, res: unknown, next: (err?: unknown) => void) => void;
+
+/** The part of a passport Authenticator the bearer guard uses. */
+export interface BearerPassport {
+  authenticate(
+    strategy: typeof BEARER_STRATEGY,
+    options: { session: false },
+    callback: (err: unknown, user: AccessPrincipal | false, info: unknown) => void,
+  ): BearerMiddleware;
+}
 
 /** Order of P-256. An ES256 signature (r, s) has a twin (r, n - s) that verifies too. */
 const P256_ORDER = 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n;

@@ -1,5 +1,6 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { CommonEnv } from '../config/env';
+import { PeriodicTask } from '../tasks/periodic-task';
 import type { IssuedTo, RevocationCheck } from './ports';
 import { Scope } from './scopes';
 
@@ -47,13 +48,20 @@ export class RevocationPoller
   private readonly revoked = new Map<string, number>();
   private readonly clients = new Map<string, { issuedBefore: number; exp: number }>();
   private since?: string;
-  private timer?: NodeJS.Timeout;
-  private inFlight?: Promise<void>;
+  private readonly task: PeriodicTask<void>;
   private token?: { value: string; expiresAt: number };
   private failing?: { since: number; count: number; warnedAt: number };
   private lastSuccess?: number;
 
-  constructor(private readonly env: CommonEnv) {}
+  constructor(private readonly env: CommonEnv) {
+    this.task = new PeriodicTask({
+      name: 'revocation-poll',
+      intervalMs: env.REVOCATION_POLL_MS,
+      runAtStart: true,
+      run: () => this.fetchOnce(),
+      logger: this.logger,
+    });
+  }
 
   isRevoked(jti: string, issued?: IssuedTo): boolean {
     if (this.revoked.has(jti)) return true;
@@ -63,21 +71,19 @@ export class RevocationPoller
   }
 
   onApplicationBootstrap(): void {
-    void this.poll();
-    this.timer = setInterval(() => void this.poll(), this.env.REVOCATION_POLL_MS);
-    this.timer.unref();
+    this.task.start();
   }
 
-  async onApplicationShutdown(): Promise<void> {
-    clearInterval(this.timer);
-    await this.inFlight;
+  onApplicationShutdown(): Promise<void> {
+    return this.task.stop();
   }
 
-  poll(): Promise<void> {
-    this.inFlight ??= this.fetchOnce().finally(() => (this.inFlight = undefined));
-    return this.inFlight;
+  /** Polls now, or waits for the poll in progress. */
+  async poll(): Promise<void> {
+    await this.task.trigger();
   }
 
+  /** Never throws: a failed poll keeps the last list (see `failed`). */
   private async fetchOnce(): Promise<void> {
     try {
       const feed = await this.readFeed();
