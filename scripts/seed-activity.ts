@@ -22,8 +22,11 @@ import {
 } from '../apps/activity-service/src/catalogue/event-catalogue';
 import { activityDatabase } from '../apps/activity-service/src/database';
 import { createActivityPool } from '../apps/activity-service/src/storage/activity-database';
-import { writeEvents, type StoredEvent } from '../apps/activity-service/src/storage/event.writer';
-import { ensurePartitions } from '../apps/activity-service/src/storage/partitions';
+import {
+  writeEvents,
+  type StoredEvent,
+} from '../apps/activity-service/src/ingest/event.repository';
+import { ensurePartitions } from '../apps/activity-service/src/storage/partition.repository';
 import { MAX_BATCH_EVENTS } from '../apps/activity-service/src/storage/schema';
 import { startEmbeddedPostgres } from './embedded-postgres';
 

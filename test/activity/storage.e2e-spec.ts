@@ -9,7 +9,7 @@ import {
   listPartitions,
   partitionStart,
   PARTITION_DAYS,
-} from '../../apps/activity-service/src/storage/partitions';
+} from '../../apps/activity-service/src/storage/partition.repository';
 import { generateEvents, ingest } from '../support/activity-fixtures';
 import { startActivityPlatform, type ActivityPlatform } from '../support/activity-platform';
 
@@ -91,7 +91,7 @@ describe('Activity storage: schema, partitions, retention, plans (e2e)', () => {
 
     // A year later (retention is 400 days): the 300-day-old week is gone, the rest stays.
     const later = new Date(now + 150 * DAY);
-    await p.activity.app.get(PartitionMaintainer).run(later);
+    await p.activity.app.get(PartitionMaintainer).maintain(later);
     const parts = await listPartitions(p.sql);
     expect(parts[0]!.to.getTime()).toBeGreaterThan(later.getTime() - 400 * DAY);
     expect(

@@ -10,12 +10,16 @@ import { FeedController } from './feed/feed.controller';
 import { FeedNotifier } from './feed/feed.notifier';
 import { FeedService } from './feed/feed.service';
 import { FeedStream } from './feed/feed.stream';
+import { FeedRepository } from './feed/feed.repository';
+import { EventRepository } from './ingest/event.repository';
 import { IngestController } from './ingest/ingest.controller';
 import { IngestService } from './ingest/ingest.service';
+import { ActivityRepository } from './search/activity.repository';
 import { SearchController } from './search/search.controller';
 import { SearchService } from './search/search.service';
 import { ActivityDatabase } from './storage/activity-database';
 import { PartitionMaintainer } from './storage/partition.maintainer';
+import { PartitionRepository } from './storage/partition.repository';
 
 @Module({
   imports: [
@@ -35,7 +39,11 @@ import { PartitionMaintainer } from './storage/partition.maintainer';
   ],
   providers: [
     ActivityDatabase,
+    PartitionRepository,
     PartitionMaintainer,
+    ActivityRepository,
+    EventRepository,
+    FeedRepository,
     TokenSigner,
     SearchService,
     IngestService,

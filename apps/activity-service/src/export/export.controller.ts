@@ -1,4 +1,4 @@
-import { Body, Controller, Post, Req, Res } from '@nestjs/common';
+import { Body, Controller, Logger, Post, Req, Res } from '@nestjs/common';
 import {
   ApiBody,
   ApiHeader,
@@ -11,11 +11,14 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ForCaller, Principal, Scope, type AccessPrincipal } from '@app/common';
 import { ACTIVITY_ROUTE } from '../common/body-parsing';
 import { ExportRequestDto } from '../search/search.dto';
+import { sendExport } from './export.presenter';
 import { ExportService } from './export.service';
 
 @ApiTags('banking-activities')
 @Controller(ACTIVITY_ROUTE)
 export class ExportController {
+  private readonly logger = new Logger(ExportController.name);
+
   constructor(private readonly exports: ExportService) {}
 
   @Post('export')
@@ -37,6 +40,7 @@ export class ExportController {
     @Req() req: FastifyRequest,
     @Res() res: FastifyReply,
   ): Promise<void> {
-    await this.exports.export(principal, body, req, res);
+    const doc = await this.exports.open(principal, body, req.headers.accept);
+    await sendExport(doc, req, res, this.logger);
   }
 }

@@ -1,51 +1,43 @@
-import { pipeline } from 'node:stream/promises';
-import { createGzip, constants as zlib } from 'node:zlib';
-import { Injectable, Logger } from '@nestjs/common';
-import type { FastifyReply, FastifyRequest } from 'fastify';
-import QueryStream from 'pg-query-stream';
-import { transactionIdOf, type AccessPrincipal } from '@app/common';
-import { ActivityErrors } from '../common/activity.errors';
+import { Injectable } from '@nestjs/common';
+import type { AccessPrincipal } from '@app/common';
 import { ActivityEnv } from '../config/activity.env';
-import { parseSearchRequest } from '../search/search.query';
+import { ActivityRepository, type ExportRow } from '../search/activity.repository';
 import { confineToCustomer } from '../search/customer-scope';
+import { parseSearchRequest } from '../search/search.query';
 import { compileExport } from '../search/search.sql';
-import { ActivityDatabase } from '../storage/activity-database';
-import {
-  CONTENT_TYPES,
-  csvLine,
-  negotiateFormat,
-  wantsGzip,
-  type ExportFormat,
-} from './export.format';
+import { csvLine, negotiateFormat, type ExportFormat } from './export.format';
 
-/** Rows fetched from the cursor at a time, and lines written per chunk. */
-const FETCH_ROWS = 2000;
+/** Lines per chunk handed to the response. */
 const LINES_PER_CHUNK = 500;
 
+/** An export ready to send: its format and its text, chunk by chunk. */
+export interface ExportDocument {
+  format: ExportFormat;
+  /** Chunks of whole lines; reading them moves the database cursor. */
+  chunks: AsyncIterable<string>;
+  /** Releases the cursor's connection; call it once the chunks are read or abandoned. */
+  close(): void;
+}
+
 /**
- * Streams every match of the search filters, in order, as NDJSON or CSV (gzip when asked).
- * A server-side cursor feeds the response with backpressure, so memory stays flat however
- * large the range; exports use their own small pool and never starve searches or ingest.
+ * Every match of the search filters, in order, as NDJSON or CSV lines. The rows come from a
+ * server-side cursor as the response reads them (export.presenter.ts), so memory stays flat
+ * however large the range.
  */
 @Injectable()
 export class ExportService {
-  private readonly logger = new Logger(ExportService.name);
-
   constructor(
-    private readonly db: ActivityDatabase,
+    private readonly activities: ActivityRepository,
     private readonly env: ActivityEnv,
   ) {}
 
-  async export(
+  /** Validates the request and opens its cursor; `accept` is the request's Accept header. */
+  async open(
     principal: AccessPrincipal,
     body: unknown,
-    req: FastifyRequest,
-    reply: FastifyReply,
-  ): Promise<void> {
-    // Streamed straight into Node's response; until its first byte, a failure is still answered
-    // as problem+json by the exception filter (through `reply`).
-    const res = reply.raw;
-    const format = negotiateFormat(req.headers.accept);
+    accept: string | undefined,
+  ): Promise<ExportDocument> {
+    const format = negotiateFormat(accept);
     const q = parseSearchRequest(body, {
       institutionId: principal.institutionId,
       now: Date.now(),
@@ -54,63 +46,24 @@ export class ExportService {
     });
     confineToCustomer(principal, q);
     const sql = compileExport(q, format);
-    const gzip = wantsGzip(req.headers['accept-encoding']);
-
-    const client = await this.db.exportPool.connect().catch(() => {
-      throw ActivityErrors.unavailable('Every export connection is busy; retry shortly.');
-    });
-    let broken = false;
-    try {
-      const rows = client.query(
-        new QueryStream(sql.text, sql.values, {
-          batchSize: FETCH_ROWS,
-          highWaterMark: FETCH_ROWS,
-          rowMode: 'array',
-        }),
-      );
-      res.statusCode = 200;
-      res.setHeader('Content-Type', CONTENT_TYPES[format]);
-      res.setHeader(
-        'Content-Disposition',
-        `attachment; filename="banking-activities.${format === 'csv' ? 'csv' : 'ndjson'}"`,
-      );
-      res.setHeader('Cache-Control', 'no-store');
-      res.setHeader('Vary', 'Accept, Accept-Encoding');
-      if (gzip) res.setHeader('Content-Encoding', 'gzip');
-      const encode = lines(format, sql.columns);
-      await (gzip
-        ? pipeline(rows, encode, createGzip({ level: zlib.Z_BEST_SPEED }), res)
-        : pipeline(rows, encode, res));
-    } catch (err) {
-      broken = true;
-      if (res.headersSent) {
-        // Mid-stream: the client sees a truncated body (no final newline / gzip trailer).
-        if ((err as { code?: string }).code !== 'ERR_STREAM_PREMATURE_CLOSE') {
-          this.logger.warn({ err, transactionId: transactionIdOf(req) }, 'export interrupted');
-        }
-        return;
-      }
-      for (const h of ['Content-Encoding', 'Content-Disposition', 'Content-Type'])
-        res.removeHeader(h);
-      throw err;
-    } finally {
-      // A connection left mid-cursor is closed rather than reused.
-      client.release(broken);
-    }
+    const cursor = await this.activities.exportCursor(sql);
+    return { format, chunks: lines(format, sql.columns, cursor.rows), close: cursor.close };
   }
 }
 
-/** Rows to text lines, a chunk of lines per write. */
-function lines(format: ExportFormat, columns: string[]) {
-  return async function* (rows: AsyncIterable<(string | null)[]>): AsyncGenerator<string> {
-    let chunk: string[] = format === 'csv' ? [csvLine(columns)] : [];
-    for await (const row of rows) {
-      chunk.push(format === 'csv' ? csvLine(row) : (row[0] as string));
-      if (chunk.length >= LINES_PER_CHUNK) {
-        yield `${chunk.join('\n')}\n`;
-        chunk = [];
-      }
+/** Rows to text lines, a chunk of lines at a time. */
+async function* lines(
+  format: ExportFormat,
+  columns: string[],
+  rows: AsyncIterable<ExportRow>,
+): AsyncGenerator<string> {
+  let chunk: string[] = format === 'csv' ? [csvLine(columns)] : [];
+  for await (const row of rows) {
+    chunk.push(format === 'csv' ? csvLine(row) : (row[0] as string));
+    if (chunk.length >= LINES_PER_CHUNK) {
+      yield `${chunk.join('\n')}\n`;
+      chunk = [];
     }
-    if (chunk.length) yield `${chunk.join('\n')}\n`;
-  };
+  }
+  if (chunk.length) yield `${chunk.join('\n')}\n`;
 }

@@ -1,4 +1,15 @@
-import { Body, Controller, Get, Headers, HttpCode, Post, Query, Req, Res } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Get,
+  Headers,
+  HttpCode,
+  Logger,
+  Post,
+  Query,
+  Req,
+  Res,
+} from '@nestjs/common';
 import {
   ApiBody,
   ApiHeader,
@@ -15,10 +26,13 @@ import { sendJsonText } from '../common/json-text';
 import { FeedRequestDto, FeedResponseDto } from './feed.dto';
 import { FeedService } from './feed.service';
 import { FeedStream } from './feed.stream';
+import { sendEventStream } from './sse.presenter';
 
 @ApiTags('banking-activities')
 @Controller(ACTIVITY_ROUTE)
 export class FeedController {
+  private readonly logger = new Logger(FeedController.name);
+
   constructor(
     private readonly feed: FeedService,
     private readonly stream: FeedStream,
@@ -39,15 +53,7 @@ export class FeedController {
     @Body() body: unknown,
     @Res() res: FastifyReply,
   ): Promise<void> {
-    const fi = principal.institutionId;
-    const { position, limit, eventIds } = await this.feed.parse(fi, body ?? {}, 'earliest');
-    const page = await this.feed.read(fi, position, limit, eventIds);
-    const cursor = JSON.stringify(this.feed.cursor(fi, page.position));
-    // Items are JSON text from PostgreSQL; joined without a parse.
-    sendJsonText(
-      res,
-      `{"cursor":${cursor},"hasMore":${page.hasMore},"count":${page.events.length},"bankingActivities":[${page.events.map((e) => e.item).join(',')}]}`,
-    );
+    sendJsonText(res, await this.feed.page(principal.institutionId, body ?? {}));
   }
 
   @Get('stream')
@@ -75,6 +81,11 @@ export class FeedController {
       request,
       'latest',
     );
-    await this.stream.run(principal, position, eventIds, req, res);
+    await sendEventStream(
+      (signal) => this.stream.follow(principal, position, eventIds, signal),
+      req,
+      res,
+      this.logger,
+    );
   }
 }

@@ -2,11 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { escapePointer, isObject, type FieldError } from '@app/common';
 import { EVENT_TYPE_BY_ID } from '../catalogue/event-catalogue';
 import { ActivityErrors } from '../common/activity.errors';
-import { SqlParams } from '../common/sql-params';
 import { TokenSigner } from '../common/token-signer';
-import { itemSql } from '../search/search.sql';
-import { ActivityDatabase } from '../storage/activity-database';
-import { ACTIVITY_SCHEMA, EVENTS_TABLE, SEQ_PER_BATCH } from '../storage/schema';
+import { FeedRepository } from './feed.repository';
 
 /**
  * A place in an institution's feed: everything up to position `p` has been delivered, and of
@@ -42,17 +39,16 @@ const PURPOSE = 'activity-feed';
 /** Batches looked at per read; bounds a read over many batches of other event types. */
 const BATCHES_PER_READ = 500;
 export const FEED_LIMITS = { defaultLimit: 500, maxLimit: 1000, maxEventIds: 100 };
-const MAX_SEQ = '9223372036854775807';
 const FEED_KEYS = new Set(['cursor', 'from', 'limit', 'eventIds']);
 
 /**
  * Reads an institution's feed from a signed cursor: feed_log positions follow commit order
- * (storage/event.writer.ts), so resuming after the last position seen never skips a batch.
+ * (ingest/event.repository.ts), so resuming after the last position seen never skips a batch.
  */
 @Injectable()
 export class FeedService {
   constructor(
-    private readonly db: ActivityDatabase,
+    private readonly feed: FeedRepository,
     private readonly signer: TokenSigner,
   ) {}
 
@@ -101,11 +97,7 @@ export class FeedService {
     if (req.cursor !== undefined && req.cursor !== null && req.cursor !== '') {
       position = this.readCursor(institutionId, req.cursor);
     } else if (from === 'latest') {
-      const rows = await this.db.query<{ p: string }>(
-        `SELECT coalesce(max(position), 0)::text AS p FROM ${ACTIVITY_SCHEMA}.feed_log WHERE institution_id = $1`,
-        [institutionId],
-      );
-      position = { p: rows[0]!.p, s: null };
+      position = { p: await this.feed.latestPosition(institutionId), s: null };
     } else {
       position = { p: '0', s: null };
     }
@@ -136,6 +128,15 @@ export class FeedService {
     return { p: c.p as string, s: c.s as string | null };
   }
 
+  /** POST .../feed: the page after the request's cursor, as JSON text. */
+  async page(institutionId: string, body: unknown): Promise<string> {
+    const { position, limit, eventIds } = await this.parse(institutionId, body, 'earliest');
+    const page = await this.read(institutionId, position, limit, eventIds);
+    const cursor = JSON.stringify(this.cursor(institutionId, page.position));
+    // Items are JSON text from PostgreSQL; joined without a parse.
+    return `{"cursor":${cursor},"hasMore":${page.hasMore},"count":${page.events.length},"bankingActivities":[${page.events.map((e) => e.item).join(',')}]}`;
+  }
+
   /** Up to `limit` events after `from`, in feed order. */
   async read(
     institutionId: string,
@@ -143,59 +144,15 @@ export class FeedService {
     limit: number,
     eventIds: string[],
   ): Promise<FeedPage> {
-    const batches = await this.db.query<{
-      position: string;
-      batch_id: string;
-      min_at: Date;
-      max_at: Date;
-    }>(
-      `SELECT position::text AS position, batch_id::text AS batch_id, min_at, max_at
-         FROM ${ACTIVITY_SCHEMA}.feed_log
-        WHERE institution_id = $1 AND position ${from.s === null ? '>' : '>='} $2::bigint
-        ORDER BY position LIMIT ${BATCHES_PER_READ}`,
-      [institutionId, from.p],
+    // Batch `from.p` itself is read again when it was only partly delivered.
+    const batches = await this.feed.batches(
+      institutionId,
+      from.p,
+      from.s !== null,
+      BATCHES_PER_READ,
     );
     if (batches.length === 0) return { events: [], position: from, hasMore: false };
-
-    const params = new SqlParams();
-    const fi = params.add(institutionId, 'text');
-    const positions = params.add(
-      batches.map((b) => b.position),
-      'bigint[]',
-    );
-    const ids = params.add(
-      batches.map((b) => b.batch_id),
-      'bigint[]',
-    );
-    const mins = params.add(
-      batches.map((b) => b.min_at.toISOString()),
-      'timestamptz[]',
-    );
-    const maxs = params.add(
-      batches.map((b) => b.max_at.toISOString()),
-      'timestamptz[]',
-    );
-    const types = eventIds.length ? ` AND e.event_id = ANY(${params.add(eventIds, 'text[]')})` : '';
-    const after = `(b.position, e.seq) > (${params.add(from.p, 'bigint')}, ${params.add(from.s ?? MAX_SEQ, 'bigint')})`;
-    const item = itemSql(null, params);
-    // Per batch: its seq range on IDX_events_seq, in the partitions its time range covers.
-    const text = `
-      SELECT b.position::text AS position, e.seq::text AS seq, ${item} AS item
-        FROM unnest(${positions}, ${ids}, ${mins}, ${maxs}) AS b(position, batch_id, min_at, max_at)
-        CROSS JOIN LATERAL (
-          SELECT * FROM ${EVENTS_TABLE} e
-           WHERE e.institution_id = ${fi}
-             AND e.seq >= b.batch_id * ${SEQ_PER_BATCH} AND e.seq < (b.batch_id + 1) * ${SEQ_PER_BATCH}
-             AND e.occurred_at >= b.min_at AND e.occurred_at <= b.max_at${types}
-        ) e
-       WHERE ${after}
-       ORDER BY b.position, e.seq
-       LIMIT ${params.add(limit + 1, 'integer')}`;
-    const rows = await this.db.query<{ position: string; seq: string; item: string }>(
-      text,
-      params.values,
-    );
-
+    const rows = await this.feed.events(institutionId, batches, from, limit + 1, eventIds);
     const events = rows
       .slice(0, limit)
       .map((r) => ({ position: { p: r.position, s: r.seq }, item: r.item }));

@@ -1,32 +1,26 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
-import type { FastifyReply, FastifyRequest } from 'fastify';
-import {
-  REVOCATION_CHECK,
-  transactionIdOf,
-  type AccessPrincipal,
-  type RevocationCheck,
-} from '@app/common';
+import { REVOCATION_CHECK, type AccessPrincipal, type RevocationCheck } from '@app/common';
 import { ActivityErrors } from '../common/activity.errors';
 import { ActivityEnv } from '../config/activity.env';
 import { FeedNotifier } from './feed.notifier';
 import { FeedService, type FeedPosition } from './feed.service';
 
-/** Events written per read while catching up. */
+/** Events read at a time while catching up. */
 const STREAM_READ = 500;
 /** Idle streams re-read this often too, in case a notification was lost. */
 const POLL_MS = 2000;
 
 /**
- * Server-Sent Events over the feed: each event's `id` is the cursor right after it, so a client
- * that reconnects with Last-Event-ID resumes exactly there. Each read is written at once and
- * the next waits for the socket to drain (a slow client holds no more than one read in memory). The stream ends when the access
- * token expires or is revoked; the client then reconnects with a new token. A client holds at
- * most ACTIVITY_STREAMS_PER_CLIENT streams on an instance at once (429 past it).
+ * The feed as Server-Sent Events text: each event's `id` is the cursor right after it, so a
+ * client that reconnects with Last-Event-ID resumes exactly there. One chunk per read; the
+ * consumer (sse.presenter.ts) asks for the next only once the previous one is written, so a
+ * slow client holds no more than one read in memory. The stream ends when the access token
+ * expires or is revoked (the client then reconnects with a new token), or when `signal`
+ * aborts. A client holds at most ACTIVITY_STREAMS_PER_CLIENT streams on an instance at once.
  */
 @Injectable()
 export class FeedStream {
-  private readonly logger = new Logger(FeedStream.name);
   private readonly revocations: RevocationCheck;
   /** Open streams per client id, on this instance. */
   private readonly open = new Map<string, number>();
@@ -41,105 +35,53 @@ export class FeedStream {
     this.revocations = moduleRef.get<RevocationCheck>(REVOCATION_CHECK, { strict: false });
   }
 
-  async run(
+  /**
+   * The stream's chunks. Its first chunk comes at once (or 429 ACTIVITY_TOO_MANY_STREAMS), so a
+   * consumer that waits for it before writing headers can still answer a refusal as a problem.
+   */
+  async *follow(
     principal: AccessPrincipal,
     start: FeedPosition,
     eventIds: string[],
-    req: FastifyRequest,
-    reply: FastifyReply,
-  ): Promise<void> {
-    const client = principal.clientId;
-    const held = this.open.get(client) ?? 0;
-    // Refused before anything is written, so the filter still answers in problem+json.
-    if (held >= this.env.ACTIVITY_STREAMS_PER_CLIENT)
-      throw ActivityErrors.tooManyStreams(this.env.ACTIVITY_STREAMS_PER_CLIENT);
-    this.open.set(client, held + 1);
-    const release = () => {
-      const left = (this.open.get(client) ?? 1) - 1;
-      if (left > 0) this.open.set(client, left);
-      else this.open.delete(client);
-    };
-    try {
-      await this.stream(principal, start, eventIds, req, reply);
-    } finally {
-      release();
-    }
-  }
-
-  private async stream(
-    principal: AccessPrincipal,
-    start: FeedPosition,
-    eventIds: string[],
-    req: FastifyRequest,
-    reply: FastifyReply,
-  ): Promise<void> {
-    // The stream is written to Node's response itself, so Fastify sends nothing after it.
-    reply.hijack();
-    const res = reply.raw;
+    signal: AbortSignal,
+  ): AsyncGenerator<string> {
+    const release = this.acquire(principal.clientId);
     const fi = principal.institutionId;
-    let closed = false;
     // Set when the feed moves while a read is running, so the loop reads again at once.
-    const moved = { since: false };
-    let wake = () => undefined as void;
-    res.on('close', () => {
-      closed = true;
-      wake();
-    });
+    let moved: boolean;
+    let wake = (): void => undefined;
     const unsubscribe = this.notifier.subscribe(fi, () => {
-      moved.since = true;
+      moved = true;
       wake();
     });
-
-    res.writeHead(200, {
-      'Content-Type': 'text/event-stream; charset=utf-8',
-      'Cache-Control': 'no-cache, no-transform',
-      Connection: 'keep-alive',
-      'X-Accel-Buffering': 'no',
-    });
-    res.flushHeaders();
-    let lastWrite = Date.now();
-    const write = async (chunk: string): Promise<void> => {
-      lastWrite = Date.now();
-      if (!res.write(chunk) && !closed) {
-        await new Promise<void>((resolve) => {
-          const done = () => {
-            res.off('drain', done);
-            res.off('close', done);
-            resolve();
-          };
-          res.on('drain', done);
-          res.on('close', done);
-        });
-      }
-    };
-
-    let position = start;
+    const onAbort = () => wake();
+    signal.addEventListener('abort', onAbort);
     try {
-      await write('retry: 2000\n\n');
-      while (!closed) {
+      let lastChunk = Date.now();
+      yield 'retry: 2000\n\n';
+      let position = start;
+      while (!signal.aborted) {
         if (
           principal.expiresAt.getTime() <= Date.now() ||
           (await this.revocations.isRevoked(principal.jti, principal))
         ) {
-          await write('event: end\ndata: {"reason":"token-expired-or-revoked"}\n\n');
-          break;
+          yield 'event: end\ndata: {"reason":"token-expired-or-revoked"}\n\n';
+          return;
         }
-        moved.since = false;
+        moved = false;
         const page = await this.feed.read(fi, position, STREAM_READ, eventIds);
-        // One write per read; each event's id is the cursor right after it.
         if (page.events.length > 0) {
-          await write(
-            page.events
-              .map(
-                (e) =>
-                  `id: ${this.feed.cursor(fi, e.position)}\nevent: bankingActivity\ndata: ${e.item}\n\n`,
-              )
-              .join(''),
-          );
+          lastChunk = Date.now();
+          yield page.events
+            .map(
+              (e) =>
+                `id: ${this.feed.cursor(fi, e.position)}\nevent: bankingActivity\ndata: ${e.item}\n\n`,
+            )
+            .join('');
         }
-        if (closed) break;
+        if (signal.aborted) return;
         position = page.position;
-        if (page.hasMore || moved.since) continue;
+        if (page.hasMore || moved) continue;
 
         const untilExpiry = principal.expiresAt.getTime() - Date.now();
         await new Promise<void>((resolve) => {
@@ -148,21 +90,34 @@ export class FeedStream {
             clearTimeout(timer);
             resolve();
           };
+          if (signal.aborted) wake();
         });
         wake = () => undefined;
-        if (!closed && Date.now() - lastWrite >= this.env.ACTIVITY_STREAM_HEARTBEAT_MS) {
-          await write(': keep-alive\n\n');
+        if (!signal.aborted && Date.now() - lastChunk >= this.env.ACTIVITY_STREAM_HEARTBEAT_MS) {
+          lastChunk = Date.now();
+          yield ': keep-alive\n\n';
         }
       }
-    } catch (err) {
-      // Headers are gone; the client reconnects with Last-Event-ID and loses nothing.
-      this.logger.warn(
-        { err, transactionId: transactionIdOf(req) },
-        'activity stream ended by an error',
-      );
     } finally {
+      signal.removeEventListener('abort', onAbort);
       unsubscribe();
-      res.end();
+      release();
     }
+  }
+
+  /** Takes one of the client's stream slots; the release. */
+  private acquire(client: string): () => void {
+    const held = this.open.get(client) ?? 0;
+    if (held >= this.env.ACTIVITY_STREAMS_PER_CLIENT)
+      throw ActivityErrors.tooManyStreams(this.env.ACTIVITY_STREAMS_PER_CLIENT);
+    this.open.set(client, held + 1);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const left = (this.open.get(client) ?? 1) - 1;
+      if (left > 0) this.open.set(client, left);
+      else this.open.delete(client);
+    };
   }
 }

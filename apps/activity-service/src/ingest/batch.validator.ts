@@ -11,7 +11,7 @@ import {
 import { ActivityErrors } from '../common/activity.errors';
 import { parseInstant } from '../common/instant';
 import { MAX_BATCH_EVENTS } from '../storage/schema';
-import type { StoredEvent } from '../storage/event.writer';
+import type { StoredEvent } from './event.repository';
 
 export interface BatchContext {
   /** The token's institution. */

@@ -1,4 +1,4 @@
-import { arrayElement, batchColumns, type StoredEvent } from './event.writer';
+import { arrayElement, batchColumns, type StoredEvent } from './event.repository';
 
 const event = (over: Partial<StoredEvent> = {}): StoredEvent => ({
   guid: '0b6f3c1e-4f7a-4c1d-9a59-2f0c1b6d7e01',

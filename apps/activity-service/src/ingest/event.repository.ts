@@ -1,6 +1,8 @@
+import { Injectable } from '@nestjs/common';
 import type { Pool, PoolClient } from 'pg';
-import { ensurePartitions } from './partitions';
-import { ACTIVITY_SCHEMA, EVENTS_TABLE, SEQ_PER_BATCH } from './schema';
+import { ActivityDatabase } from '../storage/activity-database';
+import { ensurePartitions } from '../storage/partition.repository';
+import { ACTIVITY_SCHEMA, EVENTS_TABLE, SEQ_PER_BATCH } from '../storage/schema';
 
 /** An event ready to store: validated, normalised, its time at millisecond precision. */
 export interface StoredEvent {
@@ -80,9 +82,20 @@ FROM summary`;
 const NO_PARTITION = /no partition of relation/i;
 const RETRYABLE = new Set(['40P01', '40001']);
 
+/** Where ingest stores its batches. */
+@Injectable()
+export class EventRepository {
+  constructor(private readonly db: ActivityDatabase) {}
+
+  /** Stores a validated batch (see writeEvents). */
+  writeBatch(events: StoredEvent[]): Promise<WriteResult> {
+    return writeEvents(this.db.pool, events);
+  }
+}
+
 /**
  * Stores a batch atomically and idempotently (a guid seen before counts as a duplicate, also
- * within the batch). Given a pool, a partition missing for an old event is created and the
+ * within the batch); the seed script calls it directly. Given a pool, a partition missing for an old event is created and the
  * batch retried; given a client, errors go to the caller. Either way the insert must run in
  * autocommit (see above).
  */

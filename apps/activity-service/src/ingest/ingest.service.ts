@@ -2,9 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { Scope, type AccessPrincipal } from '@app/common';
 import { ActivityEnv } from '../config/activity.env';
 import { FeedNotifier } from '../feed/feed.notifier';
-import { ActivityDatabase } from '../storage/activity-database';
-import { writeEvents } from '../storage/event.writer';
 import { validateBatch } from './batch.validator';
+import { EventRepository } from './event.repository';
 
 export interface BatchResult {
   accepted: number;
@@ -15,7 +14,7 @@ export interface BatchResult {
 @Injectable()
 export class IngestService {
   constructor(
-    private readonly db: ActivityDatabase,
+    private readonly events: EventRepository,
     private readonly env: ActivityEnv,
     private readonly notifier: FeedNotifier,
   ) {}
@@ -29,9 +28,9 @@ export class IngestService {
       retentionDays: this.env.ACTIVITY_RETENTION_DAYS,
       futureSkewSeconds: this.env.ACTIVITY_MAX_FUTURE_SKEW_SECONDS,
     });
-    const result = await writeEvents(this.db.pool, events);
+    const result = await this.events.writeBatch(events);
     // Streams of this replica wake at once; the others hear the NOTIFY sent at commit.
-    this.notifier.emitLocal(result.institutions);
+    if (result.institutions.length) this.notifier.emitLocal(result.institutions);
     return { accepted: result.accepted, duplicates: result.duplicates };
   }
 }

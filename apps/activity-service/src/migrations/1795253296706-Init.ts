@@ -4,7 +4,7 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * The activity schema. Generated from the entities (event_guids, feed_log), then extended by
  * hand with what TypeORM cannot express: the sequences, the feed's append function, and
  * activity.events, an append-only table range-partitioned by event time. Its partitions are
- * created ahead and dropped past retention by the running service (storage/partitions.ts); the
+ * created ahead and dropped past retention by the running service (storage/partition.repository.ts); the
  * indexes below are declared on the parent, so every partition gets them.
  */
 export class Init1795253296706 implements MigrationInterface {
@@ -38,7 +38,7 @@ export class Init1795253296706 implements MigrationInterface {
     // One id per ingested batch (events' seq derive from it) and the feed's positions.
     await queryRunner.query(`CREATE SEQUENCE "activity"."event_batch_seq" AS bigint`);
     await queryRunner.query(`CREATE SEQUENCE "activity"."feed_position_seq" AS bigint`);
-    // Appends a batch to the feed in commit order; why, in storage/event.writer.ts.
+    // Appends a batch to the feed in commit order; why, in ingest/event.repository.ts.
     await queryRunner.query(`
             CREATE FUNCTION "activity"."append_to_feed"(
                 p_batch_id bigint, p_institution_id text, p_min_at timestamptz,

@@ -3,23 +3,21 @@ import type { AccessPrincipal } from '@app/common';
 import { ActivityErrors } from '../common/activity.errors';
 import { TokenSigner } from '../common/token-signer';
 import { ActivityEnv } from '../config/activity.env';
-import { ActivityDatabase } from '../storage/activity-database';
+import { ActivityRepository } from './activity.repository';
 import { confineToCustomer } from './customer-scope';
 import { filterHash, issuePageToken, readPageToken } from './page-token';
 import { parseSearchRequest } from './search.query';
-import { compileSearchPage } from './search.sql';
-
-/** PostgreSQL's code for a statement cancelled by statement_timeout. */
-const QUERY_CANCELED = '57014';
+import { compileSearchPage, type Keyset } from './search.sql';
 
 /**
  * The six query shapes of the Banking Activity API (one user / the FI, all / several / one
  * event type), combinable with user and company lists, userType and additionalFilters.
+ * Parse, compile (every value bound), then the repository executes.
  */
 @Injectable()
 export class SearchService {
   constructor(
-    private readonly db: ActivityDatabase,
+    private readonly activities: ActivityRepository,
     private readonly signer: TokenSigner,
     private readonly env: ActivityEnv,
   ) {}
@@ -34,21 +32,12 @@ export class SearchService {
     });
     confineToCustomer(principal, q);
     const hash = filterHash(q);
-    let after = null;
+    let after: Keyset | null = null;
     if (q.nextPageToken) {
       after = readPageToken(this.signer, q.nextPageToken, hash);
       if (!after) throw ActivityErrors.invalidPageToken();
     }
-    const sql = compileSearchPage(q, after);
-    let rows: { seq: string; ts: string; item: string }[];
-    try {
-      rows = await this.db.query(sql.text, sql.values);
-    } catch (err) {
-      if ((err as { code?: string }).code === QUERY_CANCELED) {
-        throw ActivityErrors.unavailable('The search took too long; narrow the range or filters.');
-      }
-      throw err;
-    }
+    const rows = await this.activities.searchPage(compileSearchPage(q, after));
     if (rows.length === 0) return null;
     const page = rows.length > q.pageSize ? rows.slice(0, q.pageSize) : rows;
     const last = page[page.length - 1]!;

@@ -4,7 +4,7 @@ import { Column, Entity, PrimaryColumn } from 'typeorm';
  * Idempotency keys of stored events. A unique index on the partitioned events table would have
  * to include the partition key (the event time), so a replay of a guid with another timeStamp
  * would slip through; this table keeps guid unique across all partitions. Written and pruned
- * with raw SQL (storage/event.writer.ts, storage/partitions.ts).
+ * with raw SQL (ingest/event.repository.ts, storage/partition.repository.ts).
  */
 @Entity({ name: 'event_guids' })
 export class EventGuidEntity {

@@ -2,7 +2,7 @@ import { Column, CreateDateColumn, Entity, Index, PrimaryColumn } from 'typeorm'
 
 /**
  * The feed: one row per ingested batch and institution, numbered by `position` in the order
- * the batches committed (activity.append_to_feed, see storage/event.writer.ts).
+ * the batches committed (activity.append_to_feed, see ingest/event.repository.ts).
  */
 @Entity({ name: 'feed_log' })
 @Index('IDX_feed_log_institution_position', ['institutionId', 'position'])

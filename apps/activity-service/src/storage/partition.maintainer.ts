@@ -4,58 +4,61 @@ import {
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
 } from '@nestjs/common';
-import { DAY_MS } from '@app/common';
+import { DAY_MS, PeriodicTask } from '@app/common';
 import { ActivityEnv } from '../config/activity.env';
-import { ActivityDatabase } from './activity-database';
-import { dropPartitionsBefore, ensurePartitions } from './partitions';
+import { PartitionRepository } from './partition.repository';
+
+export interface MaintenanceResult {
+  created: string[];
+  dropped: string[];
+}
 
 /**
  * Keeps activity.events partitioned: at start and every ACTIVITY_MAINTENANCE_INTERVAL_MS it
  * creates the partitions for the coming ACTIVITY_PARTITION_PREMAKE_DAYS and drops those wholly
- * older than ACTIVITY_RETENTION_DAYS. Past partitions are only made when an event needs one
- * (storage/event.writer.ts), so an empty database stays small.
+ * older than ACTIVITY_RETENTION_DAYS, on one replica at a time. Past partitions are only made
+ * when an event needs one (ingest/event.repository.ts), so an empty database stays small.
  */
 @Injectable()
 export class PartitionMaintainer implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(PartitionMaintainer.name);
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<void>;
+  private readonly task: PeriodicTask<MaintenanceResult>;
 
   constructor(
-    private readonly db: ActivityDatabase,
+    private readonly partitions: PartitionRepository,
     private readonly env: ActivityEnv,
-  ) {}
+  ) {
+    this.task = new PeriodicTask({
+      name: 'activity partition maintenance',
+      intervalMs: env.ACTIVITY_MAINTENANCE_INTERVAL_MS,
+      runAtStart: true,
+      lock: partitions.maintenanceLock(),
+      logger: this.logger,
+      run: () => this.maintain(new Date()),
+    });
+  }
 
   async onApplicationBootstrap(): Promise<void> {
     // The service cannot ingest current events without this, so a failure stops the start.
     await this.ensureAhead(new Date());
-    void this.run();
-    this.timer = setInterval(() => void this.run(), this.env.ACTIVITY_MAINTENANCE_INTERVAL_MS);
-    this.timer.unref();
+    this.task.start();
   }
 
   async onApplicationShutdown(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running;
+    await this.task.stop();
   }
 
-  /** One maintenance pass; concurrent calls share it. */
-  run(now = new Date()): Promise<void> {
-    this.running ??= this.maintain(now).finally(() => (this.running = undefined));
-    return this.running;
-  }
-
-  private async maintain(now: Date): Promise<void> {
-    try {
-      const created = await this.ensureAhead(now);
-      const dropped = await dropPartitionsBefore(this.db.pool, this.retentionCutoff(now));
-      if (created.length || dropped.length) {
-        this.logger.log({ created, dropped }, 'activity partitions maintained');
-      }
-    } catch (err) {
-      // Retried at the next interval; ingest creates what it needs on its own.
-      this.logger.warn({ err }, 'activity partition maintenance failed');
+  /**
+   * One maintenance pass as of `now` (tests pass a later date). Failures are retried at the next
+   * interval; ingest creates the partitions it needs on its own.
+   */
+  async maintain(now: Date): Promise<MaintenanceResult> {
+    const created = await this.ensureAhead(now);
+    const dropped = await this.partitions.dropBefore(this.retentionCutoff(now));
+    if (created.length || dropped.length) {
+      this.logger.log({ created, dropped }, 'activity partitions maintained');
     }
+    return { created, dropped };
   }
 
   retentionCutoff(now: Date): Date {
@@ -63,8 +66,7 @@ export class PartitionMaintainer implements OnApplicationBootstrap, OnApplicatio
   }
 
   private ensureAhead(now: Date): Promise<string[]> {
-    return ensurePartitions(
-      this.db.pool,
+    return this.partitions.ensure(
       now,
       new Date(now.getTime() + this.env.ACTIVITY_PARTITION_PREMAKE_DAYS * DAY_MS),
     );

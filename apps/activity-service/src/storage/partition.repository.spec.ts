@@ -1,4 +1,4 @@
-import { partitionName, partitionStart } from './partitions';
+import { partitionName, partitionStart } from './partition.repository';
 
 describe('partition bounds', () => {
   it('starts every partition on a Monday at 00:00 UTC', () => {

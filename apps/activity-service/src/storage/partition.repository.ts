@@ -1,5 +1,8 @@
+import { Injectable } from '@nestjs/common';
 import type { Pool, PoolClient } from 'pg';
-import { DAY_MS } from '@app/common';
+import { DataSource } from 'typeorm';
+import { advisoryLock, DAY_MS, type TaskLock } from '@app/common';
+import { ActivityDatabase } from './activity-database';
 import { ACTIVITY_SCHEMA, EVENTS_TABLE } from './schema';
 
 /**
@@ -16,6 +19,8 @@ const WIDTH_MS = PARTITION_DAYS * DAY_MS;
 /** 1970-01-05 was a Monday. */
 const ALIGN_MS = Date.UTC(1970, 0, 5);
 const LOCK_KEY = 'activity:partitions';
+/** Held by the replica running the periodic maintenance (PartitionMaintainer). */
+const MAINTENANCE_LOCK_KEY = 'activity:partitions:maintenance';
 
 export interface PartitionInfo {
   name: string;
@@ -33,6 +38,37 @@ export function partitionStart(at: Date): Date {
 
 export function partitionName(start: Date): string {
   return `events_p${start.toISOString().slice(0, 10).replace(/-/g, '')}`;
+}
+
+/**
+ * The partitions of activity.events, for the service. The functions below take any pool or
+ * client, so that the seed script and tests can use them without the Nest application.
+ */
+@Injectable()
+export class PartitionRepository {
+  constructor(
+    private readonly db: ActivityDatabase,
+    private readonly dataSource: DataSource,
+  ) {}
+
+  list(): Promise<PartitionInfo[]> {
+    return listPartitions(this.db.pool);
+  }
+
+  /** Creates what is missing of [from, to); the names of the partitions created. */
+  ensure(from: Date, to: Date): Promise<string[]> {
+    return ensurePartitions(this.db.pool, from, to);
+  }
+
+  /** Drops the partitions that end at or before `cutoff`; the names of those dropped. */
+  dropBefore(cutoff: Date): Promise<string[]> {
+    return dropPartitionsBefore(this.db.pool, cutoff);
+  }
+
+  /** One replica at a time runs the periodic maintenance (a session advisory lock). */
+  maintenanceLock(): TaskLock {
+    return advisoryLock(this.dataSource, MAINTENANCE_LOCK_KEY);
+  }
 }
 
 /** Every partition attached to (or being detached from) activity.events, oldest first. */

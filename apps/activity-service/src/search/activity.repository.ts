@@ -1,0 +1,75 @@
+import { Injectable } from '@nestjs/common';
+import QueryStream from 'pg-query-stream';
+import { ActivityErrors } from '../common/activity.errors';
+import type { CompiledSql } from '../common/sql-params';
+import { ActivityDatabase } from '../storage/activity-database';
+
+/** PostgreSQL's code for a statement cancelled by statement_timeout. */
+const QUERY_CANCELED = '57014';
+/** Rows fetched from an export's cursor at a time. */
+const FETCH_ROWS = 2000;
+
+/** A row of compileSearchPage: the keyset and the event's JSON text. */
+export interface PageRow {
+  seq: string;
+  ts: string;
+  item: string;
+}
+
+/** A row of compileExport, one cell per column. */
+export type ExportRow = (string | null)[];
+
+/**
+ * An export's rows from a server-side cursor on a connection of its own. `close` must be called
+ * once the rows are read or abandoned: a connection left mid-cursor is closed, not reused.
+ */
+export interface ExportCursor {
+  rows: AsyncIterable<ExportRow>;
+  close(): void;
+}
+
+/**
+ * Runs the statements search.sql.ts compiles (every value bound) on activity.events: pages on
+ * the main pool, exports on their own small pool so that they never starve searches or ingest.
+ */
+@Injectable()
+export class ActivityRepository {
+  constructor(private readonly db: ActivityDatabase) {}
+
+  /** One page (pageSize + 1 rows); a query cut by statement_timeout is 503 ACTIVITY_UNAVAILABLE. */
+  async searchPage(sql: CompiledSql): Promise<PageRow[]> {
+    try {
+      return await this.db.query<PageRow & Record<string, unknown>>(sql.text, sql.values);
+    } catch (err) {
+      if ((err as { code?: string }).code === QUERY_CANCELED) {
+        throw ActivityErrors.unavailable('The search took too long; narrow the range or filters.');
+      }
+      throw err;
+    }
+  }
+
+  /** Opens the export's cursor; 503 ACTIVITY_UNAVAILABLE when every export connection is busy. */
+  async exportCursor(sql: CompiledSql): Promise<ExportCursor> {
+    const client = await this.db.exportPool.connect().catch(() => {
+      throw ActivityErrors.unavailable('Every export connection is busy; retry shortly.');
+    });
+    const rows = client.query(
+      new QueryStream(sql.text, sql.values, {
+        batchSize: FETCH_ROWS,
+        highWaterMark: FETCH_ROWS,
+        rowMode: 'array',
+      }),
+    );
+    let ended = false;
+    rows.once('end', () => (ended = true));
+    let closed = false;
+    return {
+      rows: rows as AsyncIterable<ExportRow>,
+      close: () => {
+        if (closed) return;
+        closed = true;
+        client.release(!ended);
+      },
+    };
+  }
+}
