@@ -228,7 +228,7 @@ describe('request logs: one JSON line per request, with its transactionId and no
       res: { statusCode: 200 },
     });
     // ...and they, written before it, are not (debug, below this LOG_LEVEL=info).
-    const quietIds = [ids.feed, ids.jwks, ids.health];
+    const quietIds: string[] = [ids.feed, ids.jwks, ids.health];
     expect(lines().filter((l) => quietIds.includes(l.transactionId ?? ''))).toEqual([]);
     // Nor is the resource servers' own polling of the feed and the JWKS, running all along.
     const quietPaths = ['/oauth2/v1/revocations', '/.well-known/jwks.json'];
