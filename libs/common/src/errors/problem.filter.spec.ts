@@ -43,6 +43,14 @@ describe('problem details', () => {
     expect(
       resolveProblem(Object.assign(new Error('too big'), { type: 'entity.too.large' })).status,
     ).toBe(413);
+    // Fastify's router refusing a long path parameter (was a 500), and any other 4xx of its own.
+    const fastify = (code: string, statusCode: number) =>
+      resolveProblem(Object.assign(new Error(`'/x/${'a'.repeat(200)}' ...`), { code, statusCode }));
+    expect(fastify('FST_ERR_MAX_PARAM_LENGTH', 414).status).toBe(414);
+    expect(fastify('FST_ERR_MAX_PARAM_LENGTH', 414).document.code).toBe('URI_TOO_LONG');
+    expect(fastify('FST_ERR_SOMETHING_NEW', 431).status).toBe(431);
+    expect(fastify('FST_ERR_SOMETHING_NEW', 431).document.detail).not.toContain('aaaa');
+    expect(fastify('FST_ERR_SOMETHING_NEW', 500).status).toBe(500);
     const internal = resolveProblem(new Error('relation "auth.clients" does not exist'));
     expect(internal.status).toBe(500);
     expect(JSON.stringify(internal.document)).not.toContain('relation');

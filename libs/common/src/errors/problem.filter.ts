@@ -73,6 +73,8 @@ const FASTIFY_ERRORS: Record<string, { code: string; detail: string }> = {
     code: 'MALFORMED_BODY',
     detail: 'The request size did not match Content-Length.',
   },
+  // The router's refusal of a path parameter over maxParamLength (100), a 414 of its own.
+  FST_ERR_MAX_PARAM_LENGTH: { code: 'URI_TOO_LONG', detail: 'A path parameter is too long.' },
 };
 
 function clientError(e: unknown): { status: number; code: string; detail: string } | undefined {
@@ -88,6 +90,13 @@ function clientError(e: unknown): { status: number; code: string; detail: string
   if (known) return { status: err.statusCode, ...known };
   if (err.name === 'SyntaxError')
     return { status: 400, code: 'MALFORMED_BODY', detail: 'The request body is not valid JSON.' };
+  // Any other refusal of Fastify's own keeps its 4xx (its message may quote the request: not sent).
+  if (typeof err.code === 'string' && err.code.startsWith('FST_ERR_'))
+    return {
+      status: err.statusCode,
+      code: codeFor(err.statusCode),
+      detail: 'The request was refused.',
+    };
   return undefined;
 }
 

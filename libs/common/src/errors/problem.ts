@@ -28,6 +28,7 @@ export const HTTP_CODES: Record<number, { code: string; title: string }> = {
   409: { code: 'CONFLICT', title: 'Conflict' },
   412: { code: 'PRECONDITION_FAILED', title: 'Precondition Failed' },
   413: { code: 'PAYLOAD_TOO_LARGE', title: 'Payload Too Large' },
+  414: { code: 'URI_TOO_LONG', title: 'URI Too Long' },
   415: { code: 'UNSUPPORTED_MEDIA_TYPE', title: 'Unsupported Media Type' },
   422: { code: 'UNPROCESSABLE', title: 'Unprocessable Content' },
   428: { code: 'PRECONDITION_REQUIRED', title: 'Precondition Required' },
