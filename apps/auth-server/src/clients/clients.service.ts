@@ -1,11 +1,10 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { MoreThan, Repository, type FindOptionsWhere } from 'typeorm';
 import { AuthEnv } from '../config/auth.env';
 import { AuthErrors } from './auth.errors';
 import { ClientSecretHasher, generateClientSecret } from './client-secret';
-import { ClientEntity, type GrantType } from './client.entity';
+import type { ClientEntity, GrantType } from './client.entity';
+import { ClientsRepository } from './clients.repository';
 
 export interface NewClient {
   institutionId: string;
@@ -28,7 +27,7 @@ export class ClientsService {
   private readonly cache = new Map<string, { client: ClientEntity | null; at: number }>();
 
   constructor(
-    @InjectRepository(ClientEntity) private readonly repo: Repository<ClientEntity>,
+    private readonly repo: ClientsRepository,
     private readonly env: AuthEnv,
   ) {
     this.hasher = new ClientSecretHasher(env.CLIENT_SECRET_PEPPER);
@@ -38,7 +37,7 @@ export class ClientsService {
   async findActive(clientId: string): Promise<ClientEntity | null> {
     const hit = this.cache.get(clientId);
     if (hit && Date.now() - hit.at < this.env.CLIENT_CACHE_TTL_MS) return hit.client;
-    const client = await this.repo.findOneBy({ clientId, status: 'active' });
+    const client = await this.repo.findActive(clientId);
     if (this.cache.size > 10_000) this.cache.clear();
     this.cache.set(clientId, { client, at: Date.now() });
     return client;
@@ -46,9 +45,10 @@ export class ClientsService {
 
   async create(input: NewClient): Promise<ClientWithSecret> {
     const clientSecret = generateClientSecret();
-    const client = this.repo.create({
+    const clientId = `cl_${randomBytes(12).toString('hex')}`;
+    await this.repo.insert({
       id: randomUUID(),
-      clientId: `cl_${randomBytes(12).toString('hex')}`,
+      clientId,
       secretHash: this.hasher.hash(clientSecret),
       institutionId: input.institutionId,
       name: input.name,
@@ -59,8 +59,7 @@ export class ClientsService {
       secretRotatedAt: null,
       disabledAt: null,
     });
-    await this.repo.insert(client);
-    return { client: await this.get(client.clientId), clientSecret };
+    return { client: await this.get(clientId), clientSecret };
   }
 
   /**
@@ -78,41 +77,31 @@ export class ClientsService {
       status: 'active' as const,
       disabledAt: null,
     };
-    const existing = await this.repo.findOneBy({ clientId });
-    if (existing) await this.repo.update({ id: existing.id }, fields);
+    const existing = await this.repo.find(clientId);
+    if (existing) await this.repo.update(existing.id, fields);
     else await this.repo.insert({ id: randomUUID(), clientId, secretRotatedAt: null, ...fields });
     this.cache.delete(clientId);
   }
 
   async get(clientId: string, institutionId?: string): Promise<ClientEntity> {
-    const where: FindOptionsWhere<ClientEntity> = institutionId
-      ? { clientId, institutionId }
-      : { clientId };
-    const client = await this.repo.findOneBy(where);
+    const client = await this.repo.find(clientId, institutionId);
     if (!client) throw AuthErrors.clientNotFound(clientId);
     return client;
   }
 
   /** Keyset page ordered by client id. */
   list(filter: { institutionId?: string; after?: string; limit: number }): Promise<ClientEntity[]> {
-    return this.repo.find({
-      where: {
-        ...(filter.institutionId ? { institutionId: filter.institutionId } : {}),
-        ...(filter.after ? { clientId: MoreThan(filter.after) } : {}),
-      },
-      order: { clientId: 'ASC' },
-      take: filter.limit,
-    });
+    return this.repo.list(filter);
   }
 
   /** The old secret stops working at once (this instance) or within CLIENT_CACHE_TTL_MS (others). */
   async rotateSecret(clientId: string, institutionId?: string): Promise<ClientWithSecret> {
     const client = await this.get(clientId, institutionId);
     const clientSecret = generateClientSecret();
-    await this.repo.update(
-      { id: client.id },
-      { secretHash: this.hasher.hash(clientSecret), secretRotatedAt: new Date() },
-    );
+    await this.repo.update(client.id, {
+      secretHash: this.hasher.hash(clientSecret),
+      secretRotatedAt: new Date(),
+    });
     this.cache.delete(clientId);
     return { client: await this.get(clientId), clientSecret };
   }
@@ -120,7 +109,7 @@ export class ClientsService {
   async disable(clientId: string, institutionId?: string): Promise<ClientEntity> {
     const client = await this.get(clientId, institutionId);
     if (client.status !== 'disabled') {
-      await this.repo.update({ id: client.id }, { status: 'disabled', disabledAt: new Date() });
+      await this.repo.update(client.id, { status: 'disabled', disabledAt: new Date() });
     }
     this.cache.delete(clientId);
     return this.get(clientId);

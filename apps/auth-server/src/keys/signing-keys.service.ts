@@ -1,9 +1,6 @@
 import { KeyObject, createPrivateKey, webcrypto } from 'node:crypto';
-
-type CryptoKey = webcrypto.CryptoKey;
 import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { ACCESS_TOKEN_ALG, SecretBox, type KeyResolver } from '@app/common';
+import { ACCESS_TOKEN_ALG, PeriodicTask, SecretBox, type KeyResolver } from '@app/common';
 import {
   calculateJwkThumbprint,
   exportJWK,
@@ -12,9 +9,11 @@ import {
   importJWK,
   type JWK,
 } from 'jose';
-import { DataSource, type EntityManager } from 'typeorm';
 import { AuthEnv } from '../config/auth.env';
-import { SigningKeyEntity } from './signing-key.entity';
+import { UnitOfWork, type Transaction } from '../persistence/unit-of-work';
+import { SigningKeysRepository } from './signing-keys.repository';
+
+type CryptoKey = webcrypto.CryptoKey;
 
 interface ActiveKey {
   kid: string;
@@ -24,8 +23,6 @@ interface ActiveKey {
 export interface Jwks {
   keys: JWK[];
 }
-
-const LOCK = 'auth:signing-keys';
 
 /**
  * ES256 signing keys, persisted (private half sealed) so every instance and restart signs with
@@ -40,33 +37,35 @@ export class SigningKeysService implements KeyResolver, OnModuleInit, OnApplicat
   private active?: ActiveKey;
   private publicKeys = new Map<string, KeyObject>();
   private document: Jwks = { keys: [] };
-  private timer?: NodeJS.Timeout;
+  /** Picks up rotations made by other instances. */
+  private readonly refresh: PeriodicTask<void>;
 
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly repo: SigningKeysRepository,
+    private readonly uow: UnitOfWork,
     private readonly env: AuthEnv,
   ) {
     this.box = SecretBox.fromString(env.KEY_ENCRYPTION_KEY);
+    this.refresh = new PeriodicTask({
+      name: 'signing-keys-refresh',
+      intervalMs: env.KEY_REFRESH_MS,
+      run: () => this.reload(),
+      logger: this.logger,
+    });
   }
 
   async onModuleInit(): Promise<void> {
-    await this.dataSource.transaction(async (em) => {
-      await em.query('SELECT pg_advisory_xact_lock(hashtext($1))', [LOCK]);
-      if (!(await em.existsBy(SigningKeyEntity, { status: 'active' })))
-        await this.insertNewKey(em, 'active');
-      if (!(await em.existsBy(SigningKeyEntity, { status: 'next' })))
-        await this.insertNewKey(em, 'next');
+    await this.uow.run(async (tx) => {
+      await this.repo.lockKeyChanges(tx);
+      if (!(await this.repo.findByStatus('active', tx))) await this.insertNewKey('active', tx);
+      if (!(await this.repo.findByStatus('next', tx))) await this.insertNewKey('next', tx);
     });
     await this.reload();
-    this.timer = setInterval(
-      () => void this.reload().catch((e: Error) => this.logger.warn(e.message)),
-      this.env.KEY_REFRESH_MS,
-    );
-    this.timer.unref();
+    this.refresh.start();
   }
 
-  onApplicationShutdown(): void {
-    clearInterval(this.timer);
+  onApplicationShutdown(): Promise<void> {
+    return this.refresh.stop();
   }
 
   /** The key new tokens are signed with. */
@@ -91,29 +90,25 @@ export class SigningKeysService implements KeyResolver, OnModuleInit, OnApplicat
     previousKid: string | null;
     previousPublishUntil: Date | null;
   }> {
-    const result = await this.dataSource.transaction(async (em) => {
-      await em.query('SELECT pg_advisory_xact_lock(hashtext($1))', [LOCK]);
-      const previous = await em.findOneBy(SigningKeyEntity, { status: 'active' });
+    const result = await this.uow.run(async (tx) => {
+      await this.repo.lockKeyChanges(tx);
+      const previous = await this.repo.findByStatus('active', tx);
       let publishUntil: Date | null = null;
       if (previous) {
         // Other instances may sign with it until their next reload; clocks may disagree a little.
         const graceMs = (this.env.ACCESS_TOKEN_TTL_SECONDS + 60) * 1000 + this.env.KEY_REFRESH_MS;
         publishUntil = new Date(Date.now() + graceMs);
-        await em.update(
-          SigningKeyEntity,
-          { kid: previous.kid },
-          { status: 'retired', retiredAt: new Date(), publishUntil },
-        );
+        await this.repo.retire(previous.kid, publishUntil, tx);
       }
-      const next = await em.findOneBy(SigningKeyEntity, { status: 'next' });
+      const next = await this.repo.findByStatus('next', tx);
       let kid: string;
       if (next) {
-        await em.update(SigningKeyEntity, { kid: next.kid }, { status: 'active' });
+        await this.repo.activate(next.kid, tx);
         kid = next.kid;
       } else {
-        kid = await this.insertNewKey(em, 'active');
+        kid = await this.insertNewKey('active', tx);
       }
-      await this.insertNewKey(em, 'next');
+      await this.insertNewKey('next', tx);
       return { kid, previousKid: previous?.kid ?? null, previousPublishUntil: publishUntil };
     });
     await this.reload();
@@ -121,32 +116,30 @@ export class SigningKeysService implements KeyResolver, OnModuleInit, OnApplicat
     return result;
   }
 
-  private async insertNewKey(em: EntityManager, status: 'active' | 'next'): Promise<string> {
+  private async insertNewKey(status: 'active' | 'next', tx: Transaction): Promise<string> {
     const { publicKey, privateKey } = await generateKeyPair(ACCESS_TOKEN_ALG, {
       extractable: true,
     });
     const publicJwk = await exportJWK(publicKey);
     const kid = await calculateJwkThumbprint(publicJwk);
-    await em.insert(SigningKeyEntity, {
-      kid,
-      alg: ACCESS_TOKEN_ALG,
-      publicJwk: { ...publicJwk, kid, alg: ACCESS_TOKEN_ALG, use: 'sig' },
-      privateKeySealed: this.box.seal(await exportPKCS8(privateKey), kid),
-      status,
-      retiredAt: null,
-      publishUntil: null,
-    });
+    await this.repo.insert(
+      {
+        kid,
+        alg: ACCESS_TOKEN_ALG,
+        publicJwk: { ...publicJwk, kid, alg: ACCESS_TOKEN_ALG, use: 'sig' },
+        privateKeySealed: this.box.seal(await exportPKCS8(privateKey), kid),
+        status,
+        retiredAt: null,
+        publishUntil: null,
+      },
+      tx,
+    );
     return kid;
   }
 
   /** Reads the published keys; picks up rotations made by other instances. */
   async reload(): Promise<void> {
-    const rows: SigningKeyEntity[] = await this.dataSource
-      .getRepository(SigningKeyEntity)
-      .createQueryBuilder('k')
-      .where(`k.status IN ('active', 'next') OR k.publish_until > now()`)
-      .orderBy('k.created_at', 'DESC')
-      .getMany();
+    const rows = await this.repo.findPublished();
     const publicKeys = new Map<string, KeyObject>();
     for (const row of rows) {
       publicKeys.set(

@@ -1,12 +1,8 @@
-import { Logger } from '@nestjs/common';
-import type { FastifyRequest } from 'fastify';
-import type { DataSource } from 'typeorm';
 import type { ClientEntity } from '../clients/client.entity';
 import { ClientSecretHasher } from '../clients/client-secret';
 import type { ClientsService } from '../clients/clients.service';
-import type { AuthEnv } from '../config/auth.env';
 import { ClientAuthenticator } from './client-authenticator';
-import { FailedAuthThrottle } from './failed-auth.throttle';
+import type { FailedAuthThrottle } from './failed-auth.throttle';
 
 const hasher = new ClientSecretHasher('a-pepper-of-at-least-thirty-two-chars');
 const client = {
@@ -14,56 +10,37 @@ const client = {
   secretHash: hasher.hash('s3cret-value'),
   institutionId: 'fi',
 } as ClientEntity;
+const IP = '10.0.0.1';
 
-/**
- * The real throttle over a stand-in for PostgreSQL: every count reads 1, and `blockedFor`
- * seconds remain on a block (0: nothing blocked). The counts themselves are tested end to end.
- */
+/** The authenticator over a client lookup and a throttle that blocks for `blockedFor` seconds. */
 function build(blockedFor = 0) {
   const clients = {
     hasher,
     findActive: jest.fn(async (id: string) => (id === 'cl_1' ? client : null)),
   };
-  const expire = Date.now() + blockedFor * 1000;
-  const dataSource = {
-    driver: {
-      master: { query: async () => ({ rows: [{ points: 1, expire: Date.now() + 6e4 }] }) },
-    },
-    query: async () =>
-      blockedFor > 0 ? [{ key: 'client-auth-address:10.0.0.1', points: 9, expire }] : [],
+  const throttle = {
+    clientAuthRetryAfter: jest.fn(async () => blockedFor),
+    recordClientAuthFailure: jest.fn(async () => undefined),
   };
-  const throttle = new FailedAuthThrottle(
-    dataSource as unknown as DataSource,
-    {
-      FAILED_AUTH_LIMIT: 3,
-      FAILED_AUTH_ADDRESS_LIMIT: 3,
-      FAILED_AUTH_CLIENT_LIMIT: 10,
-      FAILED_AUTH_WINDOW_SECONDS: 60,
-      FAILED_AUTH_BLOCK_SECONDS: 60,
-      PASSWORD_FAILURE_LIMIT: 3,
-      PASSWORD_FAILURE_CLIENT_LIMIT: 10,
-      PASSWORD_FAILURE_WINDOW_SECONDS: 60,
-      PASSWORD_FAILURE_BLOCK_SECONDS: 60,
-    } as AuthEnv,
+  const auth = new ClientAuthenticator(
+    clients as Partial<ClientsService> as ClientsService,
+    throttle as Partial<FailedAuthThrottle> as FailedAuthThrottle,
   );
-  return { auth: new ClientAuthenticator(clients as unknown as ClientsService, throttle), clients };
+  return { auth, clients, throttle };
 }
 
-const req = (headers: Record<string, string> = {}, ip = '10.0.0.1') =>
-  ({ headers, ip, socket: {} }) as unknown as FastifyRequest;
-const basic = (id: string, secret: string) => ({
-  authorization: `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`,
-});
+const basic = (id: string, secret: string) =>
+  `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`;
 
 describe('ClientAuthenticator', () => {
-  afterEach(() => jest.restoreAllMocks());
-
   it('accepts Basic and body credentials', async () => {
-    const { auth } = build();
-    await expect(auth.authenticate(req(basic('cl_1', 's3cret-value')), {})).resolves.toBe(client);
+    const { auth, throttle } = build();
+    await expect(auth.authenticate(basic('cl_1', 's3cret-value'), {}, IP)).resolves.toBe(client);
     await expect(
-      auth.authenticate(req(), { client_id: 'cl_1', client_secret: 's3cret-value' }),
+      auth.authenticate(undefined, { client_id: 'cl_1', client_secret: 's3cret-value' }, IP),
     ).resolves.toBe(client);
+    expect(throttle.clientAuthRetryAfter).toHaveBeenCalledWith('cl_1', IP);
+    expect(throttle.recordClientAuthFailure).not.toHaveBeenCalled();
   });
 
   it('decodes form-encoded Basic credentials (RFC 6749 §2.3.1)', async () => {
@@ -71,24 +48,51 @@ describe('ClientAuthenticator', () => {
     const { auth, clients } = build();
     clients.findActive.mockResolvedValue(special);
     await expect(
-      auth.authenticate(req(basic('cl_1', encodeURIComponent('a b:c%'))), {}),
+      auth.authenticate(basic('cl_1', encodeURIComponent('a b:c%')), {}, IP),
     ).resolves.toBe(special);
   });
 
-  it('never logs the secret of a failed attempt', async () => {
-    const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
-    const { auth } = build();
+  it('records a wrong secret (who and why, never the secret) and answers Basic with a challenge', async () => {
+    const { auth, throttle } = build();
     await expect(
-      auth.authenticate(req(basic('cl_1', 'wrong-secret-123')), {}),
-    ).rejects.toMatchObject({ error: 'invalid_client', status: 401 });
-    expect(warn).toHaveBeenCalledTimes(1);
-    expect(JSON.stringify(warn.mock.calls)).toContain('cl_1');
-    expect(JSON.stringify(warn.mock.calls)).not.toContain('wrong-secret-123');
+      auth.authenticate(basic('cl_1', 'wrong-secret-123'), {}, IP),
+    ).rejects.toMatchObject({
+      error: 'invalid_client',
+      status: 401,
+      headers: { 'WWW-Authenticate': 'Basic realm="oauth2", charset="UTF-8"' },
+    });
+    expect(throttle.recordClientAuthFailure).toHaveBeenCalledWith('cl_1', IP, 'wrong secret');
+    expect(JSON.stringify(throttle.recordClientAuthFailure.mock.calls)).not.toContain(
+      'wrong-secret-123',
+    );
+  });
+
+  it('answers an unknown client like a wrong secret', async () => {
+    const { auth, throttle } = build();
+    await expect(
+      auth.authenticate(undefined, { client_id: 'cl_x', client_secret: 'whatever' }, IP),
+    ).rejects.toMatchObject({ error: 'invalid_client', status: 401, headers: {} });
+    expect(throttle.recordClientAuthFailure).toHaveBeenCalledWith(
+      'cl_x',
+      IP,
+      'unknown or disabled client',
+    );
+  });
+
+  it('refuses two methods at once, and a non-Basic Authorization header', async () => {
+    const { auth, clients } = build();
+    await expect(
+      auth.authenticate(basic('cl_1', 's3cret-value'), { client_secret: 's3cret-value' }, IP),
+    ).rejects.toMatchObject({ error: 'invalid_request', status: 400 });
+    await expect(auth.authenticate('Bearer abc', {}, IP)).rejects.toMatchObject({
+      error: 'invalid_request',
+    });
+    expect(clients.findActive).not.toHaveBeenCalled();
   });
 
   it('refuses a blocked caller before looking at the secret, with Retry-After', async () => {
     const { auth, clients } = build(42);
-    await expect(auth.authenticate(req(basic('cl_1', 's3cret-value')), {})).rejects.toMatchObject({
+    await expect(auth.authenticate(basic('cl_1', 's3cret-value'), {}, IP)).rejects.toMatchObject({
       status: 429,
       error: 'temporarily_unavailable',
       headers: { 'Retry-After': '42' },

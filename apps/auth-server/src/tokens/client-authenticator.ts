@@ -1,5 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import type { FastifyRequest } from 'fastify';
 import type { ClientEntity } from '../clients/client.entity';
 import { ClientsService } from '../clients/clients.service';
 import { FailedAuthThrottle } from './failed-auth.throttle';
@@ -44,9 +43,16 @@ export class ClientAuthenticator {
     private readonly throttle: FailedAuthThrottle,
   ) {}
 
-  async authenticate(req: FastifyRequest, params: FormParams): Promise<ClientEntity> {
-    const credentials = this.credentials(req, params);
-    const ip = req.ip;
+  /**
+   * `authorization`: the request's Authorization header; `ip`: the caller's address, which
+   * keys the failure throttle.
+   */
+  async authenticate(
+    authorization: string | undefined,
+    params: FormParams,
+    ip: string,
+  ): Promise<ClientEntity> {
+    const credentials = this.credentials(authorization, params);
     const retryAfter = await this.throttle.clientAuthRetryAfter(credentials?.clientId, ip);
     if (retryAfter > 0) {
       throw new OAuthError(
@@ -76,8 +82,7 @@ export class ClientAuthenticator {
     return client;
   }
 
-  private credentials(req: FastifyRequest, params: FormParams): Credentials | undefined {
-    const header = req.headers.authorization;
+  private credentials(header: string | undefined, params: FormParams): Credentials | undefined {
     const basic = header && /^basic /i.test(header) ? parseBasic(header) : undefined;
     if (header && !basic)
       throw invalidRequest(

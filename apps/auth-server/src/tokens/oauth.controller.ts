@@ -19,7 +19,7 @@ import {
   ApiResponse,
   ApiTags,
 } from '@nestjs/swagger';
-import { RequireScopes, Scope } from '@app/common';
+import { RequireScopes, Scope, transactionIdOf } from '@app/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AuthErrors } from '../clients/auth.errors';
 import { ClientAuthenticator } from './client-authenticator';
@@ -74,7 +74,12 @@ export class OAuthController {
   ): Promise<TokenResponse> {
     noStore(res);
     const params = readForm(req);
-    const client = await this.authenticator.authenticate(req, params);
+    const ipAddress = req.ip;
+    const client = await this.authenticator.authenticate(
+      req.headers.authorization,
+      params,
+      ipAddress,
+    );
     const institution = req.headers[INSTITUTION_HEADER];
     if (institution !== undefined && institution !== client.institutionId) {
       throw new OAuthError(
@@ -82,7 +87,11 @@ export class OAuthController {
         'The client does not belong to the institution in the institutionId header.',
       );
     }
-    return this.tokens.grant(client, params, req);
+    return this.tokens.grant(client, params, {
+      ipAddress,
+      userAgent: req.headers['user-agent'],
+      transactionId: transactionIdOf(req),
+    });
   }
 
   @Post('introspect')
@@ -99,7 +108,7 @@ export class OAuthController {
   ): Promise<Introspection> {
     noStore(res);
     const params = readForm(req);
-    const client = await this.authenticator.authenticate(req, params);
+    const client = await this.authenticator.authenticate(req.headers.authorization, params, req.ip);
     return this.revocations.screenIntrospection(await this.tokens.introspect(client, params));
   }
 
@@ -117,7 +126,7 @@ export class OAuthController {
   ): Promise<Record<string, never>> {
     noStore(res);
     const params = readForm(req);
-    const client = await this.authenticator.authenticate(req, params);
+    const client = await this.authenticator.authenticate(req.headers.authorization, params, req.ip);
     await this.tokens.revoke(client, params);
     return {};
   }
@@ -138,7 +147,7 @@ export class OAuthController {
   ): Promise<Record<string, never>> {
     noStore(res);
     const params = readForm(req, { allowQuery: true });
-    const client = await this.authenticator.authenticate(req, params);
+    const client = await this.authenticator.authenticate(req.headers.authorization, params, req.ip);
     await this.tokens.revoke(client, params);
     return {};
   }

@@ -1,11 +1,11 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, In, IsNull, type EntityManager } from 'typeorm';
 import { AuthEnv } from '../config/auth.env';
-import { RefreshTokenEntity } from './refresh-token.entity';
-import { RevocationsService } from './revocations.service';
+import { UnitOfWork, type Transaction } from '../persistence/unit-of-work';
 import type { IssuedAccessToken } from './access-token.issuer';
+import type { RefreshTokenEntity } from './refresh-token.entity';
+import { RefreshTokensRepository } from './refresh-tokens.repository';
+import { RevocationsService } from './revocations.service';
 
 export const hashToken = (token: string): string =>
   createHash('sha256').update(token).digest('base64url');
@@ -29,7 +29,8 @@ export class RefreshTokensService {
   private readonly logger = new Logger(RefreshTokensService.name);
 
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly repo: RefreshTokensRepository,
+    private readonly uow: UnitOfWork,
     private readonly revocations: RevocationsService,
     private readonly env: AuthEnv,
   ) {}
@@ -38,20 +39,23 @@ export class RefreshTokensService {
     ctx: RefreshGrantContext,
     access: IssuedAccessToken,
     familyId: string = randomUUID(),
-    em?: EntityManager,
+    tx?: Transaction,
   ): Promise<string> {
     const token = randomBytes(32).toString('base64url');
-    await (em ?? this.dataSource.manager).insert(RefreshTokenEntity, {
-      id: randomUUID(),
-      tokenHash: hashToken(token),
-      familyId,
-      ...ctx,
-      accessTokenJti: access.jti,
-      accessTokenExpiresAt: access.expiresAt,
-      expiresAt: new Date(Date.now() + this.env.REFRESH_TOKEN_TTL_SECONDS * 1000),
-      usedAt: null,
-      revokedAt: null,
-    });
+    await this.repo.insert(
+      {
+        id: randomUUID(),
+        tokenHash: hashToken(token),
+        familyId,
+        ...ctx,
+        accessTokenJti: access.jti,
+        accessTokenExpiresAt: access.expiresAt,
+        expiresAt: new Date(Date.now() + this.env.REFRESH_TOKEN_TTL_SECONDS * 1000),
+        usedAt: null,
+        revokedAt: null,
+      },
+      tx,
+    );
     return token;
   }
 
@@ -62,21 +66,18 @@ export class RefreshTokensService {
   async redeem<T>(
     token: string,
     clientId: string,
-    next: (old: RefreshTokenEntity, em: EntityManager) => Promise<T>,
+    next: (old: RefreshTokenEntity, tx: Transaction) => Promise<T>,
   ): Promise<
     { outcome: 'ok'; value: T } | { outcome: 'invalid' | 'expired' | 'reused' | 'revoked' }
   > {
-    const result = await this.dataSource.transaction(async (em) => {
-      const row = await em.findOne(RefreshTokenEntity, {
-        where: { tokenHash: hashToken(token) },
-        lock: { mode: 'pessimistic_write' },
-      });
+    const result = await this.uow.run(async (tx) => {
+      const row = await this.repo.findByHashForUpdate(hashToken(token), tx);
       if (!row || row.clientId !== clientId) return { outcome: 'invalid' as const };
       if (row.revokedAt) return { outcome: 'revoked' as const };
       if (row.usedAt) return { outcome: 'reused' as const, familyId: row.familyId };
       if (row.expiresAt.getTime() <= Date.now()) return { outcome: 'expired' as const };
-      await em.update(RefreshTokenEntity, { id: row.id }, { usedAt: new Date() });
-      return { outcome: 'ok' as const, value: await next(row, em) };
+      await this.repo.markUsed(row.id, tx);
+      return { outcome: 'ok' as const, value: await next(row, tx) };
     });
     if (result.outcome === 'reused') {
       this.logger.warn(
@@ -91,7 +92,7 @@ export class RefreshTokensService {
 
   /** Revokes every refresh token of the family and the access tokens issued with them. */
   async revokeFamily(familyId: string): Promise<void> {
-    await this.dataSource.transaction((em) => this.revokeWhere(em, { familyId }));
+    await this.uow.run((tx) => this.revokeWhere({ familyId }, tx));
   }
 
   /**
@@ -99,27 +100,22 @@ export class RefreshTokensService {
    * (stored with a refresh token or not) is revoked through a client-level revocation.
    */
   async revokeForClient(client: { clientId: string; institutionId: string }): Promise<void> {
-    await this.dataSource.transaction(async (em) => {
-      await this.revocations.revokeClient(client, em);
-      await this.revokeWhere(em, { clientId: client.clientId });
+    await this.uow.run(async (tx) => {
+      await this.revocations.revokeClient(client, tx);
+      await this.revokeWhere({ clientId: client.clientId }, tx);
     });
   }
 
   async findByToken(token: string): Promise<RefreshTokenEntity | null> {
-    return this.dataSource.manager.findOneBy(RefreshTokenEntity, { tokenHash: hashToken(token) });
+    return this.repo.findByHash(hashToken(token));
   }
 
+  /** Revokes the live refresh tokens and the access tokens issued with them. */
   private async revokeWhere(
-    em: EntityManager,
     where: { familyId: string } | { clientId: string },
+    tx: Transaction,
   ): Promise<void> {
-    const rows = await em.find(RefreshTokenEntity, { where: { ...where, revokedAt: IsNull() } });
-    if (rows.length === 0) return;
-    await em.update(
-      RefreshTokenEntity,
-      { id: In(rows.map((r) => r.id)) },
-      { revokedAt: new Date() },
-    );
+    const rows = await this.repo.revokeLive(where, tx);
     await this.revocations.revoke(
       rows.map((r) => ({
         jti: r.accessTokenJti,
@@ -127,7 +123,7 @@ export class RefreshTokensService {
         clientId: r.clientId,
         expiresAt: r.accessTokenExpiresAt,
       })),
-      em,
+      tx,
     );
   }
 }

@@ -1,16 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
 import type { IssuedTo, RevocationCheck } from '@app/common';
-import { Repository, type EntityManager } from 'typeorm';
 import { AuthEnv } from '../config/auth.env';
-import { RevokedAccessTokenEntity } from './revoked-access-token.entity';
+import type { Transaction } from '../persistence/unit-of-work';
+import { RevocationsRepository, type RevokedTokenRow } from './revocations.repository';
 
-export interface RevokedAccessToken {
-  jti: string;
-  institutionId: string;
-  clientId: string;
-  expiresAt: Date;
-}
+export type RevokedAccessToken = RevokedTokenRow;
 
 export interface RevocationFeed {
   revocations: { jti: string; exp: number }[];
@@ -32,21 +26,15 @@ type IntrospectionAnswer = { active: boolean } & Record<string, unknown>;
 @Injectable()
 export class RevocationsService implements RevocationCheck {
   constructor(
-    @InjectRepository(RevokedAccessTokenEntity)
-    private readonly repo: Repository<RevokedAccessTokenEntity>,
+    private readonly repo: RevocationsRepository,
     private readonly env: AuthEnv,
   ) {}
 
-  async revoke(tokens: RevokedAccessToken[], em?: EntityManager): Promise<void> {
+  /** Expired tokens are left out: they are refused anyway. */
+  async revoke(tokens: RevokedAccessToken[], tx?: Transaction): Promise<void> {
     const live = tokens.filter((t) => t.expiresAt.getTime() > Date.now());
     if (live.length === 0) return;
-    await (em ?? this.repo.manager)
-      .createQueryBuilder()
-      .insert()
-      .into(RevokedAccessTokenEntity)
-      .values(live)
-      .orIgnore()
-      .execute();
+    await this.repo.insertTokens(live, tx);
   }
 
   /**
@@ -56,33 +44,24 @@ export class RevocationsService implements RevocationCheck {
    */
   async revokeClient(
     client: { clientId: string; institutionId: string },
-    em?: EntityManager,
+    tx?: Transaction,
   ): Promise<void> {
     const issuedBefore = Math.ceil((Date.now() + this.env.CLIENT_CACHE_TTL_MS) / 1000) + 1;
-    // By then every token issued before the cut-off has expired.
-    const expiresAt = issuedBefore + this.env.ACCESS_TOKEN_MAX_LIFETIME_SECONDS;
-    await (em ?? this.repo.manager).query(
-      `INSERT INTO revoked_clients (client_id, institution_id, issued_before, expires_at)
-       VALUES ($1, $2, to_timestamp($3), to_timestamp($4))
-       ON CONFLICT (client_id) DO UPDATE SET
-         institution_id = EXCLUDED.institution_id,
-         issued_before = GREATEST(revoked_clients.issued_before, EXCLUDED.issued_before),
-         expires_at = GREATEST(revoked_clients.expires_at, EXCLUDED.expires_at),
-         revoked_at = now()`,
-      [client.clientId, client.institutionId, issuedBefore, expiresAt],
+    await this.repo.upsertClient(
+      {
+        clientId: client.clientId,
+        institutionId: client.institutionId,
+        issuedBefore,
+        // By then every token issued before the cut-off has expired.
+        expiresAt: issuedBefore + this.env.ACCESS_TOKEN_MAX_LIFETIME_SECONDS,
+      },
+      tx,
     );
   }
 
-  async isRevoked(jti: string, issued?: IssuedTo): Promise<boolean> {
+  isRevoked(jti: string, issued?: IssuedTo): Promise<boolean> {
     const issuedAt = issued ? (issued.issuedAt?.getTime() ?? 0) / 1000 : null;
-    const [row] = (await this.repo.query(
-      `SELECT EXISTS (SELECT 1 FROM revoked_access_tokens WHERE jti = $1)
-           OR EXISTS (SELECT 1 FROM revoked_clients
-                       WHERE $2::text IS NOT NULL AND client_id = $2
-                         AND to_timestamp($3::float8) < issued_before) AS revoked`,
-      [jti, issued?.clientId ?? null, issuedAt],
-    )) as { revoked: boolean }[];
-    return row!.revoked;
+    return this.repo.isRevoked(jti, issued?.clientId ?? null, issuedAt);
   }
 
   /**
@@ -98,47 +77,13 @@ export class RevocationsService implements RevocationCheck {
     return revoked ? { active: false } : answer;
   }
 
-  /**
-   * Unexpired revocations recorded at or after `since` (all of them without it), read in one
-   * statement so that `asOf` is the instant of exactly what was read.
-   */
+  /** Unexpired revocations recorded at or after `since` (all of them without it). */
   async feed(since?: Date): Promise<RevocationFeed> {
-    const rows: {
-      kind: 'token' | 'client' | null;
-      id: string;
-      institution_id: string | null;
-      issued_before: string | null;
-      exp: string;
-      as_of: Date;
-    }[] = await this.repo.query(
-      `SELECT 'token' AS kind, r.jti AS id, NULL::text AS institution_id,
-              NULL::bigint AS issued_before, extract(epoch FROM r.expires_at)::bigint AS exp,
-              now() AS as_of
-         FROM revoked_access_tokens r
-        WHERE r.expires_at > now() AND ($1::timestamptz IS NULL OR r.revoked_at >= $1)
-       UNION ALL
-       SELECT 'client', c.client_id, c.institution_id,
-              ceil(extract(epoch FROM c.issued_before))::bigint,
-              extract(epoch FROM c.expires_at)::bigint, now()
-         FROM revoked_clients c
-        WHERE c.expires_at > now() AND ($1::timestamptz IS NULL OR c.revoked_at >= $1)
-       UNION ALL SELECT NULL, NULL, NULL, NULL, NULL, now()`,
-      [since ?? null],
-    );
-    const asOf = rows[rows.length - 1]!.as_of;
+    const rows = await this.repo.findSince(since);
     return {
-      revocations: rows
-        .filter((r) => r.kind === 'token')
-        .map((r) => ({ jti: r.id, exp: Number(r.exp) })),
-      clientRevocations: rows
-        .filter((r) => r.kind === 'client')
-        .map((r) => ({
-          clientId: r.id,
-          institutionId: r.institution_id!,
-          issuedBefore: Number(r.issued_before),
-          exp: Number(r.exp),
-        })),
-      asOf: new Date(asOf).toISOString(),
+      revocations: rows.tokens,
+      clientRevocations: rows.clients,
+      asOf: rows.asOf.toISOString(),
     };
   }
 }

@@ -1,6 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { PLATFORM_INSTITUTION_ID, transactionIdOf } from '@app/common';
-import type { FastifyRequest } from 'fastify';
+import { PLATFORM_INSTITUTION_ID } from '@app/common';
 import { jwtVerify } from 'jose';
 import type { ClientEntity, GrantType } from '../clients/client.entity';
 import { AuthEnv } from '../config/auth.env';
@@ -26,6 +25,14 @@ export interface TokenResponse {
   refresh_token_expires_in?: number;
 }
 
+/** Who asks for a token, as the password grant relays it to customer-service. */
+export interface TokenRequester {
+  ipAddress: string;
+  userAgent?: string;
+  /** Travels to customer-service so that its records join this token request. */
+  transactionId?: string;
+}
+
 export type Introspection = { active: false } | ({ active: true } & Record<string, unknown>);
 
 const allows = (client: ClientEntity, grant: GrantType): boolean =>
@@ -47,14 +54,14 @@ export class TokenService {
   async grant(
     client: ClientEntity,
     params: FormParams,
-    req: FastifyRequest,
+    requester: TokenRequester,
   ): Promise<TokenResponse> {
     const grantType = required(params, 'grant_type');
     switch (grantType) {
       case 'client_credentials':
         return this.clientCredentials(client, params);
       case 'password':
-        return this.password(client, params, req);
+        return this.password(client, params, requester);
       case 'refresh_token':
         return this.refresh(client, params);
       default:
@@ -88,7 +95,7 @@ export class TokenService {
   private async password(
     client: ClientEntity,
     params: FormParams,
-    req: FastifyRequest,
+    requester: TokenRequester,
   ): Promise<TokenResponse> {
     if (!allows(client, 'password')) throw this.unauthorized('password');
     const username = required(params, 'username');
@@ -99,7 +106,7 @@ export class TokenService {
       client.allowedScopes,
       client.defaultScopes,
     );
-    const retryAfter = await this.throttle.passwordRetryAfter(req.ip);
+    const retryAfter = await this.throttle.passwordRetryAfter(requester.ipAddress);
     if (retryAfter > 0) {
       throw new OAuthError('temporarily_unavailable', 'Too many failed logins; retry later.', 429, {
         'Retry-After': String(retryAfter),
@@ -111,10 +118,10 @@ export class TokenService {
         loginId: username,
         password,
         clientId: client.clientId,
-        ipAddress: req.ip,
-        userAgent: req.headers['user-agent'],
+        ipAddress: requester.ipAddress,
+        ...(requester.userAgent !== undefined ? { userAgent: requester.userAgent } : {}),
       },
-      transactionIdOf(req),
+      requester.transactionId,
     );
     if (verdict.result === 'unavailable') {
       throw new OAuthError(
@@ -125,7 +132,7 @@ export class TokenService {
       );
     }
     if (verdict.result !== 'ok') {
-      await this.throttle.recordPasswordFailure(client.clientId, req.ip);
+      await this.throttle.recordPasswordFailure(client.clientId, requester.ipAddress);
       // One answer for an unknown login id, a wrong password and a locked account, so that the
       // answer never tells which login ids exist (the customer learns of a lock elsewhere).
       throw new OAuthError('invalid_grant', 'The username or password is incorrect.');
@@ -149,7 +156,7 @@ export class TokenService {
       throw this.unauthorized('refresh_token');
     const presented = required(params, 'refresh_token');
     const narrowed = requestedScopes(params);
-    const outcome = await this.refreshTokens.redeem(presented, client.clientId, async (old, em) => {
+    const outcome = await this.refreshTokens.redeem(presented, client.clientId, async (old, tx) => {
       // Refresh tokens come from the password grant only: customer scopes, even for one stored
       // before that rule. RFC 6749 §6: a refresh may narrow the scope, never widen it.
       const original = customerScopes(undefined, old.scope.split(' '), old.scope.split(' '));
@@ -170,7 +177,7 @@ export class TokenService {
         ...(old.loginId ? { loginId: old.loginId } : {}),
         ...(old.userType ? { userType: old.userType } : {}),
       });
-      const refresh = await this.refreshTokens.mint(ctx, access, old.familyId, em);
+      const refresh = await this.refreshTokens.mint(ctx, access, old.familyId, tx);
       return this.withRefresh(access, refresh);
     });
     if (outcome.outcome !== 'ok') {
