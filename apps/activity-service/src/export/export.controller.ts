@@ -10,7 +10,7 @@ import {
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ForCaller, Principal, Scope, type AccessPrincipal } from '@app/common';
 import { ACTIVITY_ROUTE } from '../common/body-parsing';
-import { ExportRequestDto } from '../search/search.dto';
+import { EXPORT_BODY } from '../search/search.schema';
 import { sendExport } from './export.presenter';
 import { ExportService } from './export.service';
 
@@ -31,7 +31,7 @@ export class ExportController {
   })
   @ApiHeader({ name: 'Accept', required: false, enum: ['application/x-ndjson', 'text/csv'] })
   @ApiHeader({ name: 'Accept-Encoding', required: false, example: 'gzip' })
-  @ApiBody({ type: ExportRequestDto })
+  @ApiBody({ schema: EXPORT_BODY })
   @ApiProduces('application/x-ndjson', 'text/csv')
   @ApiOkResponse({ description: 'The events, streamed' })
   async export(

@@ -23,7 +23,8 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Principal, RequireScopes, Scope, type AccessPrincipal } from '@app/common';
 import { ACTIVITY_ROUTE } from '../common/body-parsing';
 import { sendJsonText } from '../common/json-text';
-import { FeedRequestDto, FeedResponseDto } from './feed.dto';
+import { FeedResponseDto } from './feed.dto';
+import { FEED_BODY } from './feed.schema';
 import { FeedService } from './feed.service';
 import { FeedStream } from './feed.stream';
 import { sendEventStream } from './sse.presenter';
@@ -46,7 +47,7 @@ export class FeedController {
     description:
       'Returns events after the cursor in the order their batches committed, so a consumer that keeps passing back `cursor` sees every event exactly once, including events whose transaction committed after a later one. When hasMore is false, poll again later.',
   })
-  @ApiBody({ type: FeedRequestDto })
+  @ApiBody({ schema: FEED_BODY })
   @ApiOkResponse({ type: FeedResponseDto })
   async read(
     @Principal() principal: AccessPrincipal,

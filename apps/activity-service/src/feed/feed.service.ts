@@ -2,7 +2,9 @@ import { Injectable } from '@nestjs/common';
 import { escapePointer, isObject, type FieldError } from '@app/common';
 import { EVENT_TYPE_BY_ID } from '../catalogue/event-catalogue';
 import { ActivityErrors } from '../common/activity.errors';
+import { acceptedKeys } from '../common/body-schema';
 import { TokenSigner } from '../common/token-signer';
+import { FEED_BODY, FEED_LIMITS } from './feed.schema';
 import { FeedRepository } from './feed.repository';
 
 /**
@@ -28,18 +30,11 @@ export interface FeedPage {
   hasMore: boolean;
 }
 
-export interface FeedRequest {
-  cursor?: unknown;
-  from?: unknown;
-  limit?: unknown;
-  eventIds?: unknown;
-}
-
 const PURPOSE = 'activity-feed';
 /** Batches looked at per read; bounds a read over many batches of other event types. */
 const BATCHES_PER_READ = 500;
-export const FEED_LIMITS = { defaultLimit: 500, maxLimit: 1000, maxEventIds: 100 };
-const FEED_KEYS = new Set(['cursor', 'from', 'limit', 'eventIds']);
+// The fields a feed request accepts are those its schema documents.
+const FEED_KEYS = acceptedKeys(FEED_BODY);
 
 /**
  * Reads an institution's feed from a signed cursor: feed_log positions follow commit order

@@ -9,7 +9,9 @@ import {
   type AttributeDefinition,
 } from '../catalogue/event-catalogue';
 import { ActivityErrors } from '../common/activity.errors';
+import { acceptedKeys } from '../common/body-schema';
 import { parseInstant } from '../common/instant';
+import { BATCH_BODY, BATCH_LIMITS, EVENT_SCHEMA } from './batch.schema';
 import { MAX_BATCH_EVENTS } from '../storage/schema';
 import type { StoredEvent } from './event.repository';
 
@@ -25,24 +27,12 @@ export interface BatchContext {
 
 const INSTITUTION_ID = /^[A-Za-z0-9_-]{1,64}$/;
 const PLATFORM_INSTITUTION = 'platform';
-const MAX_ID_LENGTH = 128;
 /** Field errors listed in one answer; the count in `detail` covers all of them. */
 const MAX_REPORTED_ERRORS = 100;
 
-const EVENT_KEYS = new Set([
-  'guid',
-  'eventId',
-  'timeStamp',
-  'institutionId',
-  'userType',
-  'loginId',
-  'customerId',
-  'institutionCustomerId',
-  'accountType',
-  'channel',
-  'ipAddress',
-  'attributes',
-]);
+// The members a batch and an event accept are those their schemas document.
+const BATCH_KEYS = acceptedKeys(BATCH_BODY);
+const EVENT_KEYS = acceptedKeys(EVENT_SCHEMA);
 
 class Problems {
   readonly list: FieldError[] = [];
@@ -62,7 +52,7 @@ export function validateBatch(body: unknown, ctx: BatchContext): StoredEvent[] {
   if (!isObject(body)) throw ActivityErrors.unreadableBody();
   const problems = new Problems();
   for (const key of Object.keys(body)) {
-    if (key !== 'events') problems.add(`/${escapePointer(key)}`, 'is not a known field');
+    if (!BATCH_KEYS.has(key)) problems.add(`/${escapePointer(key)}`, 'is not a known field');
   }
   const events = body.events;
   if (!Array.isArray(events) || events.length === 0) {
@@ -135,7 +125,14 @@ function validateEvent(
   if (userType === 'retail' && company !== null) {
     problems.add(`${at}/institutionCustomerId`, 'applies to business users only');
   }
-  const accountType = idField(raw.accountType, at, 'accountType', false, problems, 64);
+  const accountType = idField(
+    raw.accountType,
+    at,
+    'accountType',
+    false,
+    problems,
+    BATCH_LIMITS.maxAccountTypeLength,
+  );
   let channel: string | null = null;
   if (raw.channel !== undefined && raw.channel !== null) {
     if (typeof raw.channel !== 'string' || !(CHANNELS as readonly string[]).includes(raw.channel)) {
@@ -196,7 +193,7 @@ function idField(
   field: string,
   required: boolean,
   problems: Problems,
-  maxLength = MAX_ID_LENGTH,
+  maxLength = BATCH_LIMITS.maxIdLength,
 ): string | null {
   if (value === undefined || value === null) {
     if (required) problems.add(`${at}/${field}`, 'is required');

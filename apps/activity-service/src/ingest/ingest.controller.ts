@@ -10,7 +10,8 @@ import {
 import { Principal, RequireAnyScope, Scope, type AccessPrincipal } from '@app/common';
 
 import { ACTIVITY_ROUTE } from '../common/body-parsing';
-import { BatchRequestDto, BatchResponseDto } from './ingest.dto';
+import { BATCH_BODY } from './batch.schema';
+import { BatchResponseDto } from './ingest.dto';
 import { IngestService, type BatchResult } from './ingest.service';
 
 @ApiTags('banking-activities')
@@ -27,7 +28,7 @@ export class IngestController {
       "All or nothing: every event must be of the catalogue with its type's attributes. Idempotent on guid. " +
       "An FI token (banking-activities:write) writes its own FI's events; a platform service token (internal:events:write) writes any FI's, each event naming institutionId.",
   })
-  @ApiBody({ type: BatchRequestDto })
+  @ApiBody({ schema: BATCH_BODY })
   @ApiAcceptedResponse({ type: BatchResponseDto })
   @ApiBadRequestResponse({
     description: 'BAS_10005 with a pointer per invalid field; BAS_10006 unreadable body',

@@ -1,7 +1,14 @@
 import { escapePointer, isObject, type FieldError } from '@app/common';
 import { resolveAttribute, type ValueType } from '../catalogue/attributes';
 import { ActivityErrors } from '../common/activity.errors';
+import { acceptedKeys } from '../common/body-schema';
 import { parseInstant } from '../common/instant';
+import {
+  CRITERIA,
+  FILTER_CONDITION_SCHEMA,
+  FILTER_GROUP_SCHEMA,
+  FILTER_LIMITS,
+} from './search.schema';
 
 /** `additionalFilters`: a tree of and/or groups, each optionally negated, over attributes. */
 export interface FilterGroup {
@@ -21,29 +28,8 @@ export interface FilterCondition {
 export type Scalar = string | number | boolean;
 export type FilterValue = Scalar | Scalar[];
 
-export const CRITERIA = [
-  'equals',
-  'notEquals',
-  'in',
-  'notIn',
-  'contains',
-  'startsWith',
-  'exists',
-  'greaterThan',
-  'lessThan',
-] as const;
+export { CRITERIA, FILTER_LIMITS };
 export type Criteria = (typeof CRITERIA)[number];
-
-/** Bounds on a filter tree, so no request can make an unbounded query. */
-export const FILTER_LIMITS = {
-  /** Nesting levels, the top group being level 1. */
-  maxDepth: 5,
-  /** Groups plus conditions in the whole tree. */
-  maxNodes: 64,
-  /** Values of one in/notIn (or of one array in equals). */
-  maxValues: 100,
-  maxStringLength: 256,
-};
 
 const CRITERIA_BY_TYPE: Record<ValueType, readonly Criteria[]> = {
   string: CRITERIA,
@@ -54,8 +40,9 @@ const CRITERIA_BY_TYPE: Record<ValueType, readonly Criteria[]> = {
   'string[]': ['equals', 'notEquals', 'in', 'notIn', 'contains', 'exists'],
 };
 
-const GROUP_KEYS = new Set(['condition', 'negate', 'filters', 'subFilters', 'subFilter']);
-const CONDITION_KEYS = new Set(['attributeId', 'criteria', 'value']);
+// The members a group and a condition accept are those their schemas document.
+const GROUP_KEYS = acceptedKeys(FILTER_GROUP_SCHEMA);
+const CONDITION_KEYS = acceptedKeys(FILTER_CONDITION_SCHEMA);
 const CRITERIA_BY_LOWER = new Map(CRITERIA.map((c) => [c.toLowerCase(), c]));
 
 interface ParseState {

@@ -11,7 +11,8 @@ import type { FastifyReply } from 'fastify';
 import { ForCaller, Principal, Scope, type AccessPrincipal } from '@app/common';
 import { ACTIVITY_ROUTE } from '../common/body-parsing';
 import { sendJsonText } from '../common/json-text';
-import { SearchRequestDto, SearchResponseDto } from './search.dto';
+import { SearchResponseDto } from './search.dto';
+import { SEARCH_BODY } from './search.schema';
 import { SearchService } from './search.service';
 
 @ApiTags('banking-activities')
@@ -28,7 +29,7 @@ export class SearchController {
       'The six shapes of the Banking Activity API: one user (userId/userIds) or the whole FI, over all, several or one event type (eventIds), combinable with userType, companyIds and additionalFilters. ' +
       'Pages are keyset-based: pass nextPageToken, with the same filters, until it is null. Times: startTime inclusive, endTime exclusive.',
   })
-  @ApiBody({ type: SearchRequestDto })
+  @ApiBody({ schema: SEARCH_BODY })
   @ApiOkResponse({ type: SearchResponseDto })
   @ApiNoContentResponse({ description: 'Nothing matches' })
   @ApiBadRequestResponse({
@@ -37,7 +38,7 @@ export class SearchController {
   })
   async find(
     @Principal() principal: AccessPrincipal,
-    // Not typed as the DTO: the global ValidationPipe would answer without the BAS_* codes.
+    // Read by parseSearchRequest (BAS_* codes), against SEARCH_BODY: not the global ValidationPipe.
     @Body() body: unknown,
     @Res() res: FastifyReply,
   ): Promise<void> {

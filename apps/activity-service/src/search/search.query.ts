@@ -3,7 +3,9 @@ import { resolveAttribute } from '../catalogue/attributes';
 import { EVENT_TYPE_BY_ID, USER_TYPES, type UserType } from '../catalogue/event-catalogue';
 import { ActivityErrors } from '../common/activity.errors';
 import { parseInstant } from '../common/instant';
+import { acceptedKeys } from '../common/body-schema';
 import { parseFilters, type FilterGroup } from './filter';
+import { EXPORT_BODY, SEARCH_BODY, SEARCH_LIMITS } from './search.schema';
 
 export type UserIdType = 'loginId' | 'customerId';
 export type SortOrder = 'ASC' | 'DESC';
@@ -36,31 +38,11 @@ export interface SearchContext {
   mode: 'search' | 'export';
 }
 
-export const SEARCH_LIMITS = {
-  defaultPageSize: 500,
-  maxPageSize: 1000,
-  maxListItems: 100,
-  maxIdLength: 128,
-  maxRequestedAttributes: 50,
-};
+export { SEARCH_LIMITS };
 
-const SEARCH_KEYS = [
-  'startTime',
-  'endTime',
-  'pageSize',
-  'eventIds',
-  'userType',
-  'userIdType',
-  'userId',
-  'userIds',
-  'companyIds',
-  'requestedAttributes',
-  'additionalFilters',
-  'sortOrder',
-  'nextPageToken',
-];
-const EXPORT_KEYS = new Set(SEARCH_KEYS.filter((k) => k !== 'pageSize' && k !== 'nextPageToken'));
-const SEARCH_KEY_SET = new Set(SEARCH_KEYS);
+// The fields each body accepts are those its schema documents.
+const SEARCH_KEYS = acceptedKeys(SEARCH_BODY);
+const EXPORT_KEYS = acceptedKeys(EXPORT_BODY);
 
 /**
  * Validates a search body into a SearchQuery, answering with Candescent's codes: BAS_10006
@@ -71,7 +53,7 @@ const SEARCH_KEY_SET = new Set(SEARCH_KEYS);
 export function parseSearchRequest(body: unknown, ctx: SearchContext): SearchQuery {
   if (!isObject(body)) throw ActivityErrors.unreadableBody();
   const errors: FieldError[] = [];
-  const allowed = ctx.mode === 'export' ? EXPORT_KEYS : SEARCH_KEY_SET;
+  const allowed = ctx.mode === 'export' ? EXPORT_KEYS : SEARCH_KEYS;
   for (const key of Object.keys(body)) {
     if (!allowed.has(key))
       errors.push({ pointer: `/${escapePointer(key)}`, detail: 'is not a known field' });
@@ -175,7 +157,10 @@ export function parseSearchRequest(body: unknown, ctx: SearchContext): SearchQue
 
   let nextPageToken: string | null = null;
   if (body.nextPageToken !== undefined && body.nextPageToken !== null && ctx.mode === 'search') {
-    if (typeof body.nextPageToken !== 'string' || body.nextPageToken.length > 4096) {
+    if (
+      typeof body.nextPageToken !== 'string' ||
+      body.nextPageToken.length > SEARCH_LIMITS.maxPageTokenLength
+    ) {
       errors.push({ pointer: '/nextPageToken', detail: 'must be a token from a previous page' });
     } else nextPageToken = body.nextPageToken;
   }
