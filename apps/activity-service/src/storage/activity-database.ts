@@ -12,10 +12,10 @@ export interface ActivityPoolOptions {
 }
 
 /**
- * A pg pool on the activity schema. The event store talks SQL directly (bulk ingest through
- * json_to_recordset, keyset pages, cursors for export), so it has its own pools; TypeORM only
- * applies migrations and answers the health check. Sessions run in UTC so timestamps format
- * the same everywhere.
+ * A pg pool on the activity schema, used by the repositories only. The event store talks SQL
+ * directly (bulk ingest as column arrays, keyset pages, cursors for export), so it has its own
+ * pools; TypeORM applies migrations, answers the health check and holds the partition
+ * maintenance's advisory lock. Sessions run in UTC so timestamps format the same everywhere.
  */
 export function createActivityPool(options: ActivityPoolOptions): Pool {
   return new Pool({
