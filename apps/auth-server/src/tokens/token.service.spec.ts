@@ -69,7 +69,7 @@ function build(verdict: CredentialVerdict = { result: 'invalid' }) {
   const customers = { verify: jest.fn(async () => verdict) };
   const service = new TokenService(
     as<AccessTokenIssuer>(issuer),
-    as<RefreshTokensService>(refreshTokens),
+    as<RefreshTokensService>(refreshTokens as never),
     as<RevocationsService>({}),
     as<SigningKeysService>({}),
     env,
