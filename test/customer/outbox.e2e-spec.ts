@@ -169,14 +169,17 @@ describe('customer-service: activity events through the outbox', () => {
        VALUES ('app', 'old-key', 'fi-one', 'h', 'completed', now(), now() - interval '2 days', now() - interval '1 day')`,
     );
     await p.sql(
-      `INSERT INTO rate_limit_windows (bucket, hits, window_ends_at) VALUES ('old', 1, now() - interval '1 hour')`,
+      `INSERT INTO rate_limits (key, points, expire) VALUES ('old', 1, $1), ('current', 1, $2)`,
+      [Date.now() - 3_600_000, Date.now() + 3_600_000],
     );
     await p.customers.app.get(HousekeepingJob).run();
     expect(await p.sql('SELECT 1 FROM outbox_events WHERE id = $1', [row!.id])).toHaveLength(0);
     expect(
       await p.sql(`SELECT 1 FROM idempotency_records WHERE idempotency_key = 'old-key'`),
     ).toHaveLength(0);
-    expect(await p.sql(`SELECT 1 FROM rate_limit_windows WHERE bucket = 'old'`)).toHaveLength(0);
+    expect(await p.sql(`SELECT key FROM rate_limits WHERE key IN ('old', 'current')`)).toEqual([
+      { key: 'current' },
+    ]);
     // Events set aside as refused are kept.
     expect(await p.sql('SELECT 1 FROM outbox_events WHERE dead_at IS NOT NULL')).not.toHaveLength(
       0,

@@ -7,6 +7,7 @@ import { customerDatabase } from './database';
 import { DisclosuresModule } from './disclosures/disclosures.module';
 import { HousekeepingModule } from './housekeeping/housekeeping.module';
 import { OutboxModule } from './outbox/outbox.module';
+import { PersistenceModule } from './persistence/persistence.module';
 import { RegistrationModule } from './registration/registration.module';
 
 @Module({
@@ -22,6 +23,7 @@ import { RegistrationModule } from './registration/registration.module';
       },
     }),
     BearerAuthModule.remote(),
+    PersistenceModule,
     OutboxModule,
     DisclosuresModule,
     CustomersModule,

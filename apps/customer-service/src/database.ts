@@ -7,7 +7,6 @@ import { DisclosureEntity } from './disclosures/disclosure.entity';
 import { IdempotencyRecordEntity } from './idempotency/idempotency-record.entity';
 import { migrations } from './migrations';
 import { OutboxEventEntity } from './outbox/outbox-event.entity';
-import { RateLimitWindowEntity } from './throttling/rate-limit-window.entity';
 
 /** The customer-service's schema: its entities and its reviewed migrations, nothing synchronized. */
 export const customerDatabase: ServiceDatabase = {
@@ -20,7 +19,6 @@ export const customerDatabase: ServiceDatabase = {
     AuditEventEntity,
     OutboxEventEntity,
     IdempotencyRecordEntity,
-    RateLimitWindowEntity,
   ],
   migrations,
 };

@@ -1,12 +1,15 @@
 import 'reflect-metadata';
 import { bootstrap, reportStartupFailure, type BootstrapOptions } from '@app/common';
 import { CustomerServiceModule } from './app.module';
+import { installBodyParsers } from './http/body-parsing';
 
 export const customerServiceOptions: BootstrapOptions = {
   title: 'customer-service (Customer v2)',
   description:
     'Fast online-banking signup: registration, terms and legal disclosures, and the customer profile.',
   portEnv: 'CUSTOMER_PORT',
+  platform: 'fastify',
+  configure: installBodyParsers,
 };
 
 if (require.main === module) {

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import type { EntityManager } from 'typeorm';
 import type { RequestContext } from '../http/request-context';
-import { AuditEventEntity, type AuditAction } from './audit-event.entity';
+import type { AuditAction, AuditEventEntity } from './audit-event.entity';
+import { AuditRepository } from './audit.repository';
 import { maskField } from './masking';
 
 export interface AuditEntry {
@@ -13,26 +13,39 @@ export interface AuditEntry {
   changes: { field: string; old: unknown; new: unknown }[];
 }
 
-/** Writes the audit trail in the caller's transaction. */
+/**
+ * The only writer of the audit trail: every entry is masked here. Writes join the caller's
+ * unit of work, so an entry exists exactly when its change does.
+ */
 @Injectable()
 export class AuditService {
-  async record(em: EntityManager, entry: AuditEntry, ctx: RequestContext): Promise<void> {
-    await em.insert(AuditEventEntity, {
-      id: randomUUID(),
-      customerId: entry.customerId,
-      institutionId: entry.institutionId,
-      action: entry.action,
-      actorType: ctx.actor.type,
-      actorId: ctx.actor.id,
-      clientId: ctx.clientId ?? null,
-      ipAddress: ctx.ipAddress ?? null,
-      transactionId: ctx.transactionId ?? null,
-      changes: entry.changes.map((c) => ({
-        field: c.field,
-        old: maskField(c.field, c.old),
-        new: maskField(c.field, c.new),
+  constructor(private readonly audit: AuditRepository) {}
+
+  record(entry: AuditEntry, ctx: RequestContext): Promise<void> {
+    return this.recordMany([entry], ctx);
+  }
+
+  /** Several entries of one context in one statement (e.g. a disclosure settling an FI). */
+  async recordMany(entries: AuditEntry[], ctx: RequestContext): Promise<void> {
+    const occurredAt = new Date();
+    await this.audit.insert(
+      entries.map((entry): AuditEventEntity => ({
+        id: randomUUID(),
+        customerId: entry.customerId,
+        institutionId: entry.institutionId,
+        action: entry.action,
+        actorType: ctx.actor.type,
+        actorId: ctx.actor.id,
+        clientId: ctx.clientId ?? null,
+        ipAddress: ctx.ipAddress ?? null,
+        transactionId: ctx.transactionId ?? null,
+        changes: entry.changes.map((c) => ({
+          field: c.field,
+          old: maskField(c.field, c.old),
+          new: maskField(c.field, c.new),
+        })),
+        occurredAt,
       })),
-      occurredAt: new Date(),
-    });
+    );
   }
 }

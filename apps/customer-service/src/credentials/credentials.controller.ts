@@ -1,8 +1,8 @@
-import { Body, Controller, HttpCode, Post, Req } from '@nestjs/common';
+import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
-import { ForCaller, Scope } from '@app/common';
-import type { Request } from 'express';
-import { CredentialVerdictView, VerifyCredentialsDto } from './credentials.dto';
+import { ForCaller, Scope, type CredentialVerdict } from '@app/common';
+import { TransactionId } from '../http/request-context';
+import { VerifyCredentialsDto } from './credentials.dto';
 import { CredentialsService } from './credentials.service';
 
 /** The auth-server's password grant asks here (docs/internal-apis.md); not for the gateway. */
@@ -14,8 +14,11 @@ export class CredentialsController {
   @Post('verify')
   @HttpCode(200)
   @ForCaller('platform', Scope.InternalCredentialsVerify)
-  verify(@Body() check: VerifyCredentialsDto, @Req() req: Request): Promise<CredentialVerdictView> {
+  verify(
+    @Body() check: VerifyCredentialsDto,
     // The auth-server's transactionId header, when it sends one, ties the audit to its request.
-    return this.credentials.verify(check, req.transactionId);
+    @TransactionId() transactionId: string | undefined,
+  ): Promise<CredentialVerdict> {
+    return this.credentials.verify(check, transactionId);
   }
 }

@@ -1,25 +1,19 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Injectable, Logger } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import type { CredentialCheck, CredentialVerdict } from '@app/common';
 import { AuditService } from '../audit/audit.service';
 import { CustomerEnv } from '../config/customer.env';
-import { settledStatus } from '../customers/customer-status';
-import { CustomerEntity } from '../customers/customer.entity';
-import { findCustomer } from '../customers/customer.lookup';
+import { settledStatus, statusAfterLogin } from '../customers/customer-status';
+import type { CustomerEntity } from '../customers/customer.entity';
+import { CustomerRepository } from '../customers/customer.repository';
 import { ProfileService, type RenderedProfile } from '../customers/profile.service';
 import { DisclosuresService } from '../disclosures/disclosures.service';
-import type { RequestContext } from '../http/request-context';
+import { truncateUserAgent, type RequestContext } from '../http/request-context';
 import { customerEvent } from '../outbox/activity-event';
 import { OutboxService } from '../outbox/outbox.service';
-import { CredentialEntity } from './credential.entity';
-import type { CredentialVerdictView, VerifyCredentialsDto } from './credentials.dto';
+import { UnitOfWork } from '../persistence/unit-of-work';
+import { CredentialRepository } from './credential.repository';
 import { PasswordHasher } from './password-hasher';
-
-interface LoginRow {
-  id: string;
-  password_hash: string;
-}
 
 export const loginIdKey = (loginId: string): string => loginId.toLowerCase();
 
@@ -40,7 +34,9 @@ export class CredentialsService {
   private failureCostMs = 3;
 
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly uow: UnitOfWork,
+    private readonly credentials: CredentialRepository,
+    private readonly customers: CustomerRepository,
     private readonly hasher: PasswordHasher,
     private readonly env: CustomerEnv,
     private readonly disclosures: DisclosuresService,
@@ -49,141 +45,60 @@ export class CredentialsService {
     private readonly outbox: OutboxService,
   ) {}
 
-  async verify(
-    check: VerifyCredentialsDto,
-    transactionId?: string,
-  ): Promise<CredentialVerdictView> {
-    const [row] = (await this.dataSource.query(
-      `SELECT c.id, cr.password_hash
-         FROM customers c JOIN credentials cr ON cr.customer_id = c.id
-        WHERE c.institution_id = $1 AND c.login_id_key = $2`,
-      [check.institutionId, loginIdKey(check.loginId)],
-    )) as LoginRow[];
-    const passwordOk = await this.hasher.verify(row?.password_hash, check.password);
-    if (!row) {
+  async verify(check: CredentialCheck, transactionId?: string): Promise<CredentialVerdict> {
+    const login = await this.credentials.findByLogin(
+      check.institutionId,
+      loginIdKey(check.loginId),
+    );
+    const passwordOk = await this.hasher.verify(login?.passwordHash, check.password);
+    if (!login) {
       await sleep(this.failureCostMs);
       return { result: 'invalid' };
     }
 
     const ctx: RequestContext = {
-      actor: { type: 'customer', id: row.id },
+      actor: { type: 'customer', id: login.customerId },
       clientId: check.clientId,
       ipAddress: check.ipAddress,
-      userAgent: check.userAgent?.slice(0, 512) ?? null,
+      userAgent: truncateUserAgent(check.userAgent),
       ...(transactionId ? { transactionId } : {}),
       channel: 'api',
     };
     const newHash =
-      passwordOk && this.hasher.needsRehash(row.password_hash)
+      passwordOk && this.hasher.needsRehash(login.passwordHash)
         ? await this.hasher.hash(check.password)
         : undefined;
     const started = performance.now();
-    const verdict = await this.dataSource.transaction(async (em) => {
-      const customer = await em.findOneOrFail(CustomerEntity, {
-        where: { id: row.id },
-        lock: { mode: 'pessimistic_write' },
-      });
+    const verdict = await this.uow.transaction(async (): Promise<CredentialVerdict> => {
+      const customer = await this.customers.lockById(login.customerId);
+      // Deleted between the two reads: nothing to count against.
+      if (!customer) return { result: 'invalid' };
       const now = new Date();
-      const at = { ...ctx, at: now };
-
       if (customer.status === 'locked') {
-        await this.outbox.append(em, [
-          customerEvent(
-            customer,
-            'loginFailure',
-            {
-              clientId: check.clientId,
-              failedLoginCount: customer.failedLoginCount,
-              reason: 'locked',
-            },
-            at,
-          ),
-        ]);
-        return { result: 'locked' as const };
+        await this.outbox.append(
+          [
+            customerEvent(
+              customer,
+              'loginFailure',
+              {
+                clientId: check.clientId,
+                failedLoginCount: customer.failedLoginCount,
+                reason: 'locked',
+              },
+              { ...ctx, at: now },
+            ),
+          ],
+          now,
+        );
+        return { result: 'locked' };
       }
-
       if (!passwordOk) {
-        const failed = customer.failedLoginCount + 1;
-        const locks = failed >= this.env.MAX_FAILED_LOGINS;
-        await em.update(
-          CustomerEntity,
-          { id: customer.id },
-          {
-            failedLoginCount: failed,
-            ...(locks ? { status: 'locked' as const, lockedAt: now } : {}),
-            version: customer.version + 1,
-            updatedAt: now,
-          },
-        );
-        const events = [
-          customerEvent(
-            customer,
-            'loginFailure',
-            { clientId: check.clientId, failedLoginCount: failed, reason: 'invalidPassword' },
-            at,
-          ),
-        ];
-        if (locks) {
-          events.push(customerEvent(customer, 'userLocked', { failedLoginCount: failed }, at));
-          await this.audit.record(
-            em,
-            {
-              customerId: customer.id,
-              institutionId: customer.institutionId,
-              action: 'locked',
-              changes: [
-                { field: 'userStatus', old: customer.status, new: 'locked' },
-                { field: 'failedLoginCount', old: customer.failedLoginCount, new: failed },
-              ],
-            },
-            ctx,
-          );
-          this.logger.warn(
-            { customerId: customer.id, failed },
-            'customer locked after failed logins',
-          );
-        }
-        await this.outbox.append(em, events);
-        return { result: 'invalid' as const };
+        await this.recordFailure(customer, check.clientId, ctx, now);
+        return { result: 'invalid' };
       }
-
-      // A first login turns `registered` into `active`; a success clears the failure count.
-      const status = customer.status === 'registered' ? 'active' : customer.status;
-      const changed = status !== customer.status || customer.failedLoginCount !== 0;
-      await em.update(
-        CustomerEntity,
-        { id: customer.id },
-        {
-          failedLoginCount: 0,
-          status,
-          lastLoginAt: now,
-          ...(changed ? { version: customer.version + 1, updatedAt: now } : {}),
-        },
-      );
-      if (newHash) {
-        await em.update(
-          CredentialEntity,
-          { customerId: customer.id },
-          { passwordHash: newHash, passwordChangedAt: now },
-        );
-      }
-      if (status !== customer.status) {
-        await this.audit.record(
-          em,
-          {
-            customerId: customer.id,
-            institutionId: customer.institutionId,
-            action: 'statusChanged',
-            changes: [{ field: 'userStatus', old: customer.status, new: status }],
-          },
-          ctx,
-        );
-      }
-      await this.outbox.append(em, [
-        customerEvent(customer, 'loginSuccess', { clientId: check.clientId }, at),
-      ]);
+      await this.recordSuccess(customer, check.clientId, newHash, ctx, now);
       return {
-        result: 'ok' as const,
+        result: 'ok',
         customerId: customer.id,
         loginId: customer.loginId,
         userType: customer.userType,
@@ -194,20 +109,97 @@ export class CredentialsService {
     return verdict;
   }
 
+  private async recordFailure(
+    customer: CustomerEntity,
+    clientId: string,
+    ctx: RequestContext,
+    now: Date,
+  ): Promise<void> {
+    const failed = customer.failedLoginCount + 1;
+    const locks = failed >= this.env.MAX_FAILED_LOGINS;
+    await this.customers.update(customer.id, {
+      failedLoginCount: failed,
+      ...(locks
+        ? {
+            status: settledStatus({ locked: true, pendingDisclosures: 0, lastLoginAt: null }),
+            lockedAt: now,
+          }
+        : {}),
+      version: customer.version + 1,
+      updatedAt: now,
+    });
+    const at = { ...ctx, at: now };
+    const events = [
+      customerEvent(
+        customer,
+        'loginFailure',
+        { clientId, failedLoginCount: failed, reason: 'invalidPassword' },
+        at,
+      ),
+    ];
+    if (locks) {
+      events.push(customerEvent(customer, 'userLocked', { failedLoginCount: failed }, at));
+      await this.audit.record(
+        {
+          customerId: customer.id,
+          institutionId: customer.institutionId,
+          action: 'locked',
+          changes: [
+            { field: 'userStatus', old: customer.status, new: 'locked' },
+            { field: 'failedLoginCount', old: customer.failedLoginCount, new: failed },
+          ],
+        },
+        ctx,
+      );
+      this.logger.warn({ customerId: customer.id, failed }, 'customer locked after failed logins');
+    }
+    await this.outbox.append(events, now);
+  }
+
+  /** A first login turns `registered` into `active`; a success clears the failure count. */
+  private async recordSuccess(
+    customer: CustomerEntity,
+    clientId: string,
+    newHash: string | undefined,
+    ctx: RequestContext,
+    now: Date,
+  ): Promise<void> {
+    const status = statusAfterLogin(customer.status);
+    const changed = status !== customer.status || customer.failedLoginCount !== 0;
+    await this.customers.update(customer.id, {
+      failedLoginCount: 0,
+      status,
+      lastLoginAt: now,
+      ...(changed ? { version: customer.version + 1, updatedAt: now } : {}),
+    });
+    if (newHash) await this.credentials.replaceHash(customer.id, newHash, now);
+    if (status !== customer.status) {
+      await this.audit.record(
+        {
+          customerId: customer.id,
+          institutionId: customer.institutionId,
+          action: 'statusChanged',
+          changes: [{ field: 'userStatus', old: customer.status, new: status }],
+        },
+        ctx,
+      );
+    }
+    await this.outbox.append(
+      [customerEvent(customer, 'loginSuccess', { clientId }, { ...ctx, at: now })],
+      now,
+    );
+  }
+
   /**
    * Clears a lock (and the failure count). The customer settles where they would be without
    * it: `needsToAcceptDisclosure` if a required disclosure came while they were locked.
    * Unlocking a customer who is not locked changes nothing.
    */
-  async unlock(
-    institutionId: string,
-    customerId: string,
-    ctx: RequestContext,
-  ): Promise<RenderedProfile> {
-    return this.dataSource.transaction(async (em) => {
-      const customer = await findCustomer(em, institutionId, customerId, true);
-      if (customer.status !== 'locked') return this.profiles.render(customer, em);
-      const pending = await this.disclosures.pendingRequired(em, customer);
+  unlock(institutionId: string, customerId: string, ctx: RequestContext): Promise<RenderedProfile> {
+    return this.uow.transaction(async () => {
+      const customer = await this.profiles.find(institutionId, customerId, { forUpdate: true });
+      if (customer.status !== 'locked') return this.profiles.render(customer);
+      const pending = await this.disclosures.pendingRequired(customer);
       const now = new Date();
       const unlocked: CustomerEntity = {
         ...customer,
@@ -221,19 +213,14 @@ export class CredentialsService {
         version: customer.version + 1,
         updatedAt: now,
       };
-      await em.update(
-        CustomerEntity,
-        { id: customer.id },
-        {
-          status: unlocked.status,
-          failedLoginCount: 0,
-          lockedAt: null,
-          version: unlocked.version,
-          updatedAt: now,
-        },
-      );
+      await this.customers.update(customer.id, {
+        status: unlocked.status,
+        failedLoginCount: 0,
+        lockedAt: null,
+        version: unlocked.version,
+        updatedAt: now,
+      });
       await this.audit.record(
-        em,
         {
           customerId: customer.id,
           institutionId,
@@ -245,15 +232,18 @@ export class CredentialsService {
         },
         ctx,
       );
-      await this.outbox.append(em, [
-        customerEvent(
-          unlocked,
-          'userUnlocked',
-          { unlockedBy: ctx.clientId ?? ctx.actor.id },
-          { ...ctx, at: now },
-        ),
-      ]);
-      return this.profiles.render(unlocked, em);
+      await this.outbox.append(
+        [
+          customerEvent(
+            unlocked,
+            'userUnlocked',
+            { unlockedBy: ctx.clientId ?? ctx.actor.id },
+            { ...ctx, at: now },
+          ),
+        ],
+        now,
+      );
+      return this.profiles.render(unlocked);
     });
   }
 }

@@ -1,9 +1,10 @@
-import { Controller, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
+import { Controller, HttpCode, Param, Post, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ForCaller, Principal, Scope, type AccessPrincipal } from '@app/common';
-import type { Request, Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { CustomerView } from '../customers/customer.view';
-import { requestContext } from '../http/request-context';
+import { personalRepresentation } from '../http/http-headers';
+import { CallContext, type RequestContext } from '../http/request-context';
 import { CredentialsService } from './credentials.service';
 
 @ApiTags('customers')
@@ -19,16 +20,11 @@ export class UnlockController {
   async unlock(
     @Principal() principal: AccessPrincipal,
     @Param('customerId') customerId: string,
-    @Req() req: Request,
-    @Res({ passthrough: true }) res: Response,
+    @CallContext() ctx: RequestContext,
+    @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<CustomerView> {
-    const profile = await this.credentials.unlock(
-      principal.institutionId,
-      customerId,
-      requestContext(principal, req),
-    );
-    res.setHeader('ETag', profile.etag);
-    res.setHeader('Cache-Control', 'no-store');
+    const profile = await this.credentials.unlock(principal.institutionId, customerId, ctx);
+    personalRepresentation(reply, profile.etag);
     return profile.view;
   }
 }

@@ -1,5 +1,4 @@
-import type { FieldError } from '@app/common';
-import { toFieldErrors } from '@app/common';
+import { escapePointer, isObject, toFieldErrors, type FieldError } from '@app/common';
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import { ContactDetailsDto } from './contact.dto';
@@ -46,7 +45,7 @@ const PROFILE_FIELDS: readonly string[] = [
 ];
 
 const pointer = (...segments: string[]): string =>
-  segments.map((s) => `/${s.replace(/~/g, '~0').replace(/\//g, '~1')}`).join('');
+  segments.map((s) => `/${escapePointer(s)}`).join('');
 
 /** Equal as JSON values; jsonb does not keep member order, so it must not matter. */
 function sameValue(a: unknown, b: unknown): boolean {
@@ -56,9 +55,6 @@ function sameValue(a: unknown, b: unknown): boolean {
   }
   return a === b;
 }
-
-const isObject = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**
  * Applies a JSON Merge Patch (RFC 7396) to the contact fields, the only ones a profile change

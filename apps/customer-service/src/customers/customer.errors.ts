@@ -1,8 +1,9 @@
 import { DomainError, ProblemException, type FieldError } from '@app/common';
 
 /**
- * Every error the customer-service raises, with its stable code. The HTTP status follows from
- * the kind (libs/common STATUS_BY_KIND), never from here.
+ * Every error the customer-service raises, with its stable code. A DomainError's HTTP status
+ * follows from its kind (libs/common STATUS_BY_KIND); the few ProblemExceptions here (415, and
+ * the 400 shaped like ValidationPipe's) name their status themselves.
  */
 export const CustomerErrors = {
   customerNotFound: () =>

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Headers, Param, Patch, Req, Res } from '@nestjs/common';
+import { Body, Controller, Get, Headers, Param, Patch, Res } from '@nestjs/common';
 import {
   ApiBody,
   ApiConsumes,
@@ -8,35 +8,27 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { ForCaller, Principal, Scope, type AccessPrincipal } from '@app/common';
-import type { Request, Response } from 'express';
-import { requestContext } from '../http/request-context';
+import type { FastifyReply } from 'fastify';
+import { isMediaType, MERGE_PATCH, personalRepresentation } from '../http/http-headers';
+import { CallContext, type RequestContext } from '../http/request-context';
 import { ContactDetailsDto } from './contact.dto';
 import { CustomerErrors } from './customer.errors';
 import { CustomerView, ifNoneMatchHit } from './customer.view';
 import { ProfileService, type RenderedProfile } from './profile.service';
 
-const MERGE_PATCH = 'application/merge-patch+json';
-
-const send = (res: Response, profile: RenderedProfile): CustomerView => {
-  res.setHeader('ETag', profile.etag);
-  // Personal data: never kept by a shared cache.
-  res.setHeader('Cache-Control', 'no-store');
-  return profile.view;
-};
-
 /** A read: 304 without a body when the client's copy (If-None-Match) is current. */
-const sendRead = (
-  req: Request,
-  res: Response,
+function sendRead(
+  reply: FastifyReply,
   profile: RenderedProfile,
-): CustomerView | undefined => {
-  const view = send(res, profile);
-  if (!ifNoneMatchHit(req.headers['if-none-match'], profile.etag)) return view;
-  res.status(304);
+  ifNoneMatch: string | undefined,
+): CustomerView | undefined {
+  personalRepresentation(reply, profile.etag);
+  if (!ifNoneMatchHit(ifNoneMatch, profile.etag)) return profile.view;
+  reply.code(304);
   return undefined;
-};
+}
 
-/** `me` routes come first: Express matches in declaration order and `me` is not a customer id. */
+/** `me` routes are declared first so that `me` is never read as a customer id. */
 @ApiTags('customers')
 @Controller('customers/v2/customers')
 export class ProfileController {
@@ -49,10 +41,11 @@ export class ProfileController {
   @ApiOkResponse({ type: CustomerView })
   async getMine(
     @Principal() principal: AccessPrincipal,
-    @Req() req: Request,
-    @Res({ passthrough: true }) res: Response,
+    @Headers('if-none-match') ifNoneMatch: string | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<CustomerView | undefined> {
-    return sendRead(req, res, await this.profiles.get(principal.institutionId, principal.subject));
+    const profile = await this.profiles.get(principal.institutionId, principal.subject);
+    return sendRead(reply, profile, ifNoneMatch);
   }
 
   @Patch('me')
@@ -62,14 +55,15 @@ export class ProfileController {
   @ApiBody({ type: ContactDetailsDto, description: 'Any subset of the contact fields' })
   @ApiHeader({ name: 'If-Match', required: false, description: 'ETag of the profile read' })
   @ApiOkResponse({ type: CustomerView })
-  async patchMine(
+  patchMine(
     @Principal() principal: AccessPrincipal,
     @Body() patch: unknown,
+    @Headers('content-type') contentType: string | undefined,
     @Headers('if-match') ifMatch: string | undefined,
-    @Req() req: Request,
-    @Res({ passthrough: true }) res: Response,
+    @CallContext() ctx: RequestContext,
+    @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<CustomerView> {
-    return this.patch(principal, principal.subject, patch, ifMatch, req, res);
+    return this.patch(principal, principal.subject, { patch, contentType, ifMatch }, ctx, reply);
   }
 
   @Get(':customerId')
@@ -80,10 +74,11 @@ export class ProfileController {
   async get(
     @Principal() principal: AccessPrincipal,
     @Param('customerId') customerId: string,
-    @Req() req: Request,
-    @Res({ passthrough: true }) res: Response,
+    @Headers('if-none-match') ifNoneMatch: string | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<CustomerView | undefined> {
-    return sendRead(req, res, await this.profiles.get(principal.institutionId, customerId));
+    const profile = await this.profiles.get(principal.institutionId, customerId);
+    return sendRead(reply, profile, ifNoneMatch);
   }
 
   @Patch(':customerId')
@@ -93,33 +88,34 @@ export class ProfileController {
   @ApiBody({ type: ContactDetailsDto, description: 'Any subset of the contact fields' })
   @ApiHeader({ name: 'If-Match', required: false, description: 'ETag of the profile read' })
   @ApiOkResponse({ type: CustomerView })
-  async patchOne(
+  patchOne(
     @Principal() principal: AccessPrincipal,
     @Param('customerId') customerId: string,
     @Body() patch: unknown,
+    @Headers('content-type') contentType: string | undefined,
     @Headers('if-match') ifMatch: string | undefined,
-    @Req() req: Request,
-    @Res({ passthrough: true }) res: Response,
+    @CallContext() ctx: RequestContext,
+    @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<CustomerView> {
-    return this.patch(principal, customerId, patch, ifMatch, req, res);
+    return this.patch(principal, customerId, { patch, contentType, ifMatch }, ctx, reply);
   }
 
   private async patch(
     principal: AccessPrincipal,
     customerId: string,
-    patch: unknown,
-    ifMatch: string | undefined,
-    req: Request,
-    res: Response,
+    request: { patch: unknown; contentType: string | undefined; ifMatch: string | undefined },
+    ctx: RequestContext,
+    reply: FastifyReply,
   ): Promise<CustomerView> {
-    if (!req.is(MERGE_PATCH)) throw CustomerErrors.unsupportedPatchType();
+    if (!isMediaType(request.contentType, MERGE_PATCH)) throw CustomerErrors.unsupportedPatchType();
     const profile = await this.profiles.update(
       principal.institutionId,
       customerId,
-      patch,
-      ifMatch,
-      requestContext(principal, req),
+      request.patch,
+      request.ifMatch,
+      ctx,
     );
-    return send(res, profile);
+    personalRepresentation(reply, profile.etag);
+    return profile.view;
   }
 }

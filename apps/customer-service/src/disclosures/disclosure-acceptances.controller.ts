@@ -1,12 +1,12 @@
-import { Body, Controller, Param, Post, Req, Res } from '@nestjs/common';
+import { Body, Controller, Param, Post, Res } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ForCaller, Principal, Scope, type AccessPrincipal } from '@app/common';
-import type { Request, Response } from 'express';
-import { requestContext } from '../http/request-context';
+import type { FastifyReply } from 'fastify';
+import { CallContext, type RequestContext } from '../http/request-context';
 import { AcceptanceResultView, AcceptedDisclosureView, DisclosureRefDto } from './disclosure.dto';
 import { DisclosuresService } from './disclosures.service';
 
-/** `me` routes come first: Express matches in declaration order and `me` is not a customer id. */
+/** `me` routes are declared first so that `me` is never read as a customer id. */
 @ApiTags('disclosures')
 @Controller('customers/v2/customers')
 export class DisclosureAcceptancesController {
@@ -20,10 +20,10 @@ export class DisclosureAcceptancesController {
   acceptMine(
     @Principal() principal: AccessPrincipal,
     @Body() dto: DisclosureRefDto,
-    @Req() req: Request,
-    @Res({ passthrough: true }) res: Response,
+    @CallContext() ctx: RequestContext,
+    @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<AcceptanceResultView> {
-    return this.accept(principal, principal.subject, dto, req, res);
+    return this.accept(principal, principal.subject, dto, ctx, reply);
   }
 
   @Post(':customerId/disclosure-acceptances')
@@ -37,26 +37,21 @@ export class DisclosureAcceptancesController {
     @Principal() principal: AccessPrincipal,
     @Param('customerId') customerId: string,
     @Body() dto: DisclosureRefDto,
-    @Req() req: Request,
-    @Res({ passthrough: true }) res: Response,
+    @CallContext() ctx: RequestContext,
+    @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<AcceptanceResultView> {
-    return this.accept(principal, customerId, dto, req, res);
+    return this.accept(principal, customerId, dto, ctx, reply);
   }
 
   private async accept(
     principal: AccessPrincipal,
     customerId: string,
     dto: DisclosureRefDto,
-    req: Request,
-    res: Response,
+    ctx: RequestContext,
+    reply: FastifyReply,
   ): Promise<AcceptanceResultView> {
-    const outcome = await this.disclosures.accept(
-      principal.institutionId,
-      customerId,
-      dto,
-      requestContext(principal, req),
-    );
-    res.status(outcome.created ? 201 : 200);
+    const outcome = await this.disclosures.accept(principal.institutionId, customerId, dto, ctx);
+    reply.code(outcome.created ? 201 : 200);
     return { ...AcceptedDisclosureView.of(outcome.acceptance), userStatus: outcome.userStatus };
   }
 }

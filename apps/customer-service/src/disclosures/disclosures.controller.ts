@@ -1,8 +1,8 @@
-import { Body, Controller, Get, Param, Post, Req, Res } from '@nestjs/common';
+import { Body, Controller, Get, Param, Post, Res } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ForCaller, Principal, Scope, type AccessPrincipal } from '@app/common';
-import type { Request, Response } from 'express';
-import { requestContext } from '../http/request-context';
+import type { FastifyReply } from 'fastify';
+import { CallContext, type RequestContext } from '../http/request-context';
 import { DisclosureListView, DisclosureView, PublishDisclosureDto } from './disclosure.dto';
 import { DisclosuresService } from './disclosures.service';
 
@@ -46,15 +46,15 @@ export class DisclosuresController {
   async publish(
     @Principal() principal: AccessPrincipal,
     @Body() dto: PublishDisclosureDto,
-    @Req() req: Request,
-    @Res({ passthrough: true }) res: Response,
+    @CallContext() ctx: RequestContext,
+    @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<DisclosureView> {
     const { disclosure, inForce } = await this.disclosures.publish(
       principal.institutionId,
       dto,
-      requestContext(principal, req),
+      ctx,
     );
-    res.setHeader(
+    reply.header(
       'Location',
       `/customers/v2/disclosures/${encodeURIComponent(disclosure.disclosureId)}/versions/${encodeURIComponent(disclosure.version)}`,
     );

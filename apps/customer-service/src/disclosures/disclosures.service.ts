@@ -1,24 +1,21 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, type EntityManager } from 'typeorm';
-import type { FieldError } from '@app/common';
+import { DAY_MS, type FieldError } from '@app/common';
 import { AuditService } from '../audit/audit.service';
 import { settledStatus, type UserStatus } from '../customers/customer-status';
 import { CustomerErrors } from '../customers/customer.errors';
-import { CustomerEntity } from '../customers/customer.entity';
-import { findCustomer } from '../customers/customer.lookup';
+import type { CustomerEntity } from '../customers/customer.entity';
+import { CustomerRepository } from '../customers/customer.repository';
 import type { RequestContext } from '../http/request-context';
 import { customerEvent } from '../outbox/activity-event';
 import { OutboxService } from '../outbox/outbox.service';
-import { DisclosureAcceptanceEntity } from './disclosure-acceptance.entity';
-import { DisclosureEntity } from './disclosure.entity';
-import type { DisclosureRefDto, PublishDisclosureDto } from './disclosure.dto';
+import { UnitOfWork } from '../persistence/unit-of-work';
+import type { DisclosureAcceptanceEntity } from './disclosure-acceptance.entity';
+import type { DisclosureEntity } from './disclosure.entity';
+import type { PublishDisclosureDto } from './disclosure.dto';
+import { DisclosureRepository, type DisclosureRef } from './disclosure.repository';
 
-export interface DisclosureRef {
-  disclosureId: string;
-  version: string;
-}
+export type { DisclosureRef } from './disclosure.repository';
 
 export interface AcceptanceOutcome {
   acceptance: DisclosureAcceptanceEntity;
@@ -26,22 +23,16 @@ export interface AcceptanceOutcome {
   userStatus: UserStatus;
 }
 
-const MAX_SCHEDULE_MS = 366 * 86_400_000;
+const MAX_SCHEDULE_MS = 366 * DAY_MS;
 /** Clock skew tolerated for an `effectiveAt` a client means as "now". */
 const PAST_TOLERANCE_MS = 5 * 60_000;
+/** Versions taken into force per activation run. */
+const ACTIVATION_BATCH = 100;
 
-/**
- * Serialises taking a disclosure into force with registrations of the same FI: a registration
- * holds the lock shared while it checks acceptances and inserts; activation takes it exclusive,
- * so it sees every customer registered against the previous version.
- */
-const lockFi = (em: EntityManager, institutionId: string, mode: 'shared' | 'exclusive') =>
-  em.query(
-    mode === 'shared'
-      ? 'SELECT pg_advisory_xact_lock_shared(hashtext($1))'
-      : 'SELECT pg_advisory_xact_lock(hashtext($1))',
-    [`customer:disclosures:${institutionId}`],
-  );
+const ACTIVATION_CONTEXT: RequestContext = {
+  actor: { type: 'system', id: 'disclosure-activation' },
+  channel: 'system',
+};
 
 /**
  * Disclosures are versioned per FI; the latest activated version of each is in force. A
@@ -52,38 +43,25 @@ const lockFi = (em: EntityManager, institutionId: string, mode: 'shared' | 'excl
 @Injectable()
 export class DisclosuresService {
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly uow: UnitOfWork,
+    private readonly disclosures: DisclosureRepository,
+    private readonly customers: CustomerRepository,
     private readonly audit: AuditService,
     private readonly outbox: OutboxService,
   ) {}
 
   /** The version in force of each of the FI's disclosures. */
-  inForce(
-    institutionId: string,
-    em: EntityManager = this.dataSource.manager,
-  ): Promise<DisclosureEntity[]> {
-    return em
-      .createQueryBuilder(DisclosureEntity, 'd')
-      .distinctOn(['d.disclosureId'])
-      .where('d.institutionId = :institutionId', { institutionId })
-      .andWhere('d.activatedAt IS NOT NULL')
-      .orderBy('d.disclosureId')
-      .addOrderBy('d.effectiveAt', 'DESC')
-      .addOrderBy('d.createdAt', 'DESC')
-      .getMany();
+  inForce(institutionId: string): Promise<DisclosureEntity[]> {
+    return this.disclosures.inForce(institutionId);
   }
 
   async findVersion(
     institutionId: string,
     ref: DisclosureRef,
   ): Promise<{ disclosure: DisclosureEntity; inForce: boolean }> {
-    const disclosure = await this.dataSource.manager.findOneBy(DisclosureEntity, {
-      institutionId,
-      disclosureId: ref.disclosureId,
-      version: ref.version,
-    });
+    const disclosure = await this.disclosures.findVersion(institutionId, ref);
     if (!disclosure) throw CustomerErrors.disclosureNotFound();
-    const current = (await this.inForce(institutionId)).find(
+    const current = (await this.disclosures.inForce(institutionId)).find(
       (d) => d.disclosureId === ref.disclosureId,
     );
     return { disclosure, inForce: current?.id === disclosure.id };
@@ -117,38 +95,19 @@ export class DisclosuresService {
       publishedBy: ctx.clientId ?? ctx.actor.id,
       createdAt: now,
     };
-    await this.dataSource.transaction(async (em) => {
-      const inserted = await em
-        .createQueryBuilder()
-        .insert()
-        .into(DisclosureEntity)
-        .values(disclosure)
-        .orIgnore()
-        .returning(['id'])
-        .execute();
-      if ((inserted.raw as unknown[]).length === 0) throw CustomerErrors.disclosureVersionExists();
-      if (effectiveAt.getTime() <= now.getTime()) await this.activate(em, disclosure, ctx);
+    await this.uow.transaction(async () => {
+      if (!(await this.disclosures.insertUnlessExists(disclosure)))
+        throw CustomerErrors.disclosureVersionExists();
+      if (effectiveAt.getTime() <= now.getTime()) await this.activate(disclosure, ctx);
     });
     return { disclosure, inForce: disclosure.activatedAt !== null };
   }
 
   /** Takes versions whose time has come into force; returns how many. */
-  async activateDue(): Promise<number> {
-    return this.dataSource.transaction(async (em) => {
-      const due = await em
-        .createQueryBuilder(DisclosureEntity, 'd')
-        .where('d.activatedAt IS NULL')
-        .andWhere('d.effectiveAt <= now()')
-        .orderBy('d.effectiveAt')
-        .limit(100)
-        .setLock('pessimistic_write')
-        .setOnLocked('skip_locked')
-        .getMany();
-      const system: RequestContext = {
-        actor: { type: 'system', id: 'disclosure-activation' },
-        channel: 'system',
-      };
-      for (const disclosure of due) await this.activate(em, disclosure, system);
+  activateDue(): Promise<number> {
+    return this.uow.transaction(async () => {
+      const due = await this.disclosures.claimDue(ACTIVATION_BATCH);
+      for (const disclosure of due) await this.activate(disclosure, ACTIVATION_CONTEXT);
       return due.length;
     });
   }
@@ -157,82 +116,53 @@ export class DisclosuresService {
    * Puts a version in force, then settles every customer of the FI whose status no longer
    * matches the disclosures in force: a new required version moves those who have not accepted
    * it to `needsToAcceptDisclosure`; a version that drops a requirement settles those it held
-   * back. Each change goes to the audit trail. Locked customers keep their lock; their pending
-   * disclosures are looked at when they are unlocked.
+   * back. Each change goes to the audit trail (through AuditService, masked like any other).
+   * Locked customers keep their lock; their pending disclosures are looked at when they are
+   * unlocked.
    */
-  private async activate(
-    em: EntityManager,
-    d: DisclosureEntity,
-    ctx: RequestContext,
-  ): Promise<void> {
-    await lockFi(em, d.institutionId, 'exclusive');
+  private async activate(d: DisclosureEntity, ctx: RequestContext): Promise<void> {
+    await this.disclosures.lockInstitution(d.institutionId, 'exclusive');
     d.activatedAt = new Date();
-    await em.update(DisclosureEntity, { id: d.id }, { activatedAt: d.activatedAt });
-    await em.query(
-      `WITH in_force AS (
-         SELECT DISTINCT ON (disclosure_id) disclosure_id, version, required
-           FROM disclosures
-          WHERE institution_id = $1 AND activated_at IS NOT NULL
-          ORDER BY disclosure_id, effective_at DESC, created_at DESC
-       ), computed AS (
-         SELECT c.id, c.status AS old_status,
-                CASE WHEN EXISTS (
-                       SELECT 1 FROM in_force f
-                        WHERE f.required
-                          AND NOT EXISTS (SELECT 1 FROM disclosure_acceptances a
-                                           WHERE a.customer_id = c.id
-                                             AND a.disclosure_id = f.disclosure_id
-                                             AND a.version = f.version))
-                     THEN 'needsToAcceptDisclosure'
-                     WHEN c.last_login_at IS NULL THEN 'registered'
-                     ELSE 'active' END AS new_status
-           FROM customers c
-          WHERE c.institution_id = $1
-            AND c.status IN ('registered', 'active', 'needsToAcceptDisclosure')
-       ), changed AS (
-         UPDATE customers c
-            SET status = k.new_status, version = c.version + 1, updated_at = now()
-           FROM computed k
-          WHERE c.id = k.id AND k.new_status <> k.old_status
-            -- Re-checked on a row changed meanwhile (e.g. locked): then it is left alone.
-            AND c.status = k.old_status
-         RETURNING c.id, k.old_status, k.new_status
-       )
-       INSERT INTO audit_events
-         (id, customer_id, institution_id, action, actor_type, actor_id, client_id, ip_address,
-          transaction_id, changes, occurred_at)
-       SELECT gen_random_uuid(), x.id, $1, 'statusChanged', $4, $5, $6, $7, $8,
-              jsonb_build_array(
-                jsonb_build_object('field', 'userStatus', 'old', x.old_status, 'new', x.new_status),
-                jsonb_build_object('field', 'disclosureInForce', 'old', NULL,
-                                   'new', $2 || ' version ' || $3)),
-              now()
-         FROM changed x`,
-      [
-        d.institutionId,
-        d.disclosureId,
-        d.version,
-        ctx.actor.type,
-        ctx.actor.id,
-        ctx.clientId ?? null,
-        ctx.ipAddress ?? null,
-        ctx.transactionId ?? null,
-      ],
+    await this.disclosures.markActivated(d.id, d.activatedAt);
+    const changes = (await this.customers.pendingDisclosureCounts(d.institutionId))
+      .map((c) => ({
+        customerId: c.customerId,
+        from: c.status,
+        to: settledStatus({
+          locked: false,
+          pendingDisclosures: c.pending,
+          lastLoginAt: c.lastLoginAt,
+        }),
+      }))
+      .filter((c) => c.to !== c.from);
+    const applied = await this.customers.applyStatusChanges(changes);
+    await this.audit.recordMany(
+      applied.map((c) => ({
+        customerId: c.customerId,
+        institutionId: d.institutionId,
+        action: 'statusChanged' as const,
+        changes: [
+          { field: 'userStatus', old: c.from, new: c.to },
+          { field: 'disclosureInForce', old: null, new: `${d.disclosureId} version ${d.version}` },
+        ],
+      })),
+      ctx,
     );
   }
 
   /**
    * Checks a registration's acceptances against the versions in force: each must name the
    * version in force (422 CUS_DISCLOSURE_NOT_IN_FORCE) and every required one must be there
-   * (422 CUS_DISCLOSURE_REQUIRED). With `em`, runs under the FI's shared lock (see lockFi).
+   * (422 CUS_DISCLOSURE_REQUIRED). With `locked`, first takes the FI's lock (shared) for the
+   * rest of the unit of work, so no version takes effect before the registration commits.
    */
   async checkRegistrationAcceptances(
     institutionId: string,
-    refs: DisclosureRefDto[],
-    em?: EntityManager,
+    refs: DisclosureRef[],
+    options: { locked?: boolean } = {},
   ): Promise<DisclosureEntity[]> {
-    if (em) await lockFi(em, institutionId, 'shared');
-    const inForce = await this.inForce(institutionId, em);
+    if (options.locked) await this.disclosures.lockInstitution(institutionId, 'shared');
+    const inForce = await this.disclosures.inForce(institutionId);
     const errors: FieldError[] = [];
     const accepted: DisclosureEntity[] = [];
     refs.forEach((ref, i) => {
@@ -262,19 +192,12 @@ export class DisclosuresService {
 
   /** Required versions in force that the customer has not accepted. */
   async pendingRequired(
-    em: EntityManager,
     customer: Pick<CustomerEntity, 'id' | 'institutionId'>,
   ): Promise<DisclosureRef[]> {
-    const inForce = await this.inForce(customer.institutionId, em);
-    const required = inForce.filter((d) => d.required);
-    if (required.length === 0) return [];
-    const accepted = await em.find(DisclosureAcceptanceEntity, {
-      where: required.map((d) => ({
-        customerId: customer.id,
-        disclosureId: d.disclosureId,
-        version: d.version,
-      })),
-    });
+    const required = (await this.disclosures.inForce(customer.institutionId)).filter(
+      (d) => d.required,
+    );
+    const accepted = await this.disclosures.acceptancesOf(customer.id, required);
     return required
       .filter(
         (d) => !accepted.some((a) => a.disclosureId === d.disclosureId && a.version === d.version),
@@ -283,42 +206,35 @@ export class DisclosuresService {
   }
 
   /** The latest accepted version of each disclosure, for the profile. */
-  async acceptedBy(
-    customerId: string,
-    em: EntityManager = this.dataSource.manager,
-  ): Promise<DisclosureAcceptanceEntity[]> {
-    return em
-      .createQueryBuilder(DisclosureAcceptanceEntity, 'a')
-      .distinctOn(['a.disclosureId'])
-      .where('a.customerId = :customerId', { customerId })
-      .orderBy('a.disclosureId')
-      .addOrderBy('a.acceptedAt', 'DESC')
-      .getMany();
+  acceptedBy(customerId: string): Promise<DisclosureAcceptanceEntity[]> {
+    return this.disclosures.latestAcceptedBy(customerId);
   }
 
-  /** Records acceptances in the caller's transaction (a registration), with their events. */
-  async recordAcceptances(
-    em: EntityManager,
+  /**
+   * The acceptance rows of a customer for these versions, with their events, to be stored by
+   * the caller's unit of work (a registration writes them with everything else).
+   */
+  acceptances(
     customer: CustomerEntity,
     disclosures: DisclosureEntity[],
     ctx: RequestContext,
     at: Date,
-  ): Promise<DisclosureAcceptanceEntity[]> {
+  ): { rows: DisclosureAcceptanceEntity[]; events: ReturnType<typeof customerEvent>[] } {
     const rows = disclosures.map((d) => this.acceptanceRow(customer, d, ctx, at));
-    if (rows.length === 0) return rows;
-    await em.insert(DisclosureAcceptanceEntity, rows);
-    await this.outbox.append(
-      em,
-      rows.map((a) =>
-        customerEvent(
-          customer,
-          'disclosureAcceptance',
-          { disclosureId: a.disclosureId, version: a.version },
-          { ...ctx, at },
-        ),
+    const events = rows.map((a) =>
+      customerEvent(
+        customer,
+        'disclosureAcceptance',
+        { disclosureId: a.disclosureId, version: a.version },
+        { ...ctx, at },
       ),
     );
-    return rows;
+    return { rows, events };
+  }
+
+  /** Stores acceptance rows built by `acceptances` (in the caller's unit of work). */
+  storeAcceptances(rows: DisclosureAcceptanceEntity[]): Promise<void> {
+    return this.disclosures.insertAcceptances(rows);
   }
 
   /**
@@ -326,15 +242,18 @@ export class DisclosuresService {
    * nothing and answers the first acceptance. Once no required one is pending, a customer in
    * `needsToAcceptDisclosure` settles back.
    */
-  async accept(
+  accept(
     institutionId: string,
     customerId: string,
     ref: DisclosureRef,
     ctx: RequestContext,
   ): Promise<AcceptanceOutcome> {
-    return this.dataSource.transaction(async (em) => {
-      const customer = await findCustomer(em, institutionId, customerId, true);
-      const current = (await this.inForce(institutionId, em)).find(
+    return this.uow.transaction(async () => {
+      const customer = await this.customers.findInInstitution(institutionId, customerId, {
+        forUpdate: true,
+      });
+      if (!customer) throw CustomerErrors.customerNotFound();
+      const current = (await this.disclosures.inForce(institutionId)).find(
         (d) => d.disclosureId === ref.disclosureId,
       );
       if (!current || current.version !== ref.version) {
@@ -344,31 +263,27 @@ export class DisclosuresService {
             : { pointer: '/disclosureId', detail: 'no such disclosure is in force' },
         ]);
       }
-      const existing = await em.findOneBy(DisclosureAcceptanceEntity, {
-        customerId: customer.id,
-        disclosureId: ref.disclosureId,
-        version: ref.version,
-      });
+      const [existing] = await this.disclosures.acceptancesOf(customer.id, [ref]);
       if (existing) return { acceptance: existing, created: false, userStatus: customer.status };
 
       const now = new Date();
-      const [acceptance] = await this.recordAcceptances(em, customer, [current], ctx, now);
-      const pending = await this.pendingRequired(em, customer);
+      const { rows, events } = this.acceptances(customer, [current], ctx, now);
+      await this.disclosures.insertAcceptances(rows);
+      await this.outbox.append(events, now);
       const status =
         customer.status === 'needsToAcceptDisclosure'
           ? settledStatus({
               locked: false,
-              pendingDisclosures: pending.length,
+              pendingDisclosures: (await this.pendingRequired(customer)).length,
               lastLoginAt: customer.lastLoginAt,
             })
           : customer.status;
-      await em.update(
-        CustomerEntity,
-        { id: customer.id },
-        { status, version: customer.version + 1, updatedAt: now },
-      );
+      await this.customers.update(customer.id, {
+        status,
+        version: customer.version + 1,
+        updatedAt: now,
+      });
       await this.audit.record(
-        em,
         {
           customerId: customer.id,
           institutionId,
@@ -386,7 +301,7 @@ export class DisclosuresService {
         },
         ctx,
       );
-      return { acceptance: acceptance!, created: true, userStatus: status };
+      return { acceptance: rows[0]!, created: true, userStatus: status };
     });
   }
 

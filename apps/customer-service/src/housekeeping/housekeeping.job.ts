@@ -1,44 +1,39 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { PeriodicTask } from '@app/common';
 import { CustomerEnv } from '../config/customer.env';
-import { IdempotencyService } from '../idempotency/idempotency.service';
-import { OutboxDispatcher } from '../outbox/outbox.dispatcher';
-import { RateLimiterService } from '../throttling/rate-limiter.service';
+import { UnitOfWork } from '../persistence/unit-of-work';
+import { HousekeepingService, type Purged } from './housekeeping.service';
 
-/** Purges what has served its time: expired idempotency records and windows, old delivered events. */
+/** Runs the purge every HOUSEKEEPING_INTERVAL_MS, on one replica at a time (advisory lock). */
 @Injectable()
 export class HousekeepingJob implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(HousekeepingJob.name);
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<void>;
+  private readonly task: PeriodicTask<Purged>;
 
-  constructor(
-    private readonly env: CustomerEnv,
-    private readonly idempotency: IdempotencyService,
-    private readonly limiter: RateLimiterService,
-    private readonly outbox: OutboxDispatcher,
-  ) {}
+  constructor(housekeeping: HousekeepingService, env: CustomerEnv, uow: UnitOfWork) {
+    this.task = new PeriodicTask({
+      name: 'housekeeping',
+      intervalMs: env.HOUSEKEEPING_INTERVAL_MS,
+      lock: uow.lock('customer:housekeeping'),
+      logger: this.logger,
+      run: async () => {
+        const purged = await housekeeping.purge();
+        this.logger.log(purged, 'purged');
+        return purged;
+      },
+    });
+  }
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => void this.run(), this.env.HOUSEKEEPING_INTERVAL_MS);
-    this.timer.unref();
+    this.task.start();
   }
 
-  async onApplicationShutdown(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running;
+  onApplicationShutdown(): Promise<void> {
+    return this.task.stop();
   }
 
-  run(): Promise<void> {
-    this.running ??= Promise.all([
-      this.idempotency.purgeExpired(),
-      this.limiter.purgeExpired(),
-      this.outbox.purgeDelivered(),
-    ])
-      .then(([idempotencyRecords, rateLimitWindows, deliveredEvents]) => {
-        this.logger.log({ idempotencyRecords, rateLimitWindows, deliveredEvents }, 'purged');
-      })
-      .catch((err: unknown) => this.logger.error({ err }, 'housekeeping failed'))
-      .finally(() => (this.running = undefined));
-    return this.running;
+  /** Runs now (or joins the run in progress); undefined when skipped or failed. */
+  run(): Promise<Purged | undefined> {
+    return this.task.trigger();
   }
 }

@@ -1,12 +1,9 @@
 import { Module } from '@nestjs/common';
-import { IdempotencyModule } from '../idempotency/idempotency.module';
-import { OutboxModule } from '../outbox/outbox.module';
-import { ThrottlingModule } from '../throttling/throttling.module';
 import { HousekeepingJob } from './housekeeping.job';
+import { HousekeepingService } from './housekeeping.service';
 
 @Module({
-  imports: [IdempotencyModule, ThrottlingModule, OutboxModule],
-  providers: [HousekeepingJob],
+  providers: [HousekeepingService, HousekeepingJob],
   exports: [HousekeepingJob],
 })
 export class HousekeepingModule {}

@@ -1,12 +1,11 @@
 import { createHmac } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { SecretBox } from '@app/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, type EntityManager } from 'typeorm';
 import { CustomerEnv } from '../config/customer.env';
 import { CustomerErrors } from '../customers/customer.errors';
 import { SsnCipher } from '../customers/ssn-cipher';
-import { IdempotencyRecordEntity } from './idempotency-record.entity';
+import type { IdempotencyRecordEntity } from './idempotency-record.entity';
+import { IdempotencyRepository } from './idempotency.repository';
 
 export interface StoredResponse {
   status: number;
@@ -55,7 +54,7 @@ export class IdempotencyService {
   private readonly responses: SecretBox;
 
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly records: IdempotencyRepository,
     private readonly env: CustomerEnv,
     ssn: SsnCipher,
   ) {
@@ -88,35 +87,17 @@ export class IdempotencyService {
     const scope = { clientId, institutionId, key };
     // A claim removed by a failing request between our two statements: simply try again.
     for (let attempt = 0; attempt < 3; attempt++) {
-      const claimed = (await this.dataSource.query(
-        `INSERT INTO idempotency_records
-           (client_id, idempotency_key, institution_id, request_hash, state, locked_until,
-            created_at, expires_at)
-         VALUES ($1, $2, $3, $4, 'inFlight', now() + make_interval(secs => $5),
-                 now(), now() + make_interval(hours => $6))
-         ON CONFLICT (client_id, idempotency_key) DO UPDATE
-           SET institution_id = EXCLUDED.institution_id,
-               request_hash = EXCLUDED.request_hash,
-               state = 'inFlight',
-               locked_until = EXCLUDED.locked_until,
-               created_at = EXCLUDED.created_at,
-               expires_at = EXCLUDED.expires_at,
-               response_status = NULL,
-               response_headers = NULL,
-               response_body_sealed = NULL
-           WHERE idempotency_records.expires_at <= now()
-              OR (idempotency_records.state = 'inFlight'
-                  AND idempotency_records.locked_until <= now()
-                  AND idempotency_records.request_hash = EXCLUDED.request_hash)
-         RETURNING client_id`,
-        [clientId, key, institutionId, fingerprint, LEASE_SECONDS, this.env.IDEMPOTENCY_TTL_HOURS],
-      )) as unknown[];
-      if (claimed.length === 1) return { kind: 'claimed', scope };
-
-      const existing = await this.dataSource.manager.findOneBy(IdempotencyRecordEntity, {
+      const claimed = await this.records.claim({
         clientId,
-        idempotencyKey: key,
+        institutionId,
+        key,
+        fingerprint,
+        leaseSeconds: LEASE_SECONDS,
+        ttlHours: this.env.IDEMPOTENCY_TTL_HOURS,
       });
+      if (claimed) return { kind: 'claimed', scope };
+
+      const existing = await this.records.find(clientId, key);
       if (!existing) continue;
       if (existing.requestHash !== fingerprint) throw CustomerErrors.idempotencyKeyReused();
       if (existing.state === 'inFlight') throw CustomerErrors.idempotencyInFlight();
@@ -132,25 +113,16 @@ export class IdempotencyService {
     throw CustomerErrors.idempotencyInFlight();
   }
 
-  /** Stores the response in the transaction of the change itself. */
-  async complete(
-    em: EntityManager,
-    scope: IdempotencyScope,
-    response: StoredResponse,
-  ): Promise<void> {
-    await em.update(
-      IdempotencyRecordEntity,
-      { clientId: scope.clientId, idempotencyKey: scope.key },
-      {
-        state: 'completed',
-        responseStatus: response.status,
-        responseHeaders: response.headers,
-        responseBodySealed:
-          response.body === undefined
-            ? null
-            : this.responses.seal(JSON.stringify(response.body), aad(scope.clientId, scope.key)),
-      },
-    );
+  /** Stores the response; called in the unit of work of the change itself. */
+  async complete(scope: IdempotencyScope, response: StoredResponse): Promise<void> {
+    await this.records.complete(scope.clientId, scope.key, {
+      status: response.status,
+      headers: response.headers,
+      bodySealed:
+        response.body === undefined
+          ? null
+          : this.responses.seal(JSON.stringify(response.body), aad(scope.clientId, scope.key)),
+    });
   }
 
   private openBody(record: IdempotencyRecordEntity): unknown {
@@ -164,17 +136,6 @@ export class IdempotencyService {
 
   /** Frees the key after a failed request: nothing happened, so the client may try again. */
   async release(scope: IdempotencyScope): Promise<void> {
-    await this.dataSource.query(
-      `DELETE FROM idempotency_records
-        WHERE client_id = $1 AND idempotency_key = $2 AND state = 'inFlight'`,
-      [scope.clientId, scope.key],
-    );
-  }
-
-  async purgeExpired(): Promise<number> {
-    const [, count] = (await this.dataSource.query(
-      'DELETE FROM idempotency_records WHERE expires_at <= now()',
-    )) as [unknown, number];
-    return count;
+    await this.records.release(scope.clientId, scope.key);
   }
 }

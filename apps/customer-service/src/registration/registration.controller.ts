@@ -1,4 +1,4 @@
-import { Body, Controller, Post, Req, Res, UseGuards } from '@nestjs/common';
+import { Body, Controller, Headers, Post, Res, UseGuards } from '@nestjs/common';
 import {
   ApiConflictResponse,
   ApiCreatedResponse,
@@ -9,16 +9,18 @@ import {
   ApiUnprocessableEntityResponse,
 } from '@nestjs/swagger';
 import { ForCaller, Principal, Scope, type AccessPrincipal } from '@app/common';
-import type { Request, Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { CustomerView } from '../customers/customer.view';
-import { requestContext } from '../http/request-context';
+import { CallContext, type RequestContext } from '../http/request-context';
 import { IdempotencyService } from '../idempotency/idempotency.service';
 import { RegistrationThrottleGuard } from '../throttling/registration-throttle.guard';
 import { RegistrationDto } from './registration.dto';
 import { RegistrationService } from './registration.service';
 
+const REGISTRATIONS = '/customers/v2/registrations';
+
 @ApiTags('registrations')
-@Controller('customers/v2/registrations')
+@Controller(REGISTRATIONS)
 export class RegistrationController {
   constructor(private readonly registrations: RegistrationService) {}
 
@@ -42,23 +44,24 @@ export class RegistrationController {
   async register(
     @Principal() principal: AccessPrincipal,
     @Body() dto: RegistrationDto,
-    @Req() req: Request,
-    @Res({ passthrough: true }) res: Response,
+    // The body as sent (not validated, so not transformed), for the Idempotency-Key fingerprint.
+    @Body() sent: unknown,
+    @Headers('idempotency-key') idempotencyKey: string | undefined,
+    @CallContext() ctx: RequestContext,
+    @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<unknown> {
-    const key = IdempotencyService.parseKey(req.headers['idempotency-key']);
+    const key = IdempotencyService.parseKey(idempotencyKey);
     const result = await this.registrations.register({
       institutionId: principal.institutionId,
       clientId: principal.clientId,
       dto,
-      ...(key
-        ? { idempotency: { key, method: req.method, path: req.path, body: req.body as unknown } }
-        : {}),
-      ctx: requestContext(principal, req),
+      ...(key ? { idempotency: { key, method: 'POST', path: REGISTRATIONS, body: sent } } : {}),
+      ctx,
     });
-    res.status(result.status);
-    for (const [name, value] of Object.entries(result.headers)) res.setHeader(name, value);
-    if (result.replayed) res.setHeader('Idempotent-Replayed', 'true');
-    res.setHeader('Cache-Control', 'no-store');
+    reply.code(result.status);
+    for (const [name, value] of Object.entries(result.headers)) reply.header(name, value);
+    if (result.replayed) reply.header('Idempotent-Replayed', 'true');
+    reply.header('Cache-Control', 'no-store');
     return result.body;
   }
 }

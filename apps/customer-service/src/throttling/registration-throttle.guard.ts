@@ -1,37 +1,20 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import type { AccessPrincipal } from '@app/common';
-import type { Request } from 'express';
-import { CustomerEnv } from '../config/customer.env';
-import { CustomerErrors } from '../customers/customer.errors';
-import { RateLimiterService } from './rate-limiter.service';
+import type { FastifyRequest } from 'fastify';
+import { RegistrationThrottle } from './registration-throttle.service';
 
 /**
- * Registrations per client and per client address (429 `CUS_RATE_LIMITED` with Retry-After).
- * Runs after the bearer guards, so only authenticated calls count against a client.
+ * The registration throttle in front of the route. Runs after the bearer guards, so only
+ * authenticated calls count against a client; the address is Fastify's `ip` (X-Forwarded-For
+ * only from TRUSTED_PROXIES).
  */
 @Injectable()
 export class RegistrationThrottleGuard implements CanActivate {
-  constructor(
-    private readonly limiter: RateLimiterService,
-    private readonly env: CustomerEnv,
-  ) {}
+  constructor(private readonly throttle: RegistrationThrottle) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    const req = context.switchToHttp().getRequest<Request & { user?: AccessPrincipal }>();
-    const windowSeconds = this.env.REGISTRATION_WINDOW_SECONDS;
-    const wait = await this.limiter.hit([
-      {
-        bucket: `registration:client:${req.user?.clientId ?? 'anonymous'}`,
-        max: this.env.REGISTRATION_LIMIT_PER_CLIENT,
-        windowSeconds,
-      },
-      {
-        bucket: `registration:address:${req.ip ?? 'unknown'}`,
-        max: this.env.REGISTRATION_LIMIT_PER_ADDRESS,
-        windowSeconds,
-      },
-    ]);
-    if (wait > 0) throw CustomerErrors.rateLimited(wait);
+    const req = context.switchToHttp().getRequest<FastifyRequest & { user?: AccessPrincipal }>();
+    await this.throttle.check(req.user?.clientId ?? 'anonymous', req.ip);
     return true;
   }
 }

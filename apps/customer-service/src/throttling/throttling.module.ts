@@ -1,9 +1,9 @@
 import { Module } from '@nestjs/common';
-import { RateLimiterService } from './rate-limiter.service';
+import { RegistrationThrottle } from './registration-throttle.service';
 import { RegistrationThrottleGuard } from './registration-throttle.guard';
 
 @Module({
-  providers: [RateLimiterService, RegistrationThrottleGuard],
-  exports: [RateLimiterService, RegistrationThrottleGuard],
+  providers: [RegistrationThrottle, RegistrationThrottleGuard],
+  exports: [RegistrationThrottle, RegistrationThrottleGuard],
 })
 export class ThrottlingModule {}

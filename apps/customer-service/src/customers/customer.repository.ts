@@ -1,0 +1,123 @@
+import { Injectable } from '@nestjs/common';
+import { UUID_PATTERN } from '@app/common';
+import { UnitOfWork } from '../persistence/unit-of-work';
+import type { UserStatus } from './customer-status';
+import { CustomerEntity } from './customer.entity';
+
+/** A status change to apply, guarded by the status it was computed from. */
+export interface StatusChange {
+  customerId: string;
+  from: UserStatus;
+  to: UserStatus;
+}
+
+/** The `customers` table. Joins the caller's unit of work when there is one. */
+@Injectable()
+export class CustomerRepository {
+  constructor(private readonly uow: UnitOfWork) {}
+
+  /**
+   * The customer with this id in this FI, optionally row-locked for a change; undefined for
+   * another FI's customer and for an id that is not even a UUID.
+   */
+  async findInInstitution(
+    institutionId: string,
+    customerId: string,
+    options: { forUpdate?: boolean } = {},
+  ): Promise<CustomerEntity | undefined> {
+    if (!UUID_PATTERN.test(customerId)) return undefined;
+    const customer = await this.uow.manager.findOne(CustomerEntity, {
+      where: { id: customerId.toLowerCase(), institutionId },
+      ...(options.forUpdate ? { lock: { mode: 'pessimistic_write' as const } } : {}),
+    });
+    return customer ?? undefined;
+  }
+
+  /** Row-locked, within a unit of work: the customer a credential check is about. */
+  async lockById(customerId: string): Promise<CustomerEntity | undefined> {
+    const customer = await this.uow.manager.findOne(CustomerEntity, {
+      where: { id: customerId },
+      lock: { mode: 'pessimistic_write' },
+    });
+    return customer ?? undefined;
+  }
+
+  loginIdTaken(institutionId: string, loginIdKey: string): Promise<boolean> {
+    return this.uow.manager.existsBy(CustomerEntity, { institutionId, loginIdKey });
+  }
+
+  /**
+   * Inserts the customer unless the loginId is taken in the FI (meanwhile): ON CONFLICT DO
+   * NOTHING makes that an answer, not a failed statement whose parameters (personal data) the
+   * driver would log. Returns whether it was inserted.
+   */
+  async insertUnlessLoginIdTaken(customer: CustomerEntity): Promise<boolean> {
+    const inserted = await this.uow.manager
+      .createQueryBuilder()
+      .insert()
+      .into(CustomerEntity)
+      .values(customer)
+      .orIgnore()
+      .returning(['id'])
+      .execute();
+    return (inserted.raw as unknown[]).length > 0;
+  }
+
+  async update(customerId: string, changes: Partial<CustomerEntity>): Promise<void> {
+    await this.uow.manager.update(CustomerEntity, { id: customerId }, changes);
+  }
+
+  /**
+   * The FI's customers whose status follows from the disclosures in force (not locked), with
+   * how many required versions in force each has not accepted.
+   */
+  async pendingDisclosureCounts(
+    institutionId: string,
+  ): Promise<
+    { customerId: string; status: UserStatus; lastLoginAt: Date | null; pending: number }[]
+  > {
+    const rows = (await this.uow.manager.query(
+      `WITH in_force AS (
+         SELECT DISTINCT ON (disclosure_id) disclosure_id, version, required
+           FROM disclosures
+          WHERE institution_id = $1 AND activated_at IS NOT NULL
+          ORDER BY disclosure_id, effective_at DESC, created_at DESC
+       )
+       SELECT c.id, c.status, c.last_login_at,
+              (SELECT count(*) FROM in_force f
+                WHERE f.required
+                  AND NOT EXISTS (SELECT 1 FROM disclosure_acceptances a
+                                   WHERE a.customer_id = c.id
+                                     AND a.disclosure_id = f.disclosure_id
+                                     AND a.version = f.version))::int AS pending
+         FROM customers c
+        WHERE c.institution_id = $1
+          AND c.status IN ('registered', 'active', 'needsToAcceptDisclosure')`,
+      [institutionId],
+    )) as { id: string; status: UserStatus; last_login_at: Date | null; pending: number }[];
+    return rows.map((r) => ({
+      customerId: r.id,
+      status: r.status,
+      lastLoginAt: r.last_login_at,
+      pending: r.pending,
+    }));
+  }
+
+  /**
+   * Applies status changes in one statement, each only if the row still has the status it was
+   * computed from (a customer locked meanwhile is left alone). Returns the changes applied.
+   */
+  async applyStatusChanges(changes: StatusChange[]): Promise<StatusChange[]> {
+    if (changes.length === 0) return [];
+    // An UPDATE answers [rows, affected count] through TypeORM.
+    const [rows] = (await this.uow.manager.query(
+      `UPDATE customers c
+          SET status = v.to_status, version = c.version + 1, updated_at = now()
+         FROM unnest($1::uuid[], $2::text[], $3::text[]) AS v(id, from_status, to_status)
+        WHERE c.id = v.id AND c.status = v.from_status
+       RETURNING c.id, v.from_status, v.to_status`,
+      [changes.map((c) => c.customerId), changes.map((c) => c.from), changes.map((c) => c.to)],
+    )) as [{ id: string; from_status: UserStatus; to_status: UserStatus }[], number];
+    return rows.map((r) => ({ customerId: r.id, from: r.from_status, to: r.to_status }));
+  }
+}
