@@ -7,10 +7,8 @@ import {
   type Type,
 } from '@nestjs/common';
 import { HttpAdapterHost, NestFactory } from '@nestjs/core';
-import type { NestExpressApplication } from '@nestjs/platform-express';
-import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { json } from 'express';
 import { Logger } from 'nestjs-pino';
 import { BEARER_SECURITY } from '../auth/guards';
 import { CommonEnv, type EnvSource } from '../config/env';
@@ -18,10 +16,9 @@ import { EnvSourceModule } from '../config/platform.module';
 import { trustedProxyMatcher } from '../config/trusted-proxies';
 import { ProblemFilter } from '../errors/problem.filter';
 import { validationProblem } from '../errors/validation';
-import { boundedFastifyJsonParser, jsonDepthErrors, verifyJsonDepth } from '../http/json-body';
-import { refuseOversizedBodies } from '../http/oversized-body';
+import { boundedFastifyJsonParser } from '../http/json-body';
 import { TRANSACTION_ID_HEADER, transactionIdMiddleware } from '../http/transaction-id';
-import { fastifyFrameworkErrors, undecodableUrlMiddleware } from '../http/undecodable-url';
+import { fastifyFrameworkErrors } from '../http/undecodable-url';
 import {
   InputTextGuard,
   invalidTextProblem,
@@ -49,22 +46,13 @@ interface CommonOptions {
   inputProblem?: InputProblem;
 }
 
-export type BootstrapOptions =
-  | (CommonOptions & {
-      platform?: 'express';
-      /**
-       * Runs before the platform's JSON parser, so a route can parse its own body first (e.g. with
-       * a larger limit); body-parser leaves a body that is already parsed alone.
-       */
-      beforeBodyParser?: (app: NestExpressApplication) => void;
-      /** Extra app setup, run after the platform's body parser (e.g. error mapping). */
-      configure?: (app: NestExpressApplication) => void;
-    })
-  | (CommonOptions & {
-      /** Fastify: for the hottest endpoints (the token endpoint), see docs/BENCHMARKS.md. */
-      platform: 'fastify';
-      configure?: (app: NestFastifyApplication) => void;
-    });
+/** Every service runs on Fastify. */
+export type BootstrapOptions = CommonOptions & {
+  /** Fastify, the only platform (kept so that existing options still read as they are). */
+  platform?: 'fastify';
+  /** Extra app setup, run after the JSON parser (e.g. more parsers, error mapping). */
+  configure?: (app: NestFastifyApplication) => void;
+};
 
 export interface RunningService {
   app: INestApplication;
@@ -73,44 +61,18 @@ export interface RunningService {
 }
 
 /** Applies everything a service needs over HTTP; shared by main.ts and the e2e tests. */
-export function configureApp(
-  app: NestExpressApplication | NestFastifyApplication,
-  options: BootstrapOptions,
-): void {
+export function configureApp(app: NestFastifyApplication, options: BootstrapOptions): void {
   const env = app.get(CommonEnv);
   app.useLogger(app.get(Logger));
   app.use(transactionIdMiddleware);
   // First, so that a filter a service adds in `configure` is tried before it (last added, first tried).
   app.useGlobalFilters(new ProblemFilter(app.get(HttpAdapterHost), env.BODY_LIMIT_BYTES));
-  if (options.platform === 'fastify') {
-    const fastify = app as NestFastifyApplication;
-    fastify.useBodyParser(
-      ['application/json', 'application/*+json'],
-      { bodyLimit: env.BODY_LIMIT_BYTES },
-      boundedFastifyJsonParser(fastify.getHttpAdapter().getInstance()),
-    );
-    options.configure?.(fastify);
-  } else {
-    const express = app as NestExpressApplication;
-    express.disable('x-powered-by');
-    // X-Forwarded-For is believed only from the configured proxies (TRUSTED_PROXIES).
-    express.set('trust proxy', trustedProxyMatcher(env.TRUSTED_PROXIES));
-    express.use(undecodableUrlMiddleware(options.inputProblem ?? invalidTextProblem));
-    options.beforeBodyParser?.(express);
-    express.use(refuseOversizedBodies(env.BODY_LIMIT_BYTES));
-    // express.json itself rather than useBodyParser, which reserves `verify` (the depth scan).
-    express.use(
-      json({
-        limit: env.BODY_LIMIT_BYTES,
-        type: ['application/json', 'application/*+json'],
-        // Any JSON value, as Fastify's: a merge patch of `null` is JSON, refused by its route.
-        strict: false,
-        verify: verifyJsonDepth,
-      }),
-    );
-    express.use(jsonDepthErrors);
-    options.configure?.(express);
-  }
+  app.useBodyParser(
+    ['application/json', 'application/*+json'],
+    { bodyLimit: env.BODY_LIMIT_BYTES },
+    boundedFastifyJsonParser(app.getHttpAdapter().getInstance()),
+  );
+  options.configure?.(app);
   // Before every route's own guards, pipes and handler.
   app.useGlobalGuards(new InputTextGuard(options.inputProblem));
   app.useGlobalPipes(
@@ -176,29 +138,21 @@ function portOf(env: CommonEnv, options: BootstrapOptions): number {
 async function create(
   module: Type<unknown>,
   options: BootstrapOptions,
-): Promise<NestExpressApplication | NestFastifyApplication> {
+): Promise<NestFastifyApplication> {
   const root = rootModule(module, options);
-  if (options.platform === 'fastify') {
-    // Loaded only by the apps that ask for it.
-    const { FastifyAdapter } = await import('@nestjs/platform-fastify');
-    // The adapter exists before the app's validated config; nothing is trusted until it is read.
-    let trusted: (address: string) => boolean = () => false;
-    const adapter = new FastifyAdapter({
-      trustProxy: (address: string) => trusted(address),
-      bodyLimit: 1_048_576,
-      frameworkErrors: fastifyFrameworkErrors(options.inputProblem ?? invalidTextProblem),
-    });
-    const app = await NestFactory.create<NestFastifyApplication>(root, adapter, {
-      ...creationOptions,
-      bodyParser: false,
-    });
-    trusted = trustedProxyMatcher(app.get(CommonEnv).TRUSTED_PROXIES);
-    return app;
-  }
-  return NestFactory.create<NestExpressApplication>(root, {
+  // The adapter exists before the app's validated config; nothing is trusted until it is read.
+  let trusted: (address: string) => boolean = () => false;
+  const adapter = new FastifyAdapter({
+    trustProxy: (address: string) => trusted(address),
+    bodyLimit: 1_048_576,
+    frameworkErrors: fastifyFrameworkErrors(options.inputProblem ?? invalidTextProblem),
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(root, adapter, {
     ...creationOptions,
     bodyParser: false,
   });
+  trusted = trustedProxyMatcher(app.get(CommonEnv).TRUSTED_PROXIES);
+  return app;
 }
 
 /** Creates, configures and starts one service. */

@@ -31,18 +31,18 @@ describe('problem details', () => {
     expect(p.document.type).toBe('urn:digital-banking:problem:cus-login-id-taken');
   });
 
-  it('maps framework and body-parser failures to 4xx, and hides anything else behind a bare 500', () => {
+  it('maps framework and body-parsing failures to 4xx, and hides anything else behind a bare 500', () => {
     expect(resolveProblem(new NotFoundException('no route')).status).toBe(404);
-    const parse = Object.assign(new SyntaxError('Unexpected token'), {
-      type: 'entity.parse.failed',
-      status: 400,
-    });
+    const parse = Object.assign(new SyntaxError('Unexpected token'), { statusCode: 400 });
     expect(
       resolveProblem(new BadRequestException('Unexpected token', { cause: parse })).document.code,
     ).toBe('MALFORMED_BODY');
-    expect(
-      resolveProblem(Object.assign(new Error('too big'), { type: 'entity.too.large' })).status,
-    ).toBe(413);
+    const tooLarge = Object.assign(new Error('too big'), {
+      code: 'FST_ERR_CTP_BODY_TOO_LARGE',
+      statusCode: 413,
+    });
+    expect(resolveProblem(tooLarge).status).toBe(413);
+    expect(resolveProblem(tooLarge).document.code).toBe('PAYLOAD_TOO_LARGE');
     // Fastify's router refusing a long path parameter (was a 500), and any other 4xx of its own.
     const fastify = (code: string, statusCode: number) =>
       resolveProblem(Object.assign(new Error(`'/x/${'a'.repeat(200)}' ...`), { code, statusCode }));

@@ -13,48 +13,7 @@ import {
 } from './problem';
 import { ProblemException } from './problem.exception';
 
-/** body-parser's error types, mapped to what the client did wrong. */
-const PARSER_ERRORS: Record<string, { status: number; code: string; detail: string }> = {
-  'entity.parse.failed': {
-    status: 400,
-    code: 'MALFORMED_BODY',
-    detail: 'The request body is not valid JSON.',
-  },
-  'entity.too.large': {
-    status: 413,
-    code: 'PAYLOAD_TOO_LARGE',
-    detail: 'The request body is too large.',
-  },
-  'encoding.unsupported': {
-    status: 415,
-    code: 'UNSUPPORTED_ENCODING',
-    detail: 'The content encoding is not supported.',
-  },
-  'charset.unsupported': {
-    status: 415,
-    code: 'UNSUPPORTED_CHARSET',
-    detail: 'The charset is not supported.',
-  },
-  'request.aborted': { status: 400, code: 'REQUEST_ABORTED', detail: 'The request was aborted.' },
-  'request.size.invalid': {
-    status: 400,
-    code: 'MALFORMED_BODY',
-    detail: 'The request size did not match Content-Length.',
-  },
-  'parameters.too.many': { status: 413, code: 'PAYLOAD_TOO_LARGE', detail: 'Too many parameters.' },
-};
-
-interface ParserError {
-  type: string;
-  status?: number;
-}
-
-const isParserError = (e: unknown): e is ParserError =>
-  typeof e === 'object' &&
-  e !== null &&
-  typeof (e as ParserError).type === 'string' &&
-  (e as ParserError).type in PARSER_ERRORS;
-
+/** Fastify's own refusals of a request (body parsing, routing), mapped to what the client did wrong. */
 const FASTIFY_ERRORS: Record<string, { code: string; detail: string }> = {
   FST_ERR_CTP_EMPTY_JSON_BODY: { code: 'MALFORMED_BODY', detail: 'The request body is empty.' },
   FST_ERR_CTP_INVALID_JSON_BODY: {
@@ -198,16 +157,6 @@ export function resolveProblem(exception: unknown): ResolvedProblem {
     resolved.document.title = exception.title;
     return resolved;
   }
-  // Express's adapter wraps body-parser failures in an HttpException; the cause says which.
-  const parserError = isParserError(exception)
-    ? exception
-    : exception instanceof HttpException && isParserError(exception.cause)
-      ? exception.cause
-      : undefined;
-  if (parserError) {
-    const known = PARSER_ERRORS[parserError.type]!;
-    return make(known.status, known.code, known.detail);
-  }
   // Fastify's body parsing failures (FST_ERR_CTP_*, a JSON SyntaxError) carry their 4xx status.
   const fastifyError =
     clientError(exception) ??
@@ -235,13 +184,13 @@ export function resolveProblem(exception: unknown): ResolvedProblem {
   return make(500, 'INTERNAL_ERROR', 'An unexpected error occurred.');
 }
 
-/** The Node request under a platform's request object (Fastify wraps it, Express is it). */
+/** The Node request under Fastify's request object (or the Node request itself). */
 export const rawRequestOf = (req: unknown): IncomingMessage =>
   (req as { raw?: IncomingMessage }).raw ?? (req as IncomingMessage);
 
 /**
  * The one place every non-OAuth failure becomes `application/problem+json` (RFC 9457).
- * Written against Nest's HTTP adapter, so it serves Express and Fastify apps alike.
+ * Written against Nest's HTTP adapter rather than Fastify's reply.
  */
 @Catch()
 export class ProblemFilter implements ExceptionFilter {

@@ -1,4 +1,3 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
 import { ProblemException } from '../errors/problem.exception';
 
@@ -65,29 +64,3 @@ export const bodyTooLarge = (): ProblemException =>
     code: 'PAYLOAD_TOO_LARGE',
     detail: 'The request body is too large.',
   });
-
-/**
- * Express, before its JSON parser: a body whose Content-Length is over `limit` is refused
- * before body-parser reads it, which it would do to the end, however large; the problem filter
- * then reads it up to the bound. A chunked body is body-parser's to refuse (it counts as it
- * reads), and is closed on here once its bytes pass the bound.
- */
-export function refuseOversizedBodies(limit: number) {
-  return (req: IncomingMessage, _res: ServerResponse, next: (err?: unknown) => void): void => {
-    const declared = req.headers['content-length'];
-    if (declared !== undefined) {
-      next(Number(declared) > limit ? bodyTooLarge() : undefined);
-      return;
-    }
-    next();
-    // Counted only once a parser reads it (body-parser attaches synchronously): listening first
-    // would start the flow before the parser listens and lose chunks.
-    if (req.listenerCount('data') === 0) return;
-    let received = 0;
-    const bound = OVERSIZED_BODY_READ_FACTOR * limit;
-    req.on('data', (chunk: Buffer) => {
-      received += chunk.length;
-      if (received > bound && !req.destroyed) req.destroy();
-    });
-  };
-}

@@ -1,4 +1,3 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { PROBLEM_CONTENT_TYPE } from '../errors/problem';
 import { resolveProblem } from '../errors/problem.filter';
@@ -7,21 +6,9 @@ import { findUndecodableUrl } from '../validation/text';
 import { transactionIdMiddleware } from './transaction-id';
 
 /*
- * A path whose percent-escapes do not decode as UTF-8 fails in the router, before InputTextGuard
- * can see it: these two answer it as the guard would, one per platform.
+ * A path whose percent-escapes do not decode as UTF-8 fails in Fastify's router, before
+ * InputTextGuard can see it: answered here as the guard would.
  */
-
-/** Express: runs before the router, whose own failure ("Failed to decode param") names no field. */
-export function undecodableUrlMiddleware(problem: InputProblem) {
-  return (
-    req: IncomingMessage & { originalUrl?: string },
-    _res: ServerResponse,
-    next: (err?: unknown) => void,
-  ): void => {
-    const errors = findUndecodableUrl(req.originalUrl ?? req.url ?? '');
-    next(errors.length > 0 ? problem(errors) : undefined);
-  };
-}
 
 /**
  * Fastify's `frameworkErrors` (FST_ERR_BAD_URL and the like), which no Nest filter sees: rendered

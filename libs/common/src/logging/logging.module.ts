@@ -26,7 +26,7 @@ export const REDACTED_PATHS = [
 
 /**
  * The request's own URL: under Fastify, middleware sees `url` relative to the route pattern it
- * matched (here: '/'), the full one in `originalUrl`, as under Express.
+ * matched (here: '/'), the full one in `originalUrl`.
  */
 const urlOf = (req: IncomingMessage): string =>
   (req as { originalUrl?: string }).originalUrl ?? req.url ?? '';
