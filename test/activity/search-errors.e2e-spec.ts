@@ -54,6 +54,14 @@ describe('Banking Activity search errors and hostile input (e2e)', () => {
     return res.body;
   }
 
+  it('lists at most 100 field errors, and counts them all, however many a body holds', async () => {
+    const body: Record<string, unknown> = { ...range };
+    for (let i = 0; i < 5_000; i++) body[`unknown${i}`] = i;
+    const problem = await refused(body, 'BAS_10005');
+    expect(problem.errors).toHaveLength(100);
+    expect(problem.detail).toBe('5000 invalid arguments; the first 100 are listed.');
+  });
+
   describe('every BAS code', () => {
     it('BAS_10001: startTime not before endTime', async () => {
       await refused({ startTime: range.endTime, endTime: range.endTime }, 'BAS_10001');

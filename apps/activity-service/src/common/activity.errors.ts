@@ -17,6 +17,9 @@ function basError(
   });
 }
 
+/** Field errors listed in one answer at most; the detail still counts them all. */
+export const MAX_LISTED_ERRORS = 100;
+
 export const ActivityErrors = {
   startNotBeforeEnd: () =>
     basError('BAS_10001', 'invalid', 'startTime must be before endTime.', [
@@ -32,8 +35,11 @@ export const ActivityErrors = {
       'invalid',
       errors.length === 1
         ? `Invalid argument: ${errors[0]!.pointer || '/'} ${errors[0]!.detail}.`
-        : `${errors.length} invalid arguments.`,
-      errors,
+        : errors.length > MAX_LISTED_ERRORS
+          ? `${errors.length} invalid arguments; the first ${MAX_LISTED_ERRORS} are listed.`
+          : `${errors.length} invalid arguments.`,
+      // A body of 20,000 unknown keys must not get an answer larger than itself.
+      errors.slice(0, MAX_LISTED_ERRORS),
     ),
   invalidPageToken: () =>
     basError(
