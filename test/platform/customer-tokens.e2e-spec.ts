@@ -9,6 +9,7 @@ import { startLocalPlatform, type LocalPlatform } from '../../scripts/local-plat
 import { SANDBOX } from '../../scripts/sandbox';
 import { eventually, registrationBody, STRONG_PASSWORD } from '../support/customer-platform';
 import { createTestDatabase, type TestDatabase } from '../support/database';
+import { withS } from '../support/forge';
 import { clientToken, postForm } from '../support/platform';
 import { routesOf, type AppRoute } from '../support/routes';
 
@@ -115,7 +116,7 @@ describe('customer tokens: every route answers for that customer alone', () => {
         .open(rows[0]!.private_key_sealed, rows[0]!.kid)
         .toString('utf8');
       const now = Math.floor(Date.now() / 1000);
-      return await new SignJWT({
+      const token = await new SignJWT({
         jti: randomUUID(),
         client_id: SANDBOX.clientId,
         institution_id: SANDBOX.institutionId,
@@ -130,6 +131,8 @@ describe('customer tokens: every route answers for that customer alone', () => {
         .setIssuedAt(now)
         .setExpirationTime(now + 300)
         .sign(await importPKCS8(pem, 'ES256'));
+      // The platform accepts only the low-S form of a signature, as its auth-server signs.
+      return withS(token, 'low');
     } finally {
       await sql.end();
     }
