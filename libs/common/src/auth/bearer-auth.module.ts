@@ -1,11 +1,9 @@
 import { DynamicModule, Module, type ModuleMetadata, type Type } from '@nestjs/common';
-import { Authenticator } from 'passport';
 import { BearerStrategy } from './bearer.strategy';
 import { BearerAuthGuard, InstitutionGuard, ScopesGuard } from './guards';
 import { JwksKeyResolver } from './jwks.key-resolver';
 import {
   BEARER_PASSPORT,
-  BEARER_STRATEGY,
   KEY_RESOLVER,
   REVOCATION_CHECK,
   type BearerPassport,
@@ -23,12 +21,8 @@ export interface BearerAuthOptions {
   revocationCheck?: Type<RevocationCheck>;
 }
 
-/** This app's own Authenticator: its strategy never lands in passport's process-wide registry. */
-function bearerPassport(strategy: BearerStrategy): BearerPassport {
-  const passport = new Authenticator();
-  passport.use(BEARER_STRATEGY, strategy);
-  return passport;
-}
+/** The app's own Authenticator, which its BearerStrategy registered itself with. */
+const bearerPassport = (strategy: BearerStrategy): BearerPassport => strategy.getPassportInstance();
 
 /**
  * Bearer-token verification for a service: one strategy (passport-jwt), one guard, whatever

@@ -1,12 +1,15 @@
 import type { KeyObject } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
+import { PassportStrategy } from '@nestjs/passport';
 import { decodeProtectedHeader } from 'jose';
+import { Authenticator } from 'passport';
 import { ExtractJwt } from 'passport-jwt';
 import JwtStrategy from 'passport-jwt/lib/strategy';
 import { CommonEnv } from '../config/env';
 import {
   ACCESS_TOKEN_ALG,
   ACCESS_TOKEN_TYPE,
+  BEARER_STRATEGY,
   KEY_RESOLVER,
   REVOCATION_CHECK,
   isLowS,
@@ -36,8 +39,12 @@ interface Verified {
  * key the auth-server still publishes, issued in the past for no longer than
  * ACCESS_TOKEN_MAX_LIFETIME_SECONDS, not revoked (by id, or by its client being disabled).
  */
+/** Each strategy's own Authenticator (kept outside the instance: see getPassportInstance). */
+type OwnPassport = InstanceType<typeof Authenticator>;
+const OWN_PASSPORT = new WeakMap<object, OwnPassport>();
+
 @Injectable()
-export class BearerStrategy extends JwtStrategy {
+export class BearerStrategy extends PassportStrategy(JwtStrategy, BEARER_STRATEGY) {
   /**
    * Tokens whose signature and claims were verified, by their exact text: a client sends the
    * same token for many calls, and the ECDSA verification is most of this strategy's cost.
@@ -67,13 +74,20 @@ export class BearerStrategy extends JwtStrategy {
           );
         },
       },
-      (req, claims, done) => {
-        this.validate(req, claims as AccessTokenClaims).then(
-          (principal) => done(null, principal),
-          (err: unknown) => done(err),
-        );
-      },
+      // @nestjs/passport adds the verify callback: it calls validate() below.
     );
+  }
+
+  /**
+   * Where @nestjs/passport registers this strategy: an Authenticator of this app's own, not
+   * passport's process-wide one, so that apps (and replicas) sharing one process never verify
+   * with each other's keys or revocation lists. Called from the mixin's constructor, before
+   * this class's fields exist, hence the WeakMap.
+   */
+  getPassportInstance(): OwnPassport {
+    const own = OWN_PASSPORT.get(this) ?? new Authenticator();
+    OWN_PASSPORT.set(this, own);
+    return own;
   }
 
   override authenticate(req: Parameters<JwtStrategy['authenticate']>[0], options?: object): void {
