@@ -10,8 +10,6 @@ export const activityServiceOptions: BootstrapOptions = {
   description:
     'The activity log of digital banking: search, near-real-time feed and stream, export, ingest.',
   portEnv: 'ACTIVITY_PORT',
-  // Fastify: a fixed per-call cost well below Express's, which searches and ingest feel.
-  platform: 'fastify',
   // Unsafe text anywhere in a request: BAS_10005 with a pointer per field, as other bad arguments.
   inputProblem: ActivityErrors.invalidArguments,
   configure: (app) => {

@@ -8,7 +8,6 @@ export const customerServiceOptions: BootstrapOptions = {
   description:
     'Fast online-banking signup: registration, terms and legal disclosures, and the customer profile.',
   portEnv: 'CUSTOMER_PORT',
-  platform: 'fastify',
   configure: installBodyParsers,
 };
 

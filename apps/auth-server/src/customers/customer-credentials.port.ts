@@ -1,22 +1,14 @@
+import type { CredentialCheck, CredentialVerdict as WireVerdict } from '@app/common';
+
+export type { CredentialCheck };
+
+/** The customer-service's verdict (the shared wire type), or `unavailable` when it could not be asked. */
+export type CredentialVerdict = WireVerdict | { result: 'unavailable' };
+
 /**
  * The password grant's view of customer-service: customer-service owns the credentials and
  * the lockout; the auth-server only asks. Wire format: docs/internal-apis.md.
  */
-export interface CredentialCheck {
-  institutionId: string;
-  loginId: string;
-  password: string;
-  clientId: string;
-  ipAddress: string;
-  userAgent?: string;
-}
-
-export type CredentialVerdict =
-  | { result: 'ok'; customerId: string; loginId: string; userType: string }
-  | { result: 'invalid' }
-  | { result: 'locked' }
-  | { result: 'unavailable' };
-
 export interface CustomerCredentialsPort {
   /** `transactionId` travels as a header so customer-service's records join the token request. */
   verify(check: CredentialCheck, transactionId?: string): Promise<CredentialVerdict>;

@@ -22,7 +22,7 @@ export const CALLER_KIND = 'caller_kind';
 export const INSTITUTION_HEADER = 'institutionId';
 export const BEARER_SECURITY = 'bearer';
 
-/** Express or Fastify request, as far as the guards read it. */
+/** The request, as far as the guards read it. */
 type AuthedRequest = {
   headers: Record<string, string | string[] | undefined>;
   user?: AccessPrincipal;

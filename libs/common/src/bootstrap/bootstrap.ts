@@ -48,8 +48,6 @@ interface CommonOptions {
 
 /** Every service runs on Fastify. */
 export type BootstrapOptions = CommonOptions & {
-  /** Fastify, the only platform (kept so that existing options still read as they are). */
-  platform?: 'fastify';
   /** Extra app setup, run after the JSON parser (e.g. more parsers, error mapping). */
   configure?: (app: NestFastifyApplication) => void;
 };

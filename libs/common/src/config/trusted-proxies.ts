@@ -51,7 +51,7 @@ export function IsProxyList(options?: ValidationOptions): PropertyDecorator {
 
 /**
  * Whether a peer address is one of the configured proxies, whose X-Forwarded-For is believed.
- * Same signature as Fastify's `trustProxy` and Express's `trust proxy` functions.
+ * Same signature as Fastify's `trustProxy` function.
  * IPv4-mapped IPv6 peers (`::ffff:10.0.0.5`) match their IPv4 entries.
  */
 export function trustedProxyMatcher(entries: readonly string[]): (address: string) => boolean {

@@ -29,8 +29,8 @@ export function transactionIdMiddleware(
 }
 
 /**
- * The transactionId of a request as a handler sees it: Express hands over the Node request,
- * Fastify a wrapper around it (`raw`).
+ * The transactionId of a request: middleware see the Node request, handlers Fastify's wrapper
+ * around it (`raw`).
  */
 export function transactionIdOf(req: unknown): string | undefined {
   const r = req as { transactionId?: string; raw?: { transactionId?: string } } | undefined;

@@ -34,8 +34,6 @@ export const invalidTextProblem: InputProblem = (errors) =>
   });
 
 interface RequestParts {
-  /** Express: the URL as received (`url` is relative to a mounted router). */
-  originalUrl?: string;
   url?: string;
   params?: unknown;
   query?: unknown;
@@ -48,12 +46,12 @@ interface RequestParts {
  * path parameters
  * (`path/<name>`), the query (`query/<name>`), the data headers (`header/<name>`) and the parsed
  * body (JSON pointers, as everywhere else). Runs as the first global guard, so before the
- * route's own guards, pipes (class-transformer) and handler. Express and Fastify requests alike
- * have these members once a route has matched.
+ * route's own guards, pipes (class-transformer) and handler. A Fastify request has these members
+ * once a route has matched.
  */
 export function findInvalidInput(req: RequestParts): FieldError[] {
   const errors: FieldError[] = [];
-  findUndecodableUrl(req.originalUrl ?? req.url ?? '', errors);
+  findUndecodableUrl(req.url ?? '', errors);
   findUnsafeText(req.params ?? {}, 'path', errors);
   findUnsafeText(req.query ?? {}, 'query', errors);
   for (const name of DATA_HEADERS) {
