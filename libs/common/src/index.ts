@@ -27,3 +27,4 @@ export * from './tasks/periodic-task';
 export * from './throttling/postgres-rate-limiter';
 export * from './util/values';
 export * from './config/startup-failure';
+export * from './auth/client-credentials-token';

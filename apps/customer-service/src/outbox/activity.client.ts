@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { Scope } from '@app/common';
+import { ClientCredentialsToken, Scope } from '@app/common';
 import { CustomerEnv } from '../config/customer.env';
 import type { ActivityEvent } from './activity-event';
 
@@ -20,9 +20,18 @@ const TIMEOUT_MS = 10_000;
 @Injectable()
 export class ActivityClient {
   private readonly logger = new Logger(ActivityClient.name);
-  private cached?: { token: string; expiresAt: number };
+  private readonly tokens: ClientCredentialsToken;
 
-  constructor(private readonly env: CustomerEnv) {}
+  constructor(private readonly env: CustomerEnv) {
+    this.tokens = new ClientCredentialsToken({
+      authUrl: env.authInternalUrl,
+      clientId: env.CUSTOMER_SERVICE_CLIENT_ID,
+      clientSecret: env.CUSTOMER_SERVICE_CLIENT_SECRET ?? '',
+      scope: Scope.InternalEventsWrite,
+      timeoutMs: TIMEOUT_MS,
+      renewBeforeMs: 60_000,
+    });
+  }
 
   /** What is missing for delivery, or undefined when it can run. */
   get missingConfiguration(): string | undefined {
@@ -51,43 +60,15 @@ export class ActivityClient {
     }
     const text = await res.text().catch(() => '');
     if (res.ok) return { kind: 'delivered' };
-    if (res.status === 401) this.cached = undefined;
+    if (res.status === 401) this.tokens.invalidate();
     const error = `activity-service answered ${res.status}: ${text.slice(0, 500)}`;
     return REJECTED.has(res.status) ? { kind: 'rejected', error } : { kind: 'retry', error };
   }
 
-  private async token(): Promise<string> {
-    if (this.cached && this.cached.expiresAt - Date.now() > 60_000) return this.cached.token;
-    const basic = Buffer.from(
-      `${encodeURIComponent(this.env.CUSTOMER_SERVICE_CLIENT_ID)}:${encodeURIComponent(
-        this.env.CUSTOMER_SERVICE_CLIENT_SECRET ?? '',
-      )}`,
-    ).toString('base64');
-    const res = await fetch(`${this.env.authInternalUrl}/oauth2/v1/token`, {
-      method: 'POST',
-      headers: {
-        authorization: `Basic ${basic}`,
-        'content-type': 'application/x-www-form-urlencoded',
-      },
-      body: new URLSearchParams({
-        grant_type: 'client_credentials',
-        scope: Scope.InternalEventsWrite,
-      }).toString(),
-      signal: AbortSignal.timeout(TIMEOUT_MS),
+  private token(): Promise<string> {
+    return this.tokens.get().catch((err: unknown) => {
+      this.logger.warn({ error: (err as Error).message }, 'event token refused');
+      throw err;
     });
-    const body = (await res.json().catch(() => ({}))) as {
-      access_token?: string;
-      expires_in?: number;
-      error?: string;
-    };
-    if (res.status !== 200 || !body.access_token) {
-      this.logger.warn({ status: res.status, error: body.error }, 'event token refused');
-      throw new Error(`auth-server answered ${res.status} ${body.error ?? ''}`.trim());
-    }
-    this.cached = {
-      token: body.access_token,
-      expiresAt: Date.now() + (body.expires_in ?? 300) * 1000,
-    };
-    return body.access_token;
   }
 }

@@ -1,6 +1,7 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { CommonEnv } from '../config/env';
 import { PeriodicTask } from '../tasks/periodic-task';
+import { ClientCredentialsToken } from './client-credentials-token';
 import type { IssuedTo, RevocationCheck } from './ports';
 import { Scope } from './scopes';
 
@@ -49,11 +50,21 @@ export class RevocationPoller
   private readonly clients = new Map<string, { issuedBefore: number; exp: number }>();
   private since?: string;
   private readonly task: PeriodicTask<void>;
-  private token?: { value: string; expiresAt: number };
+  private readonly token?: ClientCredentialsToken;
   private failing?: { since: number; count: number; warnedAt: number };
   private lastSuccess?: number;
 
   constructor(private readonly env: CommonEnv) {
+    const { AUTH_CLIENT_ID: clientId, AUTH_CLIENT_SECRET: clientSecret } = env;
+    if (clientId && clientSecret)
+      this.token = new ClientCredentialsToken({
+        authUrl: env.authInternalUrl,
+        clientId,
+        clientSecret,
+        scope: Scope.InternalRevocationsRead,
+        timeoutMs: TIMEOUT_MS,
+        renewBeforeMs: 30_000,
+      });
     this.task = new PeriodicTask({
       name: 'revocation-poll',
       intervalMs: env.REVOCATION_POLL_MS,
@@ -121,42 +132,14 @@ export class RevocationPoller
       return await attempt();
     } catch (err) {
       if ((err as FeedError).status !== 401) throw err;
-      this.token = undefined;
+      this.token?.invalidate();
       return attempt();
     }
   }
 
-  /** A client_credentials token of this service's client, reused until shortly before expiry. */
-  private async accessToken(): Promise<string> {
-    if (this.token && this.token.expiresAt - Date.now() > 30_000) return this.token.value;
-    const { AUTH_CLIENT_ID: id, AUTH_CLIENT_SECRET: secret } = this.env;
-    if (!id || !secret) throw new FeedError('AUTH_CLIENT_ID / AUTH_CLIENT_SECRET are not set');
-    const basic = Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`);
-    const res = await fetch(`${this.env.authInternalUrl}/oauth2/v1/token`, {
-      method: 'POST',
-      headers: {
-        authorization: `Basic ${basic.toString('base64')}`,
-        'content-type': 'application/x-www-form-urlencoded',
-      },
-      body: new URLSearchParams({
-        grant_type: 'client_credentials',
-        scope: Scope.InternalRevocationsRead,
-      }).toString(),
-      signal: AbortSignal.timeout(TIMEOUT_MS),
-    });
-    const body = (await res.json().catch(() => ({}))) as {
-      access_token?: string;
-      expires_in?: number;
-      error?: string;
-    };
-    if (res.status !== 200 || !body.access_token) {
-      throw new FeedError(`token for ${id} refused: HTTP ${res.status} ${body.error ?? ''}`.trim());
-    }
-    this.token = {
-      value: body.access_token,
-      expiresAt: Date.now() + (body.expires_in ?? 60) * 1000,
-    };
-    return body.access_token;
+  private accessToken(): Promise<string> {
+    if (!this.token) throw new FeedError('AUTH_CLIENT_ID / AUTH_CLIENT_SECRET are not set');
+    return this.token.get();
   }
 
   private failed(err: Error): void {
