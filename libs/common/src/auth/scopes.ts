@@ -9,6 +9,8 @@ export const Scope = {
   BankingActivitiesRead: 'banking-activities:read',
   BankingActivitiesWrite: 'banking-activities:write',
   AccountRead: 'account:read',
+  /** Manage the FI's activity delivery subscriptions and read their delivery log (apps only). */
+  BankingActivitiesDeliveries: 'banking-activities:deliveries',
   ClientsAdmin: 'clients:admin',
   /** auth-server -> customer-service: check a customer's username and password. */
   InternalCredentialsVerify: 'internal:credentials:verify',
@@ -31,6 +33,7 @@ export const FI_SCOPES: readonly ScopeName[] = [
   Scope.BankingActivitiesRead,
   Scope.BankingActivitiesWrite,
   Scope.AccountRead,
+  Scope.BankingActivitiesDeliveries,
 ];
 
 /**
