@@ -12,6 +12,8 @@ export const authServerOptions: BootstrapOptions = {
     "OAuth 2.0 authorization server: client credentials for server-side apps, the password grant for an FI's mobile app, " +
     'refresh tokens, ES256 JWT access tokens (RFC 9068), JWKS, metadata (RFC 8414), introspection (RFC 7662), revocation (RFC 7009).',
   portEnv: 'AUTH_PORT',
+  // The whole platform's API reference (/reference), through the gateway too.
+  reference: true,
   configure: (app) => {
     // OAuth endpoints are form-encoded (RFC 6749); repeated parameters stay visible as arrays.
     app.useBodyParser('application/x-www-form-urlencoded', { bodyLimit: FORM_BODY_LIMIT_BYTES });

@@ -5,6 +5,8 @@ export * from './auth/ports';
 export * from './auth/principal';
 export * from './auth/scopes';
 export * from './bootstrap/bootstrap';
+export * from './bootstrap/openapi';
+export * from './bootstrap/openapi-meta';
 export * from './config/env';
 export * from './config/platform.module';
 export * from './contracts/credential-verdict';

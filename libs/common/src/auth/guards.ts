@@ -10,7 +10,7 @@ import {
   createParamDecorator,
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { ApiBearerAuth, ApiForbiddenResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { ApiAuth } from '../bootstrap/openapi-meta';
 import { ProblemException } from '../errors/problem.exception';
 import { InvalidTokenError } from './bearer.strategy';
 import { BEARER_PASSPORT, BEARER_STRATEGY, type BearerPassport } from './ports';
@@ -198,13 +198,16 @@ export class CallerGuard implements CanActivate {
   }
 }
 
-const scopeGuards = (rule: ScopeRule, forbidden: string) =>
+/*
+ * In OpenAPI (bootstrap/openapi.ts): an OAuth 2.0 security requirement with the route's scopes
+ * (client credentials; the password grant too where the route admits customers, see Callers),
+ * and the 401/403 problems the guards answer.
+ */
+const scopeGuards = (rule: ScopeRule) =>
   applyDecorators(
     SetMetadata(REQUIRED_SCOPES, rule),
     UseGuards(BearerAuthGuard, ScopesGuard, InstitutionGuard, CallerGuard),
-    ApiBearerAuth(BEARER_SECURITY),
-    ApiUnauthorizedResponse({ description: 'Missing, invalid, expired or revoked access token' }),
-    ApiForbiddenResponse({ description: `${forbidden} or names another institution` }),
+    ApiAuth({ scopes: rule.scopes, anyOf: rule.anyOf }),
   );
 
 /**
@@ -212,18 +215,17 @@ const scopeGuards = (rule: ScopeRule, forbidden: string) =>
  * confined to the token's institution, from an app (not a customer's token: see `ForCaller`),
  * and documents that in OpenAPI.
  */
-export const RequireScopes = (...scopes: string[]) =>
-  scopeGuards({ scopes, anyOf: false }, `Token lacks scope(s) ${scopes.join(', ')}`);
+export const RequireScopes = (...scopes: string[]) => scopeGuards({ scopes, anyOf: false });
 
 /**
  * As RequireScopes, but any one of the scopes will do (an FI's own scope, or the platform's
  * internal one, say).
  */
-export const RequireAnyScope = (...scopes: string[]) =>
-  scopeGuards({ scopes, anyOf: true }, `Token holds none of ${scopes.join(', ')}`);
+export const RequireAnyScope = (...scopes: string[]) => scopeGuards({ scopes, anyOf: true });
 
 /** Names who a route guarded by RequireScopes or RequireAnyScope is for (default `app`). */
-export const Callers = (kind: CallerKind) => SetMetadata(CALLER_KIND, kind);
+export const Callers = (kind: CallerKind) =>
+  applyDecorators(SetMetadata(CALLER_KIND, kind), ApiAuth({ kind }));
 
 /** A route for one kind of caller holding every listed scope. */
 export const ForCaller = (kind: CallerKind, ...scopes: ScopeName[]) =>

@@ -10,7 +10,6 @@ import { HttpAdapterHost, NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
-import { BEARER_SECURITY } from '../auth/guards';
 import { CommonEnv, type EnvSource } from '../config/env';
 import { EnvSourceModule } from '../config/platform.module';
 import { trustedProxyMatcher } from '../config/trusted-proxies';
@@ -24,6 +23,7 @@ import {
   invalidTextProblem,
   type InputProblem,
 } from '../validation/input-text.guard';
+import { appCallerCodes, docsEnv, finishDocument, setupDocs } from './openapi';
 
 interface CommonOptions {
   /** Used in the OpenAPI document. */
@@ -44,7 +44,19 @@ interface CommonOptions {
   env?: EnvSource;
   /** The answer to unsafe text in a request (InputTextGuard); a 400 problem by default. */
   inputProblem?: InputProblem;
+  /**
+   * Also serve the platform's whole API reference (/reference: every service's operations in one
+   * document, Swagger UI); the auth-server does.
+   */
+  reference?: boolean;
 }
+
+/**
+ * Browsers may call the APIs from another local origin in sandbox mode only: Swagger UI at
+ * localhost:3002/docs gets its token from localhost:3001, /reference calls every service. No
+ * cookies are involved (credentials are not allowed), so this grants no page more than it has.
+ */
+const LOOPBACK_ORIGIN = /^https?:\/\/(localhost|127\.0\.0\.1|\[::1\])(:\d{1,5})?$/;
 
 /** Every service runs on Fastify. */
 export type BootstrapOptions = CommonOptions & {
@@ -86,23 +98,43 @@ export function configureApp(app: NestFastifyApplication, options: BootstrapOpti
 
   // Off in production unless DOCS_ENABLED: /docs and /docs-json then answer 404 as any unknown path.
   if (!env.docsEnabled) return;
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle(options.title)
-      .setDescription(options.description)
-      .setVersion(options.version ?? '1.0')
-      .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }, BEARER_SECURITY)
-      .addGlobalParameters({
-        name: TRANSACTION_ID_HEADER,
-        in: 'header',
-        required: false,
-        description: 'UUID tracing the call; echoed in the response and generated when absent',
-        schema: { type: 'string', format: 'uuid' },
-      })
-      .build(),
+  const docs = docsEnv(options.env);
+  if (docs.sandbox) {
+    app.enableCors({
+      origin: (origin: string | undefined, done: (err: Error | null, allow: boolean) => void) =>
+        done(null, origin !== undefined && LOOPBACK_ORIGIN.test(origin)),
+      credentials: false,
+      exposedHeaders: [
+        TRANSACTION_ID_HEADER,
+        'Location',
+        'ETag',
+        'Retry-After',
+        'WWW-Authenticate',
+      ],
+      maxAge: 600,
+    });
+  }
+  const tokenUrl = `${docs.AUTH_ISSUER.replace(/\/$/, '')}/oauth2/v1/token`;
+  const document = finishDocument(
+    SwaggerModule.createDocument(
+      app,
+      new DocumentBuilder()
+        .setTitle(options.title)
+        .setDescription(options.description)
+        .setVersion(options.version ?? '1.0')
+        .setLicense('UNLICENSED', 'https://spdx.org/licenses/')
+        .addGlobalParameters({
+          name: TRANSACTION_ID_HEADER,
+          in: 'header',
+          required: false,
+          description: 'UUID tracing the call; echoed in the response and generated when absent',
+          schema: { type: 'string', format: 'uuid' },
+        })
+        .build(),
+    ),
+    { tokenUrl, callerCodes: appCallerCodes(app) },
   );
-  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
+  setupDocs(app, document, docs, { reference: options.reference, tokenUrl });
 }
 
 /** The app's module, under a root that provides its explicit config source when it has one. */

@@ -44,3 +44,55 @@ export function titleFor(status: number): string {
 export function codeFor(status: number): string {
   return HTTP_CODES[status]?.code ?? (status >= 500 ? 'INTERNAL_ERROR' : 'BAD_REQUEST');
 }
+
+/**
+ * The OpenAPI schema of every problem document (components/schemas/Problem); error responses
+ * narrow `code` to the codes they can carry.
+ */
+export const PROBLEM_SCHEMA = {
+  type: 'object',
+  description:
+    'RFC 9457 problem details, with a stable `code`, field errors and the transactionId of the request',
+  required: ['type', 'title', 'status', 'detail', 'code'],
+  properties: {
+    type: {
+      type: 'string',
+      description: 'URN naming the problem, derived from code',
+      example: 'urn:digital-banking:problem:validation-failed',
+    },
+    title: { type: 'string', example: 'Validation Failed' },
+    status: { type: 'integer', minimum: 400, maximum: 599, example: 400 },
+    detail: { type: 'string', example: 'The request has 1 invalid field.' },
+    code: {
+      type: 'string',
+      description: 'Stable code to branch on (the title and detail are for people)',
+      example: 'VALIDATION_FAILED',
+    },
+    errors: {
+      type: 'array',
+      description:
+        'Field errors: JSON pointers into the request body (path/, query/, header/ for other parts)',
+      items: {
+        type: 'object',
+        required: ['pointer', 'detail'],
+        properties: {
+          pointer: { type: 'string', example: '/person/ssn' },
+          detail: { type: 'string', example: 'must be a valid SSN' },
+        },
+      },
+    },
+    transactionId: { type: 'string', format: 'uuid', description: "The request's transactionId" },
+  },
+  additionalProperties: true,
+} as const;
+
+/** RFC 6749 §5.2: what the OAuth endpoints (token, introspection, revocation) answer on failure. */
+export const OAUTH_ERROR_SCHEMA = {
+  type: 'object',
+  description: 'RFC 6749 §5.2 error response',
+  required: ['error'],
+  properties: {
+    error: { type: 'string', example: 'invalid_request' },
+    error_description: { type: 'string', example: 'The parameter grant_type is required.' },
+  },
+} as const;
