@@ -4,6 +4,7 @@ import { CatalogueController } from './catalogue/catalogue.controller';
 import { TokenSigner } from './common/token-signer';
 import { ActivityEnv } from './config/activity.env';
 import { activityDatabase } from './database';
+import { DELIVERY_CONTROLLERS, DELIVERY_PROVIDERS } from './delivery/delivery.providers';
 import { ExportController } from './export/export.controller';
 import { ExportService } from './export/export.service';
 import { FeedController } from './feed/feed.controller';
@@ -36,6 +37,7 @@ import { PartitionRepository } from './storage/partition.repository';
     FeedController,
     ExportController,
     CatalogueController,
+    ...DELIVERY_CONTROLLERS,
   ],
   providers: [
     ActivityDatabase,
@@ -51,6 +53,7 @@ import { PartitionRepository } from './storage/partition.repository';
     FeedService,
     FeedStream,
     ExportService,
+    ...DELIVERY_PROVIDERS,
   ],
 })
 export class ActivityServiceModule {}

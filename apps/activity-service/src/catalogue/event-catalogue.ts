@@ -34,7 +34,8 @@ export type EventCategory =
   | 'alert'
   | 'card'
   | 'deposit'
-  | 'device';
+  | 'device'
+  | 'delivery';
 
 /** Longest string an attribute may hold, and most items of an array attribute. */
 export const MAX_ATTRIBUTE_STRING = 1024;
@@ -312,6 +313,20 @@ export const EVENT_TYPES: readonly EventTypeDefinition[] = [
     attributes: [
       req('deviceType', 'string', 'Kind of device', { enum: ['ios', 'android', 'web'] }),
       opt('deviceName', 'string', 'Name of the device'),
+    ],
+  },
+  // Written by the service itself into the FI's own activity (delivery/delivery.dispatcher.ts).
+  {
+    eventId: 'deliverySubscriptionPaused',
+    category: 'delivery',
+    description:
+      'The platform paused a delivery subscription: its webhook answered 410 Gone, or it kept failing for 5 days',
+    attributes: [
+      req('subscriptionId', 'string', 'The paused delivery subscription'),
+      opt('subscriptionName', 'string', 'Its name'),
+      req('pauseReason', 'string', 'Why it was paused', { enum: ['gone', 'failing'] }),
+      opt('lastStatusCode', 'integer', 'HTTP status of the last attempt, if any'),
+      opt('lastError', 'string', 'Error of the last attempt, if any'),
     ],
   },
 ];

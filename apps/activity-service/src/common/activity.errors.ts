@@ -101,4 +101,23 @@ export const ActivityErrors = {
     new DomainError('ACTIVITY_UNAVAILABLE', 'unavailable', detail, {
       headers: { 'Retry-After': '5' },
     }),
+  subscriptionNotFound: () =>
+    new DomainError(
+      'ACTIVITY_SUBSCRIPTION_NOT_FOUND',
+      'not_found',
+      'No delivery subscription of this institution has that id.',
+    ),
+  notAWebhook: () =>
+    new DomainError(
+      'ACTIVITY_SUBSCRIPTION_NOT_WEBHOOK',
+      'conflict',
+      'This subscription does not deliver to a webhook: it has no secret and no test delivery.',
+    ),
+  replayTooLarge: (max: number) =>
+    basError(
+      'BAS_10005',
+      'invalid',
+      `The replay range holds more than ${max} matching events; replay shorter ranges.`,
+      [{ pointer: '/endTime', detail: 'narrow the range' }],
+    ),
 };

@@ -1,0 +1,18 @@
+import { BatchBuilder } from './batch.builder';
+import { DeliveryController } from './delivery.controller';
+import { DeliveryDispatcher } from './delivery.dispatcher';
+import { DeliveryRepository } from './delivery.repository';
+import { DeliverySecrets } from './delivery-secrets';
+import { SubscriptionService } from './subscription.service';
+import { WebhookClient } from './webhook.client';
+
+/** Registered by the ActivityServiceModule (they share its database, feed and ingest). */
+export const DELIVERY_CONTROLLERS = [DeliveryController];
+export const DELIVERY_PROVIDERS = [
+  DeliveryRepository,
+  DeliverySecrets,
+  WebhookClient,
+  BatchBuilder,
+  DeliveryDispatcher,
+  SubscriptionService,
+];
