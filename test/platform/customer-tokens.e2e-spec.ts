@@ -33,6 +33,8 @@ const PUBLIC_ROUTES = [
   'customer GET /health/ready',
   'activity GET /health/live',
   'activity GET /health/ready',
+  'activity GET /data-apis/v1/banking-activities/delivery-keys',
+  'activity GET /data-apis/v1/banking-activities/delivery-files/:fileId',
 ].sort();
 
 type Service = 'auth' | 'customer' | 'activity';

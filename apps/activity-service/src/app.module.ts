@@ -5,6 +5,10 @@ import { TokenSigner } from './common/token-signer';
 import { ActivityEnv } from './config/activity.env';
 import { activityDatabase } from './database';
 import { DELIVERY_CONTROLLERS, DELIVERY_PROVIDERS } from './delivery/delivery.providers';
+import {
+  DELIVERY_FILES_CONTROLLERS,
+  DELIVERY_FILES_PROVIDERS,
+} from './delivery/files/delivery-files.providers';
 import { ExportController } from './export/export.controller';
 import { ExportService } from './export/export.service';
 import { FeedController } from './feed/feed.controller';
@@ -38,6 +42,7 @@ import { PartitionRepository } from './storage/partition.repository';
     ExportController,
     CatalogueController,
     ...DELIVERY_CONTROLLERS,
+    ...DELIVERY_FILES_CONTROLLERS,
   ],
   providers: [
     ActivityDatabase,
@@ -54,6 +59,7 @@ import { PartitionRepository } from './storage/partition.repository';
     FeedStream,
     ExportService,
     ...DELIVERY_PROVIDERS,
+    ...DELIVERY_FILES_PROVIDERS,
   ],
 })
 export class ActivityServiceModule {}
