@@ -39,8 +39,15 @@ describe('ClientAuthenticator', () => {
     await expect(
       auth.authenticate(undefined, { client_id: 'cl_1', client_secret: 's3cret-value' }, IP),
     ).resolves.toBe(client);
-    expect(throttle.clientAuthRetryAfter).toHaveBeenCalledWith('cl_1', IP);
+    expect(throttle.clientAuthRetryAfter).toHaveBeenCalledWith('cl_1', IP, undefined);
     expect(throttle.recordClientAuthFailure).not.toHaveBeenCalled();
+  });
+
+  it("hands a password grant's form to the throttle, so its own wait is read in the same query", async () => {
+    const { auth, throttle } = build();
+    const form = { grant_type: 'password', username: 'ada', password: 'pw' };
+    await auth.authenticate(basic('cl_1', 's3cret-value'), form, IP);
+    expect(throttle.clientAuthRetryAfter).toHaveBeenCalledWith('cl_1', IP, form);
   });
 
   it('decodes form-encoded Basic credentials (RFC 6749 §2.3.1)', async () => {

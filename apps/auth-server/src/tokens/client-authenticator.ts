@@ -53,7 +53,12 @@ export class ClientAuthenticator {
     ip: string,
   ): Promise<ClientEntity> {
     const credentials = this.credentials(authorization, params);
-    const retryAfter = await this.throttle.clientAuthRetryAfter(credentials?.clientId, ip);
+    const retryAfter = await this.throttle.clientAuthRetryAfter(
+      credentials?.clientId,
+      ip,
+      // A password grant's own throttle is read in the same query (TokenService takes it).
+      params.grant_type === 'password' ? params : undefined,
+    );
     if (retryAfter > 0) {
       throw new OAuthError(
         'temporarily_unavailable',

@@ -82,17 +82,25 @@ export async function secondsBlocked(
   dataSource: DataSource,
   keys: { counter: FailureCounter; id: string }[],
 ): Promise<number> {
-  const byKey = new Map(keys.map((k) => [k.counter.storedKey(k.id), k.counter]));
+  return Math.max(0, ...(await secondsBlockedEach(dataSource, keys)));
+}
+
+/** Like `secondsBlocked`, one query, but the wait of each key, in the order given. */
+export async function secondsBlockedEach(
+  dataSource: DataSource,
+  keys: { counter: FailureCounter; id: string }[],
+): Promise<number[]> {
+  const stored = keys.map((k) => k.counter.storedKey(k.id));
   const now = Date.now();
   const rows = (await dataSource.query(
     `SELECT key, points, expire FROM "${SCHEMA}"."${TABLE}" WHERE key = ANY($1) AND expire > $2`,
-    [[...byKey.keys()], now],
+    [stored, now],
   )) as { key: string; points: number; expire: string }[];
-  let wait = 0;
-  for (const row of rows) {
-    const counter = byKey.get(row.key);
-    if (counter && row.points >= counter.settings.limit)
-      wait = Math.max(wait, Math.ceil((Number(row.expire) - now) / 1000));
-  }
-  return wait;
+  const byKey = new Map(rows.map((row) => [row.key, row]));
+  return keys.map((k, i) => {
+    const row = byKey.get(stored[i]!);
+    return row && row.points >= k.counter.settings.limit
+      ? Math.ceil((Number(row.expire) - now) / 1000)
+      : 0;
+  });
 }

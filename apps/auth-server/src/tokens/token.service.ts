@@ -106,7 +106,7 @@ export class TokenService {
       client.allowedScopes,
       client.defaultScopes,
     );
-    const retryAfter = await this.throttle.passwordRetryAfter(requester.ipAddress);
+    const retryAfter = await this.throttle.passwordRetryAfter(requester.ipAddress, params);
     if (retryAfter > 0) {
       throw new OAuthError('temporarily_unavailable', 'Too many failed logins; retry later.', 429, {
         'Retry-After': String(retryAfter),
