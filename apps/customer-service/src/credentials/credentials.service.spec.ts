@@ -3,17 +3,22 @@ import { customer, FakeUnitOfWork, testEnv } from '../testing/fakes';
 import { CredentialsService } from './credentials.service';
 
 /** The service built by hand with repository mocks: what gets stored, what is answered. */
-function build(found = customer(), options: { passwordOk?: boolean; rehash?: boolean } = {}) {
+function build(
+  found = customer(),
+  options: { passwordOk?: boolean; rehash?: boolean; changedSinceRead?: boolean } = {},
+) {
   const uow = new FakeUnitOfWork();
   const credentials = {
     findByLogin: jest
       .fn()
-      .mockResolvedValue({ customerId: found.id, passwordHash: '$argon2id$old' }),
+      .mockResolvedValue({ customerId: found.id, passwordHash: '$argon2id$old', customer: found }),
     replaceHash: jest.fn().mockResolvedValue(undefined),
   };
+  const guarded = { sql: 'UPDATE customers ...', params: [] };
   const customers = {
     lockById: jest.fn().mockResolvedValue(found),
     update: jest.fn().mockResolvedValue(undefined),
+    lastLoginIfUnchanged: jest.fn().mockReturnValue(guarded),
   };
   const hasher = {
     verify: jest.fn().mockResolvedValue(options.passwordOk ?? true),
@@ -21,7 +26,11 @@ function build(found = customer(), options: { passwordOk?: boolean; rehash?: boo
     hash: jest.fn().mockResolvedValue('$argon2id$new'),
   };
   const audit = { record: jest.fn().mockResolvedValue(undefined) };
-  const outbox = { append: jest.fn().mockResolvedValue(undefined) };
+  const outbox = {
+    append: jest.fn().mockResolvedValue(undefined),
+    // Applies unless the row changed since findByLogin read it.
+    appendIf: jest.fn().mockResolvedValue(!options.changedSinceRead),
+  };
   const service = new CredentialsService(
     uow.asUnitOfWork,
     credentials as never,
@@ -35,7 +44,20 @@ function build(found = customer(), options: { passwordOk?: boolean; rehash?: boo
   );
   const events = (): ActivityEvent[] =>
     outbox.append.mock.calls.flatMap(([batch]: [ActivityEvent[]]) => batch);
-  return { service, uow, credentials, customers, hasher, audit, outbox, events };
+  const guardedEvents = (): ActivityEvent[] =>
+    outbox.appendIf.mock.calls.flatMap(([, batch]: [unknown, ActivityEvent[]]) => batch);
+  return {
+    service,
+    uow,
+    credentials,
+    customers,
+    hasher,
+    audit,
+    outbox,
+    events,
+    guarded,
+    guardedEvents,
+  };
 }
 
 const check = {
@@ -84,13 +106,61 @@ describe('CredentialsService.verify', () => {
     expect(events().map((e) => e.eventId)).toEqual(['loginSuccess']);
   });
 
-  it('an active customer logs in without a new version or audit entry', async () => {
-    const { service, customers, audit } = build(
-      customer({ status: 'active', lastLoginAt: new Date() }),
-    );
-    await expect(service.verify(check)).resolves.toMatchObject({ result: 'ok' });
-    expect(customers.update.mock.calls[0]![1]).not.toHaveProperty('version');
+  it('an active customer without failures: one guarded statement, no lock, no version, no audit', async () => {
+    const active = customer({ status: 'active', lastLoginAt: new Date(), version: 7 });
+    const { service, uow, customers, audit, outbox, guarded, guardedEvents } = build(active);
+    await expect(service.verify(check, 'tx-1')).resolves.toEqual({
+      result: 'ok',
+      customerId: active.id,
+      loginId: 'jdoe2026',
+      userType: 'RETAIL',
+    });
+    expect(uow.transactions).toBe(0);
+    expect(customers.lockById).not.toHaveBeenCalled();
+    expect(customers.update).not.toHaveBeenCalled();
     expect(audit.record).not.toHaveBeenCalled();
+    // Guarded by what was read: applies only if version, status and failures are unchanged.
+    expect(customers.lastLoginIfUnchanged).toHaveBeenCalledWith(
+      expect.objectContaining({ id: active.id, version: 7, status: 'active' }),
+      expect.any(Date),
+    );
+    expect(outbox.appendIf).toHaveBeenCalledWith(guarded, expect.any(Array), expect.any(Date));
+    expect(guardedEvents()).toEqual([
+      expect.objectContaining({
+        eventId: 'loginSuccess',
+        customerId: active.id,
+        attributes: { clientId: 'mobile' },
+        ipAddress: '203.0.113.7',
+      }),
+    ]);
+    expect(outbox.append).not.toHaveBeenCalled();
+  });
+
+  it('changed since it was read (e.g. a failure counted meanwhile): decided under the row lock', async () => {
+    const active = customer({ status: 'active', lastLoginAt: new Date() });
+    const { service, uow, customers, events, outbox } = build(active, { changedSinceRead: true });
+    await expect(service.verify(check)).resolves.toMatchObject({ result: 'ok' });
+    expect(outbox.appendIf).toHaveBeenCalledTimes(1);
+    expect(uow.transactions).toBe(1);
+    expect(customers.lockById).toHaveBeenCalledWith(active.id);
+    expect(customers.update.mock.calls[0]![1]).not.toHaveProperty('version');
+    expect(events().map((e) => e.eventId)).toEqual(['loginSuccess']);
+  });
+
+  it('failures to clear, a status to change or a lock: never the guarded statement', async () => {
+    for (const found of [
+      customer({ status: 'active', failedLoginCount: 2 }),
+      customer({ status: 'registered' }),
+      customer({ status: 'locked', failedLoginCount: 3 }),
+    ]) {
+      const { service, outbox, uow } = build(found);
+      await service.verify(check);
+      expect(outbox.appendIf).not.toHaveBeenCalled();
+      expect(uow.transactions).toBe(1);
+    }
+    const wrong = build(customer({ status: 'active' }), { passwordOk: false });
+    await expect(wrong.service.verify(check)).resolves.toEqual({ result: 'invalid' });
+    expect(wrong.outbox.appendIf).not.toHaveBeenCalled();
   });
 
   it('stores a new hash when the parameters changed (rehash on success)', async () => {

@@ -12,7 +12,7 @@ import { truncateUserAgent, type RequestContext } from '../http/request-context'
 import { customerEvent } from '../outbox/activity-event';
 import { OutboxService } from '../outbox/outbox.service';
 import { UnitOfWork } from '../persistence/unit-of-work';
-import { CredentialRepository } from './credential.repository';
+import { CredentialRepository, type LoginRecord } from './credential.repository';
 import { PasswordHasher } from './password-hasher';
 
 export const loginIdKey = (loginId: string): string => loginId.toLowerCase();
@@ -68,6 +68,13 @@ export class CredentialsService {
       passwordOk && this.hasher.needsRehash(login.passwordHash)
         ? await this.hasher.hash(check.password)
         : undefined;
+    if (passwordOk && !newHash && (await this.recordPlainSuccess(login, check.clientId, ctx)))
+      return {
+        result: 'ok',
+        customerId: login.customer.id,
+        loginId: login.customer.loginId,
+        userType: login.customer.userType,
+      };
     const started = performance.now();
     const verdict = await this.uow.transaction(async (): Promise<CredentialVerdict> => {
       const customer = await this.customers.lockById(login.customerId);
@@ -154,6 +161,33 @@ export class CredentialsService {
       this.logger.warn({ customerId: customer.id, failed }, 'customer locked after failed logins');
     }
     await this.outbox.append(events, now);
+  }
+
+  /**
+   * The common success: a customer who is not locked, has no failures to clear and whose
+   * status a login does not change. Then a login changes only `lastLoginAt` and adds the
+   * `loginSuccess` event: one statement (no transaction, no row lock), applied only if the row
+   * is still as `findByLogin` read it. False when it is not (or the case is not this one): the
+   * caller then decides under the row lock, as for every other case.
+   */
+  private async recordPlainSuccess(
+    login: LoginRecord,
+    clientId: string,
+    ctx: RequestContext,
+  ): Promise<boolean> {
+    const customer = login.customer;
+    if (
+      customer.status === 'locked' ||
+      customer.failedLoginCount !== 0 ||
+      statusAfterLogin(customer.status) !== customer.status
+    )
+      return false;
+    const now = new Date();
+    return this.outbox.appendIf(
+      this.customers.lastLoginIfUnchanged(customer, now),
+      [customerEvent(customer, 'loginSuccess', { clientId }, { ...ctx, at: now })],
+      now,
+    );
   }
 
   /** A first login turns `registered` into `active`; a success clears the failure count. */

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { UUID_PATTERN } from '@app/common';
-import { UnitOfWork } from '../persistence/unit-of-work';
+import { UnitOfWork, type SqlStatement } from '../persistence/unit-of-work';
 import type { UserStatus } from './customer-status';
 import { CustomerEntity } from './customer.entity';
 
@@ -61,6 +61,24 @@ export class CustomerRepository {
       .returning(['id'])
       .execute();
     return (inserted.raw as unknown[]).length > 0;
+  }
+
+  /**
+   * A login that changes nothing but `last_login_at`, as a statement to compose (not run): it
+   * applies only while the row is still as it was read (same version, status, no failures),
+   * and then returns the id. Any change since (a failure counted, a lock, an edit) bumps the
+   * version, so it then returns nothing and the caller takes the locking path.
+   */
+  lastLoginIfUnchanged(
+    read: Pick<CustomerEntity, 'id' | 'version' | 'status'>,
+    at: Date,
+  ): SqlStatement {
+    return {
+      sql: `UPDATE customers SET last_login_at = $1
+             WHERE id = $2 AND version = $3 AND status = $4 AND failed_login_count = 0
+            RETURNING id`,
+      params: [at, read.id, read.version, read.status],
+    };
   }
 
   async update(customerId: string, changes: Partial<CustomerEntity>): Promise<void> {

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { UnitOfWork } from '../persistence/unit-of-work';
+import { UnitOfWork, type SqlStatement } from '../persistence/unit-of-work';
 import type { ActivityEvent } from './activity-event';
 import { OutboxEventEntity } from './outbox-event.entity';
 
@@ -30,6 +30,36 @@ export class OutboxRepository {
         deadAt: null,
       })),
     );
+  }
+
+  /**
+   * Runs `change` (a data-modifying statement that returns rows when it applies) and, in the
+   * same statement, appends `events` only if it did: one round trip and one commit, and the
+   * events exist exactly when the change does. Returns whether the change applied.
+   */
+  async appendIf(change: SqlStatement, events: ActivityEvent[], at: Date): Promise<boolean> {
+    const n = change.params.length;
+    const rows = (await this.uow.manager.query(
+      `WITH change AS (${change.sql})
+       INSERT INTO outbox_events
+              (id, institution_id, event_id, payload, created_at, attempts, next_attempt_at,
+               last_error, dispatched_at, dead_at)
+       SELECT e.id, e.institution_id, e.event_id, e.payload, $${n + 5}, 0, $${n + 5},
+              NULL, NULL, NULL
+         FROM unnest($${n + 1}::uuid[], $${n + 2}::text[], $${n + 3}::text[], $${n + 4}::jsonb[])
+              AS e(id, institution_id, event_id, payload)
+        WHERE EXISTS (SELECT 1 FROM change)
+       RETURNING id`,
+      [
+        ...change.params,
+        events.map((e) => e.guid),
+        events.map((e) => e.institutionId),
+        events.map((e) => e.eventId),
+        events.map((e) => JSON.stringify(e)),
+        at,
+      ],
+    )) as unknown[];
+    return rows.length > 0;
   }
 
   /**

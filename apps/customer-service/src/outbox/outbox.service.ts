@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import type { SqlStatement } from '../persistence/unit-of-work';
 import type { ActivityEvent } from './activity-event';
 import { OutboxRepository } from './outbox.repository';
 
@@ -9,5 +10,14 @@ export class OutboxService {
 
   append(events: ActivityEvent[], at: Date = new Date()): Promise<void> {
     return this.outbox.append(events, at);
+  }
+
+  /**
+   * `change` (built by another repository) and the events in one statement: the events are
+   * written only if the change applied, which is returned. Needs no unit of work around it.
+   */
+  appendIf(change: SqlStatement, events: ActivityEvent[], at: Date): Promise<boolean> {
+    if (events.length === 0) throw new Error('appendIf needs at least one event');
+    return this.outbox.appendIf(change, events, at);
   }
 }

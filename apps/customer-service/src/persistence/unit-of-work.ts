@@ -5,6 +5,16 @@ import { advisoryLock, type TaskLock } from '@app/common';
 import { DataSource, type EntityManager } from 'typeorm';
 
 /**
+ * One SQL statement a repository built but did not run, for another repository to run as part
+ * of a single statement of its own (a data-modifying CTE): the text uses $1..$n for `params`.
+ * A statement is its own transaction, so what it writes is written together or not at all.
+ */
+export interface SqlStatement {
+  sql: string;
+  params: unknown[];
+}
+
+/**
  * The one way the customer-service groups writes: `transaction(fn)` runs `fn` in a database
  * transaction, and every repository called inside it (however deep) joins that transaction.
  * Services decide what belongs together; repositories own the SQL; neither passes an
