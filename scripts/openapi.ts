@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { startEmbeddedPostgres } from './embedded-postgres';
 import { startLocalPlatform, type LocalPlatform } from './local-platform';
+import { LOCAL_URLS } from './sandbox';
 
 // Run from source (tests) or from dist/scripts (npm run openapi).
 const ROOT = existsSync(resolve(__dirname, '../package.json'))
@@ -57,7 +58,11 @@ async function main(): Promise<void> {
     mkdirSync(OPENAPI_DIR, { recursive: true });
     for (const [key, file] of Object.entries(OPENAPI_FILES)) {
       const document = documents[key as keyof typeof OPENAPI_FILES];
-      writeFileSync(join(OPENAPI_DIR, file), `${JSON.stringify(document, null, 2)}\n`);
+      // The addresses of `npm start` instead of this run's free ports (servers, tokenUrl).
+      let text = JSON.stringify(document, null, 2);
+      for (const [service, url] of Object.entries(platform.urls))
+        text = text.replaceAll(url, LOCAL_URLS[service as keyof typeof LOCAL_URLS]);
+      writeFileSync(join(OPENAPI_DIR, file), `${text}\n`);
       console.log(`wrote ${join(OPENAPI_DIR, file)}`);
     }
   } finally {

@@ -34,7 +34,11 @@ export class CatalogueController {
   )
   // The catalogue holds no one's data: a customer's app may read it too.
   @Callers('app-or-customer')
-  @ApiOperation({ summary: "The predefined event catalogue, with each type's attributes" })
+  @ApiOperation({
+    summary: "The predefined event catalogue, with each type's attributes",
+    description:
+      'Every event type ingest accepts and search filters on, with its attributes and their types; the fields every event has.',
+  })
   @ApiOkResponse({ type: EventTypesView })
   list(): EventTypesView {
     return VIEW;

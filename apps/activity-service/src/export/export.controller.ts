@@ -8,8 +8,9 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { ForCaller, Principal, Scope, type AccessPrincipal } from '@app/common';
+import { ApiProblem, ForCaller, Principal, Scope, type AccessPrincipal } from '@app/common';
 import { ACTIVITY_ROUTE } from '../common/body-parsing';
+import { EXPORT_EXAMPLES } from '../search/search.examples';
 import { EXPORT_BODY } from '../search/search.schema';
 import { sendExport } from './export.presenter';
 import { ExportService } from './export.service';
@@ -31,9 +32,26 @@ export class ExportController {
   })
   @ApiHeader({ name: 'Accept', required: false, enum: ['application/x-ndjson', 'text/csv'] })
   @ApiHeader({ name: 'Accept-Encoding', required: false, example: 'gzip' })
-  @ApiBody({ schema: EXPORT_BODY })
+  @ApiBody({ schema: EXPORT_BODY, examples: EXPORT_EXAMPLES })
   @ApiProduces('application/x-ndjson', 'text/csv')
-  @ApiOkResponse({ description: 'The events, streamed' })
+  @ApiOkResponse({
+    description: 'The events, streamed',
+    content: {
+      'application/x-ndjson': {
+        schema: { type: 'string', description: 'One JSON event per line' },
+      },
+      'text/csv': {
+        schema: { type: 'string', description: 'A header line, then one event per line' },
+      },
+    },
+  })
+  @ApiProblem(
+    400,
+    ['BAS_10001', 'BAS_10005', 'BAS_10006', 'BAS_10008', 'BAS_10009', 'BAS_10010'],
+    'The filters are not acceptable (as in search; no look-back limit).',
+  )
+  @ApiProblem(403, ['ACTIVITY_CUSTOMER_FORBIDDEN'], "A customer's token asked for other users.")
+  @ApiProblem(406, ['NOT_ACCEPTABLE'], 'Accept names neither NDJSON nor CSV.')
   async export(
     @Principal() principal: AccessPrincipal,
     @Body() body: unknown,

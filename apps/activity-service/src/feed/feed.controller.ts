@@ -20,10 +20,11 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { Principal, RequireScopes, Scope, type AccessPrincipal } from '@app/common';
+import { ApiProblem, Principal, RequireScopes, Scope, type AccessPrincipal } from '@app/common';
 import { ACTIVITY_ROUTE } from '../common/body-parsing';
 import { sendJsonText } from '../common/json-text';
 import { FeedResponseDto } from './feed.dto';
+import { FEED_EXAMPLES } from '../search/search.examples';
 import { FEED_BODY } from './feed.schema';
 import { FeedService } from './feed.service';
 import { FeedStream } from './feed.stream';
@@ -47,8 +48,13 @@ export class FeedController {
     description:
       'Returns events after the cursor in the order their batches committed, so a consumer that keeps passing back `cursor` sees every event exactly once, including events whose transaction committed after a later one. When hasMore is false, poll again later.',
   })
-  @ApiBody({ schema: FEED_BODY })
+  @ApiBody({ schema: FEED_BODY, examples: FEED_EXAMPLES })
   @ApiOkResponse({ type: FeedResponseDto })
+  @ApiProblem(
+    400,
+    ['BAS_10005', 'BAS_10006'],
+    'An invalid cursor, limit or event type, or an unreadable body.',
+  )
   async read(
     @Principal() principal: AccessPrincipal,
     @Body() body: unknown,
@@ -69,6 +75,12 @@ export class FeedController {
   @ApiQuery({ name: 'cursor', required: false })
   @ApiQuery({ name: 'from', required: false, enum: ['earliest', 'latest'] })
   @ApiQuery({ name: 'eventIds', required: false, description: 'Comma-separated event types' })
+  @ApiOkResponse({
+    description: 'An endless text/event-stream of bankingActivity events',
+    content: { 'text/event-stream': { schema: { type: 'string' } } },
+  })
+  @ApiProblem(400, ['BAS_10005'], 'An invalid cursor, Last-Event-ID or event type.')
+  @ApiProblem(429, ['ACTIVITY_TOO_MANY_STREAMS'], 'Too many open streams for this FI.')
   async follow(
     @Principal() principal: AccessPrincipal,
     @Query() query: Record<string, unknown>,

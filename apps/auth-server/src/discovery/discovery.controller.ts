@@ -5,6 +5,11 @@ import { GRANT_TYPES } from '../clients/client.entity';
 import { AuthEnv } from '../config/auth.env';
 import { SigningKeysService, type Jwks } from '../keys/signing-keys.service';
 
+const JWKS_SCHEMA = {
+  type: 'object',
+  properties: { keys: { type: 'array', items: { type: 'object' } } },
+};
+
 const AUTH_METHODS = ['client_secret_basic', 'client_secret_post'];
 
 @ApiTags('discovery')
@@ -17,7 +22,11 @@ export class DiscoveryController {
 
   @Get('.well-known/oauth-authorization-server')
   @Header('Cache-Control', 'public, max-age=300')
-  @ApiOperation({ summary: 'Authorization server metadata (RFC 8414)' })
+  @ApiOperation({
+    summary: 'Authorization server metadata (RFC 8414)',
+    description: 'Issuer, endpoints, grant types, client authentication methods and scopes.',
+  })
+  @ApiOkResponse({ description: 'RFC 8414 metadata', schema: { type: 'object' } })
   metadata(): Record<string, unknown> {
     const issuer = this.env.AUTH_ISSUER.replace(/\/$/, '');
     return {
@@ -42,15 +51,20 @@ export class DiscoveryController {
   @Header('Cache-Control', 'public, max-age=60')
   @ApiOperation({
     summary: 'JSON Web Key Set: the signing key and retired keys whose tokens may still be valid',
+    description: 'Verifies access tokens (ES256); the next key appears before it signs.',
   })
-  @ApiOkResponse({ description: 'RFC 7517 JWK Set' })
+  @ApiOkResponse({ description: 'RFC 7517 JWK Set', schema: JWKS_SCHEMA })
   keysDocument(): Jwks {
     return this.keys.jwks();
   }
 
   @Get('.well-known/jwks.json')
   @Header('Cache-Control', 'public, max-age=60')
-  @ApiOperation({ summary: 'Same JWK Set at the well-known path' })
+  @ApiOperation({
+    summary: 'Same JWK Set at the well-known path',
+    description: 'As GET /oauth2/v1/keys.',
+  })
+  @ApiOkResponse({ description: 'RFC 7517 JWK Set', schema: JWKS_SCHEMA })
   wellKnownJwks(): Jwks {
     return this.keys.jwks();
   }

@@ -6,7 +6,7 @@ import {
   ApiPropertyOptional,
   ApiTags,
 } from '@nestjs/swagger';
-import { Principal, RequireScopes, Scope, type AccessPrincipal } from '@app/common';
+import { ApiProblem, Principal, RequireScopes, Scope, type AccessPrincipal } from '@app/common';
 import { AuthErrors } from '../clients/auth.errors';
 import { isPlatformAdmin } from '../clients/client-policy';
 import { SigningKeysService } from './signing-keys.service';
@@ -30,7 +30,11 @@ export class AdminKeysController {
 
   @Post('rotate')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Start signing with a new key (platform admin only)' })
+  @ApiOperation({
+    summary: 'Start signing with a new key (platform admin only)',
+    description: 'The previous key stays in the JWKS until its last token expires.',
+  })
+  @ApiProblem(403, ['AUTH_PLATFORM_ADMIN_REQUIRED'], 'Only the platform admin client may.')
   @ApiOkResponse({ type: RotationView })
   async rotate(@Principal() admin: AccessPrincipal): Promise<RotationView> {
     if (!isPlatformAdmin(admin)) throw AuthErrors.platformOnly();

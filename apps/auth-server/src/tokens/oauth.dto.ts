@@ -1,36 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 
-/** OpenAPI shapes of the OAuth endpoints (the handlers read the raw form, see form.ts). */
-export class TokenRequestDoc {
-  @ApiProperty({ enum: ['client_credentials', 'password', 'refresh_token'] })
-  grant_type!: string;
-
-  @ApiPropertyOptional({ description: 'With client_secret_post; otherwise use HTTP Basic' })
-  client_id?: string;
-
-  @ApiPropertyOptional()
-  client_secret?: string;
-
-  @ApiPropertyOptional({
-    description: 'Space-separated scopes (RFC 6749)',
-    example: 'customers:read customers:write',
-  })
-  scope?: string;
-
-  @ApiPropertyOptional({
-    description: 'Comma- or space-separated scopes (Candescent spelling of scope)',
-  })
-  scopes?: string;
-
-  @ApiPropertyOptional({ description: 'password grant: the customer loginId' })
-  username?: string;
-
-  @ApiPropertyOptional({ description: 'password grant: the customer password' })
-  password?: string;
-
-  @ApiPropertyOptional({ description: 'refresh_token grant' })
-  refresh_token?: string;
-}
+/* The answers' shapes; the request forms are defined in form.ts (one definition per grant). */
 
 export class TokenResponseDoc {
   @ApiProperty()
@@ -68,20 +38,6 @@ export class OAuthErrorDoc {
 
   @ApiProperty()
   error_description!: string;
-}
-
-export class TokenParamDoc {
-  @ApiProperty()
-  token!: string;
-
-  @ApiPropertyOptional({ enum: ['access_token', 'refresh_token'] })
-  token_type_hint?: string;
-
-  @ApiPropertyOptional()
-  client_id?: string;
-
-  @ApiPropertyOptional()
-  client_secret?: string;
 }
 
 export class IntrospectionDoc {

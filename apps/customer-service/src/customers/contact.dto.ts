@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import {
   IsDefined,
@@ -95,3 +95,6 @@ export class ContactDetailsDto {
   @Type(() => PostalAddressDto)
   postalAddress!: PostalAddressDto;
 }
+
+/** A profile change in OpenAPI (JSON Merge Patch): any subset of the contact details. */
+export class ContactPatchDoc extends PartialType(ContactDetailsDto) {}

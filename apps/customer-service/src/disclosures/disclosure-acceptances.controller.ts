@@ -1,10 +1,43 @@
-import { Body, Controller, Param, Post, Res } from '@nestjs/common';
-import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ForCaller, Principal, Scope, type AccessPrincipal } from '@app/common';
+import { applyDecorators, Body, Controller, Param, Post, Res } from '@nestjs/common';
+import {
+  ApiBody,
+  ApiCreatedResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiParam,
+  ApiTags,
+} from '@nestjs/swagger';
+import {
+  ApiJsonBodyProblems,
+  ApiProblem,
+  ForCaller,
+  Principal,
+  Scope,
+  requestExamples,
+  type AccessPrincipal,
+} from '@app/common';
 import type { FastifyReply } from 'fastify';
 import { CallContext, type RequestContext } from '../http/request-context';
 import { AcceptanceResultView, AcceptedDisclosureView, DisclosureRefDto } from './disclosure.dto';
+import { EXAMPLE_DISCLOSURE } from './disclosures.controller';
 import { DisclosuresService } from './disclosures.service';
+
+const ACCEPT_EXAMPLES = requestExamples({
+  eSign: {
+    summary: 'Accept e-sign consent version 1',
+    description:
+      'The version in force: publish the e-sign example of POST /customers/v2/disclosures first (the sandbox FI starts with none), or take one from GET /customers/v2/disclosures. 201 the first time, 200 after.',
+    value: EXAMPLE_DISCLOSURE,
+    status: 201,
+  },
+});
+
+const ACCEPT_DOCS = applyDecorators(
+  ApiBody({ type: DisclosureRefDto, examples: ACCEPT_EXAMPLES }),
+  ApiJsonBodyProblems(),
+  ApiProblem(404, ['CUS_CUSTOMER_NOT_FOUND'], 'No such customer.'),
+  ApiProblem(422, ['CUS_DISCLOSURE_NOT_IN_FORCE'], 'That version is not the one in force.'),
+);
 
 /** `me` routes are declared first so that `me` is never read as a customer id. */
 @ApiTags('disclosures')
@@ -14,7 +47,12 @@ export class DisclosureAcceptancesController {
 
   @Post('me/disclosure-acceptances')
   @ForCaller('customer', Scope.ProfileWrite)
-  @ApiOperation({ summary: 'The signed-in customer accepts the version in force of a disclosure' })
+  @ApiOperation({
+    summary: 'The signed-in customer accepts the version in force of a disclosure',
+    description:
+      "With the customer's own token. Time, address and user agent are kept; the status returns to active once every required disclosure is accepted.",
+  })
+  @ACCEPT_DOCS
   @ApiCreatedResponse({ type: AcceptanceResultView, description: 'Accepted' })
   @ApiOkResponse({ type: AcceptanceResultView, description: 'Had already been accepted' })
   acceptMine(
@@ -30,7 +68,11 @@ export class DisclosureAcceptancesController {
   @ForCaller('app', Scope.CustomersWrite)
   @ApiOperation({
     summary: "Record a customer's acceptance of the version in force of a disclosure",
+    description:
+      "By the FI's application (customers:write). Time, address and user agent are kept; the status returns to active once every required disclosure is accepted.",
   })
+  @ApiParam({ name: 'customerId', description: 'The customerId a registration answered' })
+  @ACCEPT_DOCS
   @ApiCreatedResponse({ type: AcceptanceResultView, description: 'Accepted' })
   @ApiOkResponse({ type: AcceptanceResultView, description: 'Had already been accepted' })
   acceptFor(

@@ -1,14 +1,15 @@
 import { Body, Controller, Headers, Post, Res, UseGuards } from '@nestjs/common';
+import { ApiBody, ApiCreatedResponse, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import {
-  ApiConflictResponse,
-  ApiCreatedResponse,
-  ApiHeader,
-  ApiOperation,
-  ApiTags,
-  ApiTooManyRequestsResponse,
-  ApiUnprocessableEntityResponse,
-} from '@nestjs/swagger';
-import { ForCaller, Principal, Scope, type AccessPrincipal } from '@app/common';
+  ApiJsonBodyProblems,
+  ApiProblem,
+  ExampleValue,
+  ForCaller,
+  Principal,
+  Scope,
+  requestExamples,
+  type AccessPrincipal,
+} from '@app/common';
 import type { FastifyReply } from 'fastify';
 import { CustomerView } from '../customers/customer.view';
 import { CallContext, type RequestContext } from '../http/request-context';
@@ -16,6 +17,62 @@ import { IdempotencyService } from '../idempotency/idempotency.service';
 import { RegistrationThrottleGuard } from '../throttling/registration-throttle.guard';
 import { RegistrationDto } from './registration.dto';
 import { RegistrationService } from './registration.service';
+
+const person = {
+  firstName: 'Ada',
+  lastName: 'Walker',
+  birthDate: '1990-04-12',
+  ssn: '536-22-4785',
+  emailAddress: 'ada.walker@example.com',
+  phoneNumber: '(202) 555-0143',
+  postalAddress: {
+    address1: '100 Main Street',
+    city: 'Springfield',
+    state: 'IL',
+    postalCode: '62701',
+    country: 'US',
+  },
+};
+
+const UNIQUE_LOGIN =
+  'loginId must be unique in the FI (ignoring case): this one is new each time the document is loaded, and sending it twice answers 409 CUS_LOGIN_ID_TAKEN.';
+const DISCLOSURES =
+  'acceptedDisclosures lists the versions in force (GET /customers/v2/disclosures): the sandbox FI starts with none; once a required one is published, it must be listed here (422 CUS_DISCLOSURE_REQUIRED otherwise).';
+
+export const REGISTRATION_EXAMPLES = requestExamples({
+  retail: {
+    summary: 'A retail customer',
+    description: `${UNIQUE_LOGIN} ${DISCLOSURES}`,
+    value: {
+      loginId: `ada${ExampleValue.unique}`,
+      password: 'violet tractor sings at dawn',
+      userType: 'RETAIL',
+      person,
+      acceptedDisclosures: [],
+    },
+    status: 201,
+  },
+  business: {
+    summary: 'A business customer (institutionCustomerId names the company)',
+    description: `${UNIQUE_LOGIN} ${DISCLOSURES}`,
+    value: {
+      loginId: `acme${ExampleValue.unique}`,
+      password: 'copper lantern hums in the rain',
+      userType: 'BUSINESS',
+      institutionCustomerId: 'acme-corp',
+      memberNumber: '000123456',
+      person: {
+        ...person,
+        firstName: 'Grace',
+        middleName: 'B',
+        lastName: 'Hopper',
+        emailAddress: 'grace@acme.example',
+      },
+      acceptedDisclosures: [],
+    },
+    status: 201,
+  },
+});
 
 const REGISTRATIONS = '/customers/v2/registrations';
 
@@ -28,7 +85,14 @@ export class RegistrationController {
   // Listed above ForCaller so it runs after the bearer guards: only real callers are counted.
   @UseGuards(RegistrationThrottleGuard)
   @ForCaller('app', Scope.CustomersWrite)
-  @ApiOperation({ summary: 'Register a retail or business customer' })
+  @ApiOperation({
+    summary: 'Register a retail or business customer',
+    description:
+      "Online-banking signup with the FI's application token (client credentials, customers:write). " +
+      'The customer is active at once when every required disclosure in force is accepted; the answer is the profile, and Location names it. ' +
+      'With Idempotency-Key, a retry with the same body answers the first response again.',
+  })
+  @ApiBody({ type: RegistrationDto, examples: REGISTRATION_EXAMPLES })
   @ApiHeader({
     name: 'Idempotency-Key',
     required: false,
@@ -36,11 +100,18 @@ export class RegistrationController {
       'Same key and body: the first response again; another body: 422; while the first runs: 409. Kept 24 h.',
   })
   @ApiCreatedResponse({ type: CustomerView, description: 'The profile; Location names it' })
-  @ApiConflictResponse({ description: 'CUS_LOGIN_ID_TAKEN, CUS_IDEMPOTENCY_IN_FLIGHT' })
-  @ApiUnprocessableEntityResponse({
-    description: 'CUS_DISCLOSURE_REQUIRED, CUS_DISCLOSURE_NOT_IN_FORCE, CUS_IDEMPOTENCY_KEY_REUSED',
-  })
-  @ApiTooManyRequestsResponse({ description: 'CUS_RATE_LIMITED, with Retry-After' })
+  @ApiJsonBodyProblems(['VALIDATION_FAILED', 'CUS_IDEMPOTENCY_KEY_INVALID'])
+  @ApiProblem(
+    409,
+    ['CUS_LOGIN_ID_TAKEN', 'CUS_IDEMPOTENCY_IN_FLIGHT'],
+    'The loginId is taken, or a request with this Idempotency-Key is still running (Retry-After).',
+  )
+  @ApiProblem(
+    422,
+    ['CUS_DISCLOSURE_REQUIRED', 'CUS_DISCLOSURE_NOT_IN_FORCE', 'CUS_IDEMPOTENCY_KEY_REUSED'],
+    'A required disclosure is not accepted, an accepted version is not the one in force, or the Idempotency-Key was used with another body.',
+  )
+  @ApiProblem(429, ['CUS_RATE_LIMITED'], 'Too many registrations (Retry-After).')
   async register(
     @Principal() principal: AccessPrincipal,
     @Body() dto: RegistrationDto,

@@ -84,3 +84,46 @@ export const ApiOAuthError = (status: number, errors: string[], description = ''
 /** Records the route's scope rule and caller kind for its OAuth 2.0 security requirement. */
 export const ApiAuth = (doc: AuthDoc) =>
   mergeOperationExtension<AuthDoc>(X_AUTH, (old) => ({ ...old, ...doc }));
+
+/** A request example that succeeds as is against the sandbox (or answers `status`, as documented). */
+export interface RequestExample {
+  summary: string;
+  description?: string;
+  value: unknown;
+  /** What the example answers when sent as is: examples test (test/platform/openapi-examples). */
+  status: number;
+}
+
+/** Named request examples (OpenAPI Example Objects) carrying `x-expected-status`. */
+export function requestExamples(
+  list: Record<string, RequestExample>,
+): Record<string, { summary: string; description?: string; value: unknown }> {
+  return Object.fromEntries(
+    Object.entries(list).map(([name, e]) => [
+      name,
+      {
+        summary: e.summary,
+        description: `${e.description ?? ''}${e.description ? ' ' : ''}Answers ${e.status}.`,
+        value: e.value,
+        'x-expected-status': e.status,
+      },
+    ]),
+  );
+}
+
+/** The refusals of a JSON body before or by its validation (every JSON-body route). */
+export const ApiJsonBodyProblems = (validationCodes: string[] = ['VALIDATION_FAILED']) =>
+  applyAll(
+    ApiProblem(400, ['MALFORMED_BODY', ...validationCodes], 'The body is not acceptable:'),
+    ApiProblem(413, ['PAYLOAD_TOO_LARGE'], 'The body is over the limit.'),
+    ApiProblem(415, ['UNSUPPORTED_MEDIA_TYPE'], 'The body is not JSON.'),
+  );
+
+function applyAll(
+  ...decorators: (MethodDecorator & ClassDecorator)[]
+): MethodDecorator & ClassDecorator {
+  return ((target: object, key?: string | symbol, descriptor?: PropertyDescriptor) => {
+    for (const d of decorators) (d as (...a: unknown[]) => unknown)(target, key, descriptor);
+    return descriptor ?? target;
+  }) as MethodDecorator & ClassDecorator;
+}

@@ -131,10 +131,14 @@ type Operation = Json & {
 const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
 
 function operations(document: OpenAPIObject): Operation[] {
-  return Object.values(document.paths ?? {}).flatMap((item) =>
-    METHODS.map((m) => (item as Record<string, unknown>)[m] as Operation | undefined).filter(
-      (op): op is Operation => op !== undefined,
-    ),
+  return Object.entries(document.paths ?? {}).flatMap(([path, item]) =>
+    METHODS.flatMap((m) => {
+      const op = (item as Record<string, unknown>)[m] as Operation | undefined;
+      if (!op) return [];
+      // Every operation has a summary, even one whose route says nothing yet.
+      op.summary ??= `${m.toUpperCase()} ${path}`;
+      return [op];
+    }),
   );
 }
 
@@ -308,12 +312,20 @@ export function finishDocument(document: OpenAPIObject, options: FinishOptions):
     for (const tag of op.tags ?? []) used.add(tag);
   }
   const components = (document.components ??= {}) as Json & { schemas?: Json };
+  const text = JSON.stringify(document.paths);
   components.schemas = {
     ...(components.schemas ?? {}),
-    Problem: PROBLEM_SCHEMA,
-    OAuthError: OAUTH_ERROR_SCHEMA,
+    ...(text.includes('#/components/schemas/Problem"') ? { Problem: PROBLEM_SCHEMA } : {}),
+    ...(text.includes('#/components/schemas/OAuthError"')
+      ? { OAuthError: OAUTH_ERROR_SCHEMA }
+      : {}),
   };
-  components.securitySchemes = securitySchemes(options.tokenUrl);
+  // The schemes this document's operations name (HTTP Basic only where the OAuth endpoints are).
+  components.securitySchemes = Object.fromEntries(
+    Object.entries(securitySchemes(options.tokenUrl)).filter(([name]) =>
+      text.includes(`{"${name}":[`),
+    ),
+  );
   document.tags = [...used].sort().map((name) => ({
     name,
     ...(TAGS[name] ? { description: TAGS[name] } : {}),
