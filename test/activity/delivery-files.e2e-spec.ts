@@ -495,6 +495,20 @@ describe('Delivery files: windows by commit time, SFTP, manifests, pull (e2e)', 
     expect((await p.get(url.pathname, null)).status).toBe(403);
   });
 
+  it("numbers the manifest with the delivery core's sequence for the window when the caller does not pass it", async () => {
+    const sub = await subscription(FI, { cadence: 'hourly', destination: { type: 'pull' } });
+    const w = files.nextWindow(sub, { start: new Date(0), end: new Date(Date.now() - 20 * HOUR) });
+    await p.sql.query(
+      `INSERT INTO activity.deliveries
+         (id, subscription_id, institution_id, sequence, previous_sequence, type, window_start, window_end)
+       VALUES ($1, $2, $3, 41, 40, 'file', $4, $5)`,
+      [randomUUID(), sub.id, FI, w.start, w.end],
+    );
+    const ref = await files.build(sub, w, { replay: false });
+    expect(ref.manifest).toMatchObject({ sequence: 41, previousSequence: 40 });
+    await verifyManifest(ref.manifest);
+  });
+
   it('purges files past the look-back window, chunks included', async () => {
     const sub = await subscription(FI, { cadence: 'hourly', destination: { type: 'pull' } });
     const w = files.nextWindow(sub, { start: new Date(0), end: new Date(Date.now() - 30 * HOUR) });

@@ -66,6 +66,13 @@ export class FileDeliveryService implements FileDelivery {
       : await this.files.findRegular(sub.id, window.start, window.end);
     if (existing) return toRef(existing);
 
+    // The manifest carries the delivery's sequence: given, or the delivery core's row for it.
+    const numbered =
+      opts.sequence !== undefined
+        ? { sequence: opts.sequence, previousSequence: opts.previousSequence ?? null }
+        : await this.files.fileDeliverySequence(sub.id, window.start, window.end, opts.replay);
+    const sequence = numbered?.sequence ?? null;
+    const previousSequence = numbered?.previousSequence ?? null;
     const fi = sub.institutionId;
     const from = opts.replay
       ? await this.files.positionBefore(fi, window.start)
@@ -77,7 +84,7 @@ export class FileDeliveryService implements FileDelivery {
       id,
       subscriptionId: sub.id,
       institutionId: fi,
-      sequence: opts.sequence ?? null,
+      sequence,
       windowStart: window.start,
       windowEnd: window.end,
       replay: opts.replay,
@@ -117,8 +124,8 @@ export class FileDeliveryService implements FileDelivery {
       }
       const manifest = await this.signer.sign({
         subscriptionId: sub.id,
-        sequence: opts.sequence ?? null,
-        previousSequence: opts.previousSequence ?? null,
+        sequence,
+        previousSequence,
         replay: opts.replay,
         window: { start: window.start.toISOString(), end: window.end.toISOString() },
         fileId: id,

@@ -191,6 +191,32 @@ export class DeliveryFilesRepository {
     return rows.map(toRecord);
   }
 
+  /**
+   * The sequence the delivery core gave the file delivery of this window (its `deliveries` row),
+   * for a caller that did not pass it; null when there is none.
+   */
+  async fileDeliverySequence(
+    subscriptionId: string,
+    start: Date,
+    end: Date,
+    replay: boolean,
+  ): Promise<{ sequence: number; previousSequence: number | null } | null> {
+    const rows = await this.db.query<{ sequence: string | null; previous_sequence: string | null }>(
+      `SELECT sequence::text AS sequence, previous_sequence::text AS previous_sequence
+         FROM ${ACTIVITY_SCHEMA}.deliveries
+        WHERE subscription_id = $1::uuid AND type = 'file' AND replay = $4
+          AND window_start = $2::timestamptz AND window_end = $3::timestamptz
+        ORDER BY created_at DESC LIMIT 1`,
+      [subscriptionId, start.toISOString(), end.toISOString(), replay],
+    );
+    const r = rows[0];
+    if (!r?.sequence) return null;
+    return {
+      sequence: Number(r.sequence),
+      previousSequence: r.previous_sequence === null ? null : Number(r.previous_sequence),
+    };
+  }
+
   /** Whether the subscription exists in this FI (delivery_subscriptions, the delivery core's). */
   async subscriptionInInstitution(subscriptionId: string, institutionId: string): Promise<boolean> {
     const rows = await this.db.query(
