@@ -6,6 +6,9 @@
  *
  * BENCH_RUNS (default 3) runs; BENCH_SECONDS (default 15) per load phase; BENCH_CONNECTIONS
  * (default 8) concurrent connections. DATABASE_URL to use an existing PostgreSQL.
+ * BENCH_COUNT_STATEMENTS=1 (embedded PostgreSQL only): before the runs, log every statement
+ * (`log_statement = all`) for 20 sequential registrations, their first logins and 20 more
+ * logins, and print what each one sends to PostgreSQL and how many commits, per operation.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -20,6 +23,7 @@ import {
   startEmbeddedPostgres,
   type EmbeddedDatabase,
 } from '../scripts/embedded-postgres';
+import { benchNodeArgs } from './support';
 
 const ROOT = resolve(__dirname, '../..');
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
@@ -30,6 +34,59 @@ const PASSWORD = 'violet tractor sings at dawn';
 const ARGON2 = { algorithm: 2 as Algorithm, memoryCost: 19_456, timeCost: 2, parallelism: 1 };
 // libuv's default thread pool, which runs argon2 in the services too.
 const HASH_CONCURRENCY = Number(process.env.UV_THREADPOOL_SIZE ?? 4);
+const COUNT_STATEMENTS = process.env.BENCH_COUNT_STATEMENTS === '1';
+
+/** Statements PostgreSQL logged while `log_statement = all` (BENCH_COUNT_STATEMENTS). */
+const statementLog: string[] = [];
+let logging = false;
+function collectStatements(chunk: string): void {
+  if (!logging) return;
+  for (const line of chunk.split('\n')) {
+    const m = /LOG:\s+(?:statement|execute [^:]*):\s*(.*)$/.exec(line);
+    if (m) statementLog.push(m[1]!.replace(/\s+/g, ' ').trim());
+  }
+}
+
+/** Runs `fn` `n` times with every statement logged; returns statements per call, by text. */
+async function statementsPer(
+  admin: Client,
+  n: number,
+  fn: (i: number) => Promise<unknown>,
+): Promise<{ perCall: number; commitsPerCall: number; statements: Record<string, number> }> {
+  statementLog.length = 0;
+  await admin.query(`ALTER SYSTEM SET log_statement = 'all'`);
+  await admin.query('SELECT pg_reload_conf()');
+  await new Promise((r) => setTimeout(r, 500));
+  logging = true;
+  for (let i = 0; i < n; i++) await fn(i);
+  await new Promise((r) => setTimeout(r, 500));
+  logging = false;
+  await admin.query('ALTER SYSTEM RESET log_statement');
+  await admin.query('SELECT pg_reload_conf()');
+  const ours = statementLog.filter((s) => !/ALTER SYSTEM|pg_reload_conf/.test(s));
+  const byText = new Map<string, number>();
+  for (const s of ours) byText.set(s.slice(0, 110), (byText.get(s.slice(0, 110)) ?? 0) + 1);
+  // rate-limiter-flexible's prepared upsert is logged by its name.
+  const writes = /^(INSERT|UPDATE|DELETE|WITH|rlflx-upsert)/i;
+  // A commit that flushes WAL: an explicit COMMIT, or a write outside a transaction.
+  let commits = 0;
+  let inTx = false;
+  for (const s of ours) {
+    if (/^(BEGIN|START TRANSACTION)/i.test(s)) inTx = true;
+    else if (/^COMMIT/i.test(s)) {
+      inTx = false;
+      commits++;
+    } else if (/^ROLLBACK/i.test(s)) inTx = false;
+    else if (!inTx && writes.test(s)) commits++;
+  }
+  return {
+    perCall: ours.length / n,
+    commitsPerCall: commits / n,
+    statements: Object.fromEntries(
+      [...byText.entries()].sort((a, b) => b[1] - a[1]).map(([k, v]) => [k, v / n]),
+    ),
+  };
+}
 
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
@@ -66,7 +123,8 @@ function registration(loginId: string): string {
 }
 
 function spawnService(entry: string, env: NodeJS.ProcessEnv): ChildProcess {
-  const child = spawn(process.execPath, [join(ROOT, 'dist', entry)], {
+  // BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=DIR" profiles both services.
+  const child = spawn(process.execPath, [...benchNodeArgs(), join(ROOT, 'dist', entry)], {
     env,
     stdio: ['ignore', 'ignore', 'inherit'],
   });
@@ -156,7 +214,7 @@ async function main(): Promise<void> {
   if (!baseUrl) {
     pgDir = mkdtempSync(join(tmpdir(), 'bench-customer-pg-'));
     // persistent: true keeps fsync on, as a real database would run.
-    pg = await startEmbeddedPostgres({ dir: pgDir, persistent: true });
+    pg = await startEmbeddedPostgres({ dir: pgDir, persistent: true, log: collectStatements });
     baseUrl = pg.url;
   }
   const dbName = `bench_customer_${randomBytes(4).toString('hex')}`;
@@ -193,13 +251,14 @@ async function main(): Promise<void> {
     PASSWORD_FAILURE_LIMIT: '1000000000',
     PASSWORD_FAILURE_CLIENT_LIMIT: '1000000000',
   };
-  const children = [
-    spawnService('apps/auth-server/src/main.js', env),
-    spawnService('apps/customer-service/src/main.js', env),
-  ];
+  const children = [spawnService('apps/auth-server/src/main.js', env)];
   const results: RunResult[] = [];
   try {
-    await Promise.all([waitReady(authUrl), waitReady(customerUrl)]);
+    // The auth-server first: the customer-service reads its JWKS at start, and a key published
+    // after that read would be learnt only on a later refetch.
+    await waitReady(authUrl);
+    children.push(spawnService('apps/customer-service/src/main.js', env));
+    await waitReady(customerUrl);
     const tokenUrl = `${authUrl}/oauth2/v1/token`;
     const adminToken = (
       await form(
@@ -244,6 +303,23 @@ async function main(): Promise<void> {
         { grant_type: 'password', username: registered[i]!, password: PASSWORD },
         basic,
       );
+
+    if (COUNT_STATEMENTS && pg) {
+      const before = registered.length;
+      const registrations = await statementsPer(admin, 20, () => register());
+      const login = (i: number) =>
+        form(
+          tokenUrl,
+          { grant_type: 'password', username: registered[before + i]!, password: PASSWORD },
+          basic,
+        );
+      // A first login activates the customer (audited); the load phase logs in again.
+      const firstLogins = await statementsPer(admin, 20, login);
+      const logins = await statementsPer(admin, 20, login);
+      console.log(
+        JSON.stringify({ statementsPerOperation: { registrations, firstLogins, logins } }, null, 2),
+      );
+    }
 
     for (let run = 1; run <= RUNS; run++) {
       console.log(`run ${run}/${RUNS}: one at a time...`);
