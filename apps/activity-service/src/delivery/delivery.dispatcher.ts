@@ -27,8 +27,6 @@ import { WebhookClient, type WebhookOutcome } from './webhook.client';
 const CLAIM_BATCH = 20;
 /** Subscriptions whose realtime batches one tick builds at most. */
 const BUILD_BATCH = 100;
-/** Hourly/daily windows are queued once this long past their end (late commits settle). */
-const SETTLE_MS = 30_000;
 
 /**
  * Runs on every replica, every DELIVERY_POLL_INTERVAL_MS: builds realtime batches for
@@ -102,7 +100,8 @@ export class DeliveryDispatcher implements OnApplicationBootstrap, OnApplication
         this.unsealed(sub),
         last ? { start: new Date(last.getTime() - 1), end: last } : null,
       );
-      if (window.end.getTime() + SETTLE_MS > now) continue;
+      // Queued once ended and settled (batches sequenced before its end have committed).
+      if (window.end.getTime() + this.env.ACTIVITY_DELIVERY_SETTLE_MS > now) continue;
       await this.repo.withSubscriptionLock(sub.id, async (tx, fresh) => {
         if (fresh.lastWindowEnd?.getTime() !== last?.getTime()) return;
         await tx.enqueue(fresh, {

@@ -1,5 +1,6 @@
 import { BatchBuilder } from './batch.builder';
 import { DeliveryController } from './delivery.controller';
+import { DeliveryDatabase } from './delivery.database';
 import { DeliveryDispatcher } from './delivery.dispatcher';
 import { DeliveryRepository } from './delivery.repository';
 import { DeliverySecrets } from './delivery-secrets';
@@ -9,6 +10,7 @@ import { WebhookClient } from './webhook.client';
 /** Registered by the ActivityServiceModule (they share its database, feed and ingest). */
 export const DELIVERY_CONTROLLERS = [DeliveryController];
 export const DELIVERY_PROVIDERS = [
+  DeliveryDatabase,
   DeliveryRepository,
   DeliverySecrets,
   WebhookClient,

@@ -3,7 +3,7 @@ import type { PoolClient } from 'pg';
 import { SqlParams } from '../common/sql-params';
 import { compileFilter } from '../search/filter.sql';
 import { itemSql } from '../search/search.sql';
-import { ActivityDatabase } from '../storage/activity-database';
+import { DeliveryDatabase } from './delivery.database';
 import { ACTIVITY_SCHEMA, EVENTS_TABLE, SEQ_PER_BATCH } from '../storage/schema';
 import type {
   Cadence,
@@ -171,7 +171,7 @@ const deliveryColumns = (a: string) =>
 /** Subscriptions, their place in the feed, and the durable delivery queue. Only SQL here. */
 @Injectable()
 export class DeliveryRepository {
-  constructor(private readonly db: ActivityDatabase) {}
+  constructor(private readonly db: DeliveryDatabase) {}
 
   // --- subscriptions -------------------------------------------------------------------------
 
