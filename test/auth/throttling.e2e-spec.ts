@@ -91,6 +91,21 @@ describe('auth-server: throttling failed client authentication', () => {
     expect((await attempt(replica.url, shared, '203.0.113.71')).status).toBe(200);
   });
 
+  it('a replica that found a caller clean sees a block made elsewhere within FAILED_AUTH_CHECK_CACHE_MS', async () => {
+    const shared = clients.shared;
+    // The replica checks this (client, address) and finds it clean: it remembers that for 1 s.
+    expect((await attempt(replica.url, shared, '203.0.113.72')).status).toBe(200);
+    for (let i = 0; i < 3; i++)
+      expect((await attempt(auth.url, wrong(shared, i), '203.0.113.72')).status).toBe(401);
+    const deadline = Date.now() + 5_000;
+    let status = 0;
+    while (Date.now() < deadline && status !== 429) {
+      status = (await attempt(replica.url, shared, '203.0.113.72')).status;
+      if (status !== 429) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(status).toBe(429);
+  });
+
   it('blocks an address that fails across many client ids', async () => {
     for (let i = 0; i < 6; i++) {
       const unknown = { clientId: `cl_unknown_${i}`, clientSecret: 'x' };

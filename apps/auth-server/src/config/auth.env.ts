@@ -140,6 +140,16 @@ export class AuthEnv extends CommonEnv {
   FAILED_AUTH_BLOCK_SECONDS = 60;
 
   /**
+   * How long a key found not blocked is believed without asking PostgreSQL again (0: ask on
+   * every token request). A block made by another replica is seen within this time.
+   */
+  @toInt()
+  @IsInt()
+  @Min(0)
+  @Max(10_000)
+  FAILED_AUTH_CHECK_CACHE_MS = 1_000;
+
+  /**
    * Failed password grants (wrong password, unknown or locked login id) tolerated per address
    * in the window; past it the address may not use the password grant for
    * PASSWORD_FAILURE_BLOCK_SECONDS. Sized for people sharing a NAT, not for one person.

@@ -1,6 +1,7 @@
 import type { DataSource } from 'typeorm';
 import type { AuthEnv } from '../config/auth.env';
 import { FailedAuthThrottle } from './failed-auth.throttle';
+import { FailureCounter } from './failure-counter';
 
 const IP = '10.0.0.1';
 const env = {
@@ -80,5 +81,46 @@ describe('FailedAuthThrottle', () => {
       `client-auth-address:${IP}`,
       `client-auth-pair:cl_1|${IP}`,
     ]);
+  });
+
+  describe('with FAILED_AUTH_CHECK_CACHE_MS', () => {
+    const cached = (rows: { key: string; points: number; expire: number }[]) => {
+      const query = jest.fn(async (_sql: string, [keys]: [string[], number]) =>
+        rows.filter((r) => keys.includes(r.key)).map((r) => ({ ...r, expire: String(r.expire) })),
+      );
+      const throttle = new FailedAuthThrottle(
+        { query } as Partial<DataSource> as DataSource,
+        {
+          ...env,
+          FAILED_AUTH_CHECK_CACHE_MS: 60_000,
+        } as AuthEnv,
+      );
+      return { throttle, query };
+    };
+    afterEach(() => jest.restoreAllMocks());
+
+    it('asks PostgreSQL once for a caller that keeps not failing', async () => {
+      const { throttle, query } = cached([]);
+      for (let i = 0; i < 5; i++)
+        await expect(throttle.clientAuthRetryAfter('cl_1', IP)).resolves.toBe(0);
+      expect(query).toHaveBeenCalledTimes(1);
+      // Another address is another key: asked for.
+      await throttle.clientAuthRetryAfter('cl_1', '10.0.0.2');
+      expect(query).toHaveBeenCalledTimes(2);
+    });
+
+    it('never remembers a blocked key, and forgets a clean one at its first failure here', async () => {
+      jest.spyOn(FailureCounter.prototype, 'record').mockResolvedValue(1);
+      const rows = [{ key: `client-auth-pair:cl_1|${IP}`, points: 10, expire: inSeconds(30) }];
+      const { throttle, query } = cached(rows);
+      await expect(throttle.clientAuthRetryAfter('cl_1', IP)).resolves.toBeGreaterThan(28);
+      await expect(throttle.clientAuthRetryAfter('cl_1', IP)).resolves.toBeGreaterThan(28);
+      expect(query).toHaveBeenCalledTimes(2);
+
+      await expect(throttle.clientAuthRetryAfter('cl_2', IP)).resolves.toBe(0);
+      await throttle.recordClientAuthFailure('cl_2', IP, 'wrong secret');
+      await throttle.clientAuthRetryAfter('cl_2', IP);
+      expect(query).toHaveBeenCalledTimes(4);
+    });
   });
 });

@@ -2,7 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AuthEnv } from '../config/auth.env';
-import { FailureCounter, keyPart, secondsBlocked, secondsBlockedEach } from './failure-counter';
+import { FailureCounter, keyPart, secondsBlockedEach } from './failure-counter';
 import type { FormParams } from './form';
 
 /**
@@ -16,6 +16,11 @@ import type { FormParams } from './form';
  * - password grant: per address (all clients); per client past PASSWORD_FAILURE_CLIENT_LIMIT,
  *   each address that fails is blocked at its first failure. Customers who have not failed
  *   log in; the per-customer lockout stays customer-service's.
+ *
+ * A key a query found not blocked is remembered as such for FAILED_AUTH_CHECK_CACHE_MS, so a
+ * caller that does not fail (nearly every token request) costs no query. A failure recorded
+ * here forgets its keys at once; one recorded by another replica is seen here within that
+ * time, which lets an attacker at most one more try per replica once blocked elsewhere.
  */
 @Injectable()
 export class FailedAuthThrottle {
@@ -25,11 +30,15 @@ export class FailedAuthThrottle {
   private readonly clientId: FailureCounter;
   private readonly passwordAddress: FailureCounter;
   private readonly passwordClient: FailureCounter;
+  /** Stored keys found not blocked, and until when that answer is reused. */
+  private readonly clean = new Map<string, number>();
+  private readonly cleanForMs: number;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     env: AuthEnv,
   ) {
+    this.cleanForMs = env.FAILED_AUTH_CHECK_CACHE_MS;
     const clientAuth = {
       windowSeconds: env.FAILED_AUTH_WINDOW_SECONDS,
       blockSeconds: env.FAILED_AUTH_BLOCK_SECONDS,
@@ -89,8 +98,8 @@ export class FailedAuthThrottle {
       { counter: this.clientAddress, id: keyPart(ip) },
       ...(clientId ? [{ counter: this.clientPair, id: pairId(clientId, ip) }] : []),
     ];
-    if (!passwordGrant) return secondsBlocked(this.dataSource, keys);
-    const [password, ...client] = await secondsBlockedEach(this.dataSource, [
+    if (!passwordGrant) return Math.max(0, ...(await this.waits(keys)));
+    const [password, ...client] = await this.waits([
       { counter: this.passwordAddress, id: keyPart(ip) },
       ...keys,
     ]);
@@ -105,9 +114,11 @@ export class FailedAuthThrottle {
     reason: string,
   ): Promise<void> {
     this.logger.warn({ clientId, ip, reason }, 'client authentication failed');
+    this.forget(this.clientAddress, keyPart(ip));
     await this.clientAddress.record(keyPart(ip));
     if (!clientId) return;
     const pair = pairId(clientId, ip);
+    this.forget(this.clientPair, pair);
     await this.clientPair.record(pair);
     const forClient = await this.clientId.record(keyPart(clientId));
     if (forClient > this.clientId.settings.limit) {
@@ -128,12 +139,14 @@ export class FailedAuthThrottle {
       this.passwordWaits.delete(form!);
       return read;
     }
-    return secondsBlocked(this.dataSource, [{ counter: this.passwordAddress, id: keyPart(ip) }]);
+    const [wait] = await this.waits([{ counter: this.passwordAddress, id: keyPart(ip) }]);
+    return wait!;
   }
 
   /** Records one failed password grant (wrong password, unknown or locked login id). */
   async recordPasswordFailure(clientId: string, ip: string): Promise<void> {
     const address = keyPart(ip);
+    this.forget(this.passwordAddress, address);
     await this.passwordAddress.record(address);
     const forClient = await this.passwordClient.record(keyPart(clientId));
     if (forClient > this.passwordClient.settings.limit) {
@@ -142,6 +155,28 @@ export class FailedAuthThrottle {
         this.logger.warn({ clientId }, 'failed password grants for this client past its bound');
     }
   }
+
+  /** The wait of each key, in order: from the clean cache when every key is in it, else one query. */
+  private async waits(keys: { counter: FailureCounter; id: string }[]): Promise<number[]> {
+    const now = Date.now();
+    const stored = keys.map((k) => k.counter.storedKey(k.id));
+    if (stored.every((key) => (this.clean.get(key) ?? 0) > now)) return keys.map(() => 0);
+    const waits = await secondsBlockedEach(this.dataSource, keys);
+    if (this.cleanForMs > 0) {
+      if (this.clean.size > CLEAN_CACHE_SIZE) this.clean.clear();
+      waits.forEach((wait, i) => {
+        if (wait === 0) this.clean.set(stored[i]!, now + this.cleanForMs);
+      });
+    }
+    return waits;
+  }
+
+  private forget(counter: FailureCounter, id: string): void {
+    this.clean.delete(counter.storedKey(id));
+  }
 }
+
+/** Clean keys remembered at most (a few MB); past it the cache starts over. */
+const CLEAN_CACHE_SIZE = 50_000;
 
 const pairId = (clientId: string, ip: string) => `${keyPart(clientId)}|${keyPart(ip)}`;

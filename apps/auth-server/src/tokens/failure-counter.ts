@@ -75,17 +75,9 @@ export class FailureCounter {
 }
 
 /**
- * Seconds until none of these keys is blocked (0 when none is): one query for all of them,
- * as it runs before every client authentication.
+ * The seconds each of these keys is still blocked (0 when it is not), in the order given: one
+ * query for all of them, as it runs before every client authentication.
  */
-export async function secondsBlocked(
-  dataSource: DataSource,
-  keys: { counter: FailureCounter; id: string }[],
-): Promise<number> {
-  return Math.max(0, ...(await secondsBlockedEach(dataSource, keys)));
-}
-
-/** Like `secondsBlocked`, one query, but the wait of each key, in the order given. */
 export async function secondsBlockedEach(
   dataSource: DataSource,
   keys: { counter: FailureCounter; id: string }[],
