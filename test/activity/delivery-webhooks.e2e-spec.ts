@@ -225,6 +225,12 @@ describe('Banking Activity delivery: realtime webhooks (e2e)', () => {
     expect((await call('DELETE', `${SUBS}/${sub.subscriptionId}`, tokenB)).status).toBe(404);
     expect((await call('DELETE', `${SUBS}/${sub.subscriptionId}`, tokenA)).status).toBe(204);
     expect((await p.get(`${SUBS}/${sub.subscriptionId}`, tokenA)).status).toBe(404);
+    // Ids this service never makes are simply not found, on every route.
+    for (const id of ['null', 'not-a-uuid', '12345']) {
+      expect((await call('DELETE', `${SUBS}/${id}`, tokenA)).status).toBe(404);
+      expect((await p.get(`${SUBS}/${id}`, tokenA)).status).toBe(404);
+      expect((await call('PATCH', `${SUBS}/${id}`, tokenA, { name: 'x' })).status).toBe(404);
+    }
   });
 
   it('delivers ingested events of its FI matching its filter, in order, each once across two replicas', async () => {

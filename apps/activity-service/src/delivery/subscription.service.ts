@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { DAY_MS, isObject } from '@app/common';
+import { DAY_MS, isObject, UUID_PATTERN } from '@app/common';
 import { ActivityErrors } from '../common/activity.errors';
 import { parseInstant } from '../common/instant';
 import { ActivityEnv } from '../config/activity.env';
@@ -101,7 +101,9 @@ export class SubscriptionService {
   }
 
   async remove(institutionId: string, id: string): Promise<void> {
-    if (!(await this.repo.delete(institutionId, id))) throw ActivityErrors.subscriptionNotFound();
+    // Not an id this service makes: nothing to delete (and nothing to ask PostgreSQL).
+    if (!UUID_PATTERN.test(id) || !(await this.repo.delete(institutionId, id)))
+      throw ActivityErrors.subscriptionNotFound();
   }
 
   /** A new secret; the current one keeps signing beside it for previousSecretExpiresIn seconds. */
@@ -255,8 +257,7 @@ export class SubscriptionService {
   }
 
   private async find(institutionId: string, id: string): Promise<SubscriptionRecord> {
-    if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id))
-      throw ActivityErrors.subscriptionNotFound();
+    if (!UUID_PATTERN.test(id)) throw ActivityErrors.subscriptionNotFound();
     const sub = await this.repo.find(institutionId, id);
     if (!sub) throw ActivityErrors.subscriptionNotFound();
     return sub;
