@@ -45,6 +45,14 @@ export async function fetchDocuments(
   };
 }
 
+/** A document as its file holds it: the addresses of `npm start` instead of this run's ports. */
+export function fileText(platform: LocalPlatform, document: Record<string, unknown>): string {
+  let text = JSON.stringify(document, null, 2);
+  for (const [service, url] of Object.entries(platform.urls))
+    text = text.replaceAll(url, LOCAL_URLS[service as keyof typeof LOCAL_URLS]);
+  return `${text}\n`;
+}
+
 async function main(): Promise<void> {
   const db = process.env.DATABASE_URL
     ? undefined
@@ -57,12 +65,8 @@ async function main(): Promise<void> {
     const documents = await fetchDocuments(platform, EXAMPLES_AT);
     mkdirSync(OPENAPI_DIR, { recursive: true });
     for (const [key, file] of Object.entries(OPENAPI_FILES)) {
-      const document = documents[key as keyof typeof OPENAPI_FILES];
-      // The addresses of `npm start` instead of this run's free ports (servers, tokenUrl).
-      let text = JSON.stringify(document, null, 2);
-      for (const [service, url] of Object.entries(platform.urls))
-        text = text.replaceAll(url, LOCAL_URLS[service as keyof typeof LOCAL_URLS]);
-      writeFileSync(join(OPENAPI_DIR, file), `${text}\n`);
+      const text = fileText(platform, documents[key as keyof typeof OPENAPI_FILES]);
+      writeFileSync(join(OPENAPI_DIR, file), text);
       console.log(`wrote ${join(OPENAPI_DIR, file)}`);
     }
   } finally {
