@@ -1,5 +1,10 @@
 import { Module } from '@nestjs/common';
-import { BearerAuthModule, PlatformModule } from '@app/common';
+import {
+  BearerAuthModule,
+  PlatformModule,
+  READINESS_CHECK,
+  type ReadinessCheck,
+} from '@app/common';
 import { CatalogueController } from './catalogue/catalogue.controller';
 import { TokenSigner } from './common/token-signer';
 import { ActivityEnv } from './config/activity.env';
@@ -46,6 +51,15 @@ import { PartitionRepository } from './storage/partition.repository';
   ],
   providers: [
     ActivityDatabase,
+    {
+      // /health/ready also pings the read replica, when one is set.
+      provide: READINESS_CHECK,
+      inject: [ActivityDatabase],
+      useFactory: (db: ActivityDatabase): ReadinessCheck | undefined =>
+        db.hasReplica
+          ? { name: 'readReplica', check: (timeoutMs) => db.pingReplica(timeoutMs) }
+          : undefined,
+    },
     PartitionRepository,
     PartitionMaintainer,
     ActivityRepository,

@@ -30,3 +30,7 @@ export * from './throttling/postgres-rate-limiter';
 export * from './util/values';
 export * from './config/startup-failure';
 export * from './auth/client-credentials-token';
+export { READINESS_CHECK, type ReadinessCheck } from './health/health.controller';
+export * from './metrics/metrics';
+export * from './metrics/metrics.endpoint';
+export * from './telemetry/trace-id';

@@ -118,6 +118,18 @@ export class ActivityEnv extends CommonEnv {
   @Min(100)
   ACTIVITY_QUERY_TIMEOUT_MS = 15_000;
 
+  /**
+   * A streaming replica of DATABASE_URL (postgres:// URL) that searches and exports read from;
+   * `Consistency: strong` on a request reads the primary instead. Unset: everything uses
+   * DATABASE_URL. Ingest, the feed and delivery always use the primary. Checked by /health/ready.
+   */
+  @ValidateIf((e: ActivityEnv) => e.ACTIVITY_READ_DATABASE_URL !== undefined)
+  @IsString()
+  @Matches(/^postgres(ql)?:\/\/\S+$/, {
+    message: 'ACTIVITY_READ_DATABASE_URL must be a postgres:// URL',
+  })
+  ACTIVITY_READ_DATABASE_URL?: string;
+
   /** Connections reserved for exports, so long downloads never starve searches and ingest. */
   @toInt()
   @IsInt()

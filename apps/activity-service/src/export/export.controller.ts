@@ -58,7 +58,13 @@ export class ExportController {
     @Req() req: FastifyRequest,
     @Res() res: FastifyReply,
   ): Promise<void> {
-    const doc = await this.exports.open(principal, body, req.headers.accept);
+    const consistency = req.headers.consistency;
+    const doc = await this.exports.open(
+      principal,
+      body,
+      req.headers.accept,
+      typeof consistency === 'string' ? consistency : undefined,
+    );
     await sendExport(doc, req, res, this.logger);
   }
 }

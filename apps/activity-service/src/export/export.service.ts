@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { AccessPrincipal } from '@app/common';
 import { ActivityEnv } from '../config/activity.env';
-import { ActivityRepository, type ExportRow } from '../search/activity.repository';
+import { ActivityRepository, readConsistency, type ExportRow } from '../search/activity.repository';
 import { confineToCustomer } from '../search/customer-scope';
 import { parseSearchRequest } from '../search/search.query';
 import { compileExport } from '../search/search.sql';
@@ -36,6 +36,7 @@ export class ExportService {
     principal: AccessPrincipal,
     body: unknown,
     accept: string | undefined,
+    consistency?: string,
   ): Promise<ExportDocument> {
     const format = negotiateFormat(accept);
     const q = parseSearchRequest(body, {
@@ -46,7 +47,7 @@ export class ExportService {
     });
     confineToCustomer(principal, q);
     const sql = compileExport(q, format);
-    const cursor = await this.activities.exportCursor(sql);
+    const cursor = await this.activities.exportCursor(sql, readConsistency(consistency));
     return { format, chunks: lines(format, sql.columns, cursor.rows), close: cursor.close };
   }
 }

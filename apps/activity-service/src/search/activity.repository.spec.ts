@@ -6,7 +6,9 @@ describe('ActivityRepository', () => {
     const query = jest
       .fn()
       .mockRejectedValue(Object.assign(new Error('canceling statement'), { code: '57014' }));
-    const repository = new ActivityRepository({ query } as unknown as ActivityDatabase);
+    const repository = new ActivityRepository({
+      searchPool: () => ({ query }),
+    } as unknown as ActivityDatabase);
     await expect(repository.searchPage({ text: 'SELECT 1', values: [] })).rejects.toMatchObject({
       code: 'ACTIVITY_UNAVAILABLE',
       status: 503,
@@ -15,9 +17,24 @@ describe('ActivityRepository', () => {
 
   it('answers 503 when no export connection is free', async () => {
     const exportPool = { connect: jest.fn().mockRejectedValue(new Error('timeout')) };
-    const repository = new ActivityRepository({ exportPool } as unknown as ActivityDatabase);
+    const repository = new ActivityRepository({
+      exportPoolFor: () => exportPool,
+    } as unknown as ActivityDatabase);
     await expect(repository.exportCursor({ text: 'SELECT 1', values: [] })).rejects.toMatchObject({
       code: 'ACTIVITY_UNAVAILABLE',
     });
+  });
+
+  it('reads from the replica unless the caller asks for strong consistency', async () => {
+    const replica = { query: jest.fn().mockResolvedValue({ rows: [{ seq: '1' }] }) };
+    const primary = { query: jest.fn().mockResolvedValue({ rows: [{ seq: '2' }] }) };
+    const repository = new ActivityRepository({
+      searchPool: (from: string) => (from === 'primary' ? primary : replica),
+    } as unknown as ActivityDatabase);
+    const sql = { text: 'SELECT 1', values: [] };
+    expect(await repository.searchPage(sql)).toEqual([{ seq: '1' }]);
+    expect(await repository.searchPage(sql, 'strong')).toEqual([{ seq: '2' }]);
+    expect(replica.query).toHaveBeenCalledTimes(1);
+    expect(primary.query).toHaveBeenCalledTimes(1);
   });
 });

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import QueryStream from 'pg-query-stream';
 import { ActivityErrors } from '../common/activity.errors';
 import type { CompiledSql } from '../common/sql-params';
-import { ActivityDatabase } from '../storage/activity-database';
+import { ActivityDatabase, type ReadFrom } from '../storage/activity-database';
 
 /** PostgreSQL's code for a statement cancelled by statement_timeout. */
 const QUERY_CANCELED = '57014';
@@ -29,17 +29,37 @@ export interface ExportCursor {
 }
 
 /**
+ * How fresh a read must be: `eventual` may be answered by the read replica
+ * (ACTIVITY_READ_DATABASE_URL), which lags the primary by its replay delay; `strong` is answered
+ * by the primary, so it sees every committed write (a page right after ingest).
+ */
+export type ReadConsistency = 'eventual' | 'strong';
+
+/** The `Consistency` request header: `strong` (any case) reads the primary; anything else may not. */
+export function readConsistency(header: string | undefined): ReadConsistency {
+  return header?.trim().toLowerCase() === 'strong' ? 'strong' : 'eventual';
+}
+
+const readFrom = (consistency: ReadConsistency): ReadFrom =>
+  consistency === 'strong' ? 'primary' : 'replica';
+
+/**
  * Runs the statements search.sql.ts compiles (every value bound) on activity.events: pages on
  * the main pool, exports on their own small pool so that they never starve searches or ingest.
+ * Both read from the replica when one is set, unless the caller asks for `strong`.
  */
 @Injectable()
 export class ActivityRepository {
   constructor(private readonly db: ActivityDatabase) {}
 
   /** One page (pageSize + 1 rows); a query cut by statement_timeout is 503 ACTIVITY_UNAVAILABLE. */
-  async searchPage(sql: CompiledSql): Promise<PageRow[]> {
+  async searchPage(
+    sql: CompiledSql,
+    consistency: ReadConsistency = 'eventual',
+  ): Promise<PageRow[]> {
     try {
-      return await this.db.query<PageRow & Record<string, unknown>>(sql.text, sql.values);
+      const pool = this.db.searchPool(readFrom(consistency));
+      return (await pool.query<PageRow & Record<string, unknown>>(sql.text, sql.values)).rows;
     } catch (err) {
       if ((err as { code?: string }).code === QUERY_CANCELED) {
         throw ActivityErrors.unavailable('The search took too long; narrow the range or filters.');
@@ -49,8 +69,12 @@ export class ActivityRepository {
   }
 
   /** Opens the export's cursor; 503 ACTIVITY_UNAVAILABLE when every export connection is busy. */
-  async exportCursor(sql: CompiledSql): Promise<ExportCursor> {
-    const client = await this.db.exportPool.connect().catch(() => {
+  async exportCursor(
+    sql: CompiledSql,
+    consistency: ReadConsistency = 'eventual',
+  ): Promise<ExportCursor> {
+    const pool = this.db.exportPoolFor(readFrom(consistency));
+    const client = await pool.connect().catch(() => {
       throw ActivityErrors.unavailable('Every export connection is busy; retry shortly.');
     });
     const rows = client.query(

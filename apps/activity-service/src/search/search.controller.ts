@@ -1,4 +1,4 @@
-import { Body, Controller, HttpCode, Post, Res } from '@nestjs/common';
+import { Body, Controller, Headers, HttpCode, Post, Res } from '@nestjs/common';
 import {
   ApiBody,
   ApiNoContentResponse,
@@ -44,8 +44,10 @@ export class SearchController {
     // Read by parseSearchRequest (BAS_* codes), against SEARCH_BODY: not the global ValidationPipe.
     @Body() body: unknown,
     @Res() res: FastifyReply,
+    // `strong`: answered by the primary even when a read replica is set (docs/SCALE-OUT.md).
+    @Headers('consistency') consistency: string | undefined,
   ): Promise<void> {
-    const page = await this.search.search(principal, body);
+    const page = await this.search.search(principal, body, consistency);
     if (page === null) {
       void res.status(204).send();
       return;

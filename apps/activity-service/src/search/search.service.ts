@@ -3,7 +3,7 @@ import type { AccessPrincipal } from '@app/common';
 import { ActivityErrors } from '../common/activity.errors';
 import { TokenSigner } from '../common/token-signer';
 import { ActivityEnv } from '../config/activity.env';
-import { ActivityRepository } from './activity.repository';
+import { ActivityRepository, readConsistency } from './activity.repository';
 import { confineToCustomer } from './customer-scope';
 import { filterHash, issuePageToken, readPageToken } from './page-token';
 import { parseSearchRequest } from './search.query';
@@ -22,8 +22,16 @@ export class SearchService {
     private readonly env: ActivityEnv,
   ) {}
 
-  /** The page as JSON text, or null when nothing matches (204). */
-  async search(principal: AccessPrincipal, body: unknown): Promise<string | null> {
+  /**
+   * The page as JSON text, or null when nothing matches (204). `consistency` is the request's
+   * `Consistency` header: `strong` reads the primary (sees every committed write), anything else
+   * may read the replica.
+   */
+  async search(
+    principal: AccessPrincipal,
+    body: unknown,
+    consistency?: string,
+  ): Promise<string | null> {
     const q = parseSearchRequest(body, {
       institutionId: principal.institutionId,
       now: Date.now(),
@@ -37,7 +45,10 @@ export class SearchService {
       after = readPageToken(this.signer, q.nextPageToken, hash);
       if (!after) throw ActivityErrors.invalidPageToken();
     }
-    const rows = await this.activities.searchPage(compileSearchPage(q, after));
+    const rows = await this.activities.searchPage(
+      compileSearchPage(q, after),
+      readConsistency(consistency),
+    );
     if (rows.length === 0) return null;
     const page = rows.length > q.pageSize ? rows.slice(0, q.pageSize) : rows;
     const last = page[page.length - 1]!;

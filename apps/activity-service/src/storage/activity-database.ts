@@ -28,11 +28,26 @@ export function createActivityPool(options: ActivityPoolOptions): Pool {
   });
 }
 
-/** The service's pools: one for ingest, search and feed; a small one reserved for exports. */
+/** Where a read may be answered from: the read replica when one is set, or the primary. */
+export type ReadFrom = 'replica' | 'primary';
+
+/**
+ * The service's pools on the primary (DATABASE_URL): one for ingest, search and feed; a small one
+ * reserved for exports. With ACTIVITY_READ_DATABASE_URL set (a streaming replica), two more of
+ * the same sizes on it, which searches and exports use unless they must see the primary
+ * (`Consistency: strong`); everything else (ingest, feed, delivery, partitions) stays on the
+ * primary. Unset, the read pools are the primary's.
+ */
 @Injectable()
 export class ActivityDatabase implements OnApplicationShutdown {
   readonly pool: Pool;
   readonly exportPool: Pool;
+  /** Search pages: the replica's pool, or `pool` when no replica is set. */
+  readonly readPool: Pool;
+  /** Export cursors: the replica's export pool, or `exportPool` when no replica is set. */
+  readonly exportReadPool: Pool;
+  /** Whether ACTIVITY_READ_DATABASE_URL is set. */
+  readonly hasReplica: boolean;
 
   constructor(env: ActivityEnv) {
     this.pool = createActivityPool({
@@ -47,8 +62,56 @@ export class ActivityDatabase implements OnApplicationShutdown {
       statementTimeoutMs: 0,
       applicationName: 'activity-service-export',
     });
+    const replica = env.ACTIVITY_READ_DATABASE_URL;
+    this.hasReplica = replica !== undefined;
+    this.readPool = replica
+      ? createActivityPool({
+          url: replica,
+          max: env.DATABASE_POOL_SIZE,
+          statementTimeoutMs: env.ACTIVITY_QUERY_TIMEOUT_MS,
+          applicationName: 'activity-service-read',
+        })
+      : this.pool;
+    this.exportReadPool = replica
+      ? createActivityPool({
+          url: replica,
+          max: env.ACTIVITY_EXPORT_POOL_SIZE,
+          statementTimeoutMs: 0,
+          applicationName: 'activity-service-export-read',
+        })
+      : this.exportPool;
     // An idle client that dies (database restart) must not crash the process.
-    for (const pool of [this.pool, this.exportPool]) pool.on('error', () => undefined);
+    for (const pool of this.pools()) pool.on('error', () => undefined);
+  }
+
+  /** The pool a search page is read from. */
+  searchPool(from: ReadFrom): Pool {
+    return from === 'primary' ? this.pool : this.readPool;
+  }
+
+  /** The pool an export's cursor is opened on. */
+  exportPoolFor(from: ReadFrom): Pool {
+    return from === 'primary' ? this.exportPool : this.exportReadPool;
+  }
+
+  /** Readiness: the replica answers (nothing to check when none is set). */
+  async pingReplica(timeoutMs: number): Promise<void> {
+    if (!this.hasReplica) return;
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        this.readPool.query('SELECT 1'),
+        new Promise((_, reject) => {
+          timer = setTimeout(() => reject(new Error('read replica timeout')), timeoutMs);
+        }),
+      ]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private pools(): Pool[] {
+    return [...new Set([this.pool, this.exportPool, this.readPool, this.exportReadPool])];
   }
 
   async query<R extends QueryResultRow>(text: string, values: unknown[] = []): Promise<R[]> {
@@ -72,6 +135,6 @@ export class ActivityDatabase implements OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await Promise.all([this.pool.end(), this.exportPool.end()]);
+    await Promise.all(this.pools().map((pool) => pool.end()));
   }
 }
