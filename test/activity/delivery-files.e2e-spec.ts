@@ -156,7 +156,7 @@ describe('Delivery files: windows by commit time, SFTP, manifests, pull (e2e)', 
     ]);
     files = p.activity.app.get(FileDeliveryService);
     writeToken = await p.token(FI, 'banking-activities:write');
-    readToken = await p.token(FI, FI_READ_SCOPES);
+    readToken = await p.token(FI, `${FI_READ_SCOPES} banking-activities:deliveries`);
   });
 
   afterAll(async () => {
@@ -471,10 +471,12 @@ describe('Delivery files: windows by commit time, SFTP, manifests, pull (e2e)', 
       expect(gunzipText(body).split('\n').filter(Boolean)).toHaveLength(f.count);
     }
     // Another FI sees neither the listing nor the file.
-    const other = await p.token(OTHER_FI, FI_READ_SCOPES);
+    const other = await p.token(OTHER_FI, `${FI_READ_SCOPES} banking-activities:deliveries`);
     expect((await p.get(base, other)).status).toBe(404);
     expect((await p.get(`${base}/${f1.fileId}`, other)).status).toBe(404);
     expect((await p.get(base, null)).status).toBe(401);
+    // A reader without the deliveries scope does not see files either.
+    expect((await p.get(base, await p.token(FI, FI_READ_SCOPES))).status).toBe(403);
 
     // The webhook's signed link: no bearer token, until it expires.
     const link = files.signedFileUrl(sub, f1);

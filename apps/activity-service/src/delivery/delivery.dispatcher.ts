@@ -167,7 +167,7 @@ export class DeliveryDispatcher implements OnApplicationBootstrap, OnApplication
       const file = await this.files.build(
         full,
         { start: d.windowStart!, end: d.windowEnd! },
-        { replay: d.replay },
+        { replay: d.replay, sequence: d.sequence, previousSequence: d.previousSequence },
       );
       if (full.destination.type === 'sftp') {
         await this.files.deliverSftp(full, file);

@@ -98,14 +98,18 @@ export interface FileRef {
 }
 
 /**
- * Implemented by delivery/files (11b), called by the dispatcher for hourly and daily
+ * Implemented by delivery/files, called by the dispatcher for hourly and daily
  * subscriptions. For webhook destinations the dispatcher then POSTs the
  * `banking-activities.file` body with a signed download URL (signedFileUrl); for sftp it calls
  * deliverSftp; for pull nothing more.
  */
 export interface FileDelivery {
   /** Builds (idempotently per subscription + window + replay) and stores the file. */
-  build(sub: Subscription, window: DeliveryWindow, opts: { replay: boolean }): Promise<FileRef>;
+  build(
+    sub: Subscription,
+    window: DeliveryWindow,
+    opts: { replay: boolean; sequence: number | null; previousSequence: number | null },
+  ): Promise<FileRef>;
   /** Uploads the file then its manifest; throws on failure (the dispatcher retries). */
   deliverSftp(sub: Subscription, file: FileRef): Promise<void>;
   /** A signed, expiring download URL for the file. */

@@ -22,7 +22,12 @@ export class DeliveryFilesController {
   constructor(private readonly files: DeliveryFilesService) {}
 
   @Get('subscriptions/:subscriptionId/files')
-  @ForCaller('app', Scope.BankingActivitiesRead, Scope.AccountRead)
+  @ForCaller(
+    'app',
+    Scope.BankingActivitiesRead,
+    Scope.AccountRead,
+    Scope.BankingActivitiesDeliveries,
+  )
   @ApiOperation({
     summary: "A subscription's hourly and daily files (their signed manifests)",
     description:
@@ -46,7 +51,12 @@ export class DeliveryFilesController {
   }
 
   @Get('subscriptions/:subscriptionId/files/:fileId')
-  @ForCaller('app', Scope.BankingActivitiesRead, Scope.AccountRead)
+  @ForCaller(
+    'app',
+    Scope.BankingActivitiesRead,
+    Scope.AccountRead,
+    Scope.BankingActivitiesDeliveries,
+  )
   @ApiOperation({ summary: 'One file, as stored (gzip NDJSON or CSV)' })
   @ApiParam({ name: 'subscriptionId', format: 'uuid' })
   @ApiParam({ name: 'fileId', format: 'uuid' })
