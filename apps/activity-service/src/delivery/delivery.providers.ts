@@ -2,6 +2,7 @@ import { BatchBuilder } from './batch.builder';
 import { DeliveryController } from './delivery.controller';
 import { DeliveryDatabase } from './delivery.database';
 import { DeliveryDispatcher } from './delivery.dispatcher';
+import { DeliveryMetrics } from './delivery.metrics';
 import { DeliveryRepository } from './delivery.repository';
 import { DeliverySecrets } from './delivery-secrets';
 import { SubscriptionService } from './subscription.service';
@@ -17,4 +18,5 @@ export const DELIVERY_PROVIDERS = [
   BatchBuilder,
   DeliveryDispatcher,
   SubscriptionService,
+  DeliveryMetrics,
 ];

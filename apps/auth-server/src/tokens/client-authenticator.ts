@@ -1,4 +1,5 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Optional } from '@nestjs/common';
+import { AuthMetrics } from './auth.metrics';
 import type { ClientEntity } from '../clients/client.entity';
 import { ClientsService } from '../clients/clients.service';
 import { FailedAuthThrottle } from './failed-auth.throttle';
@@ -41,6 +42,7 @@ export class ClientAuthenticator {
   constructor(
     private readonly clients: ClientsService,
     private readonly throttle: FailedAuthThrottle,
+    @Optional() private readonly metrics?: AuthMetrics,
   ) {}
 
   /**
@@ -60,6 +62,7 @@ export class ClientAuthenticator {
       params.grant_type === 'password' ? params : undefined,
     );
     if (retryAfter > 0) {
+      this.metrics?.failed('client throttled');
       throw new OAuthError(
         'temporarily_unavailable',
         'Too many failed client authentications; retry later.',
@@ -70,6 +73,7 @@ export class ClientAuthenticator {
       );
     }
     const fail = async (reason: string, description: string): Promise<never> => {
+      this.metrics?.failed(`client ${reason}`);
       await this.throttle.recordClientAuthFailure(credentials?.clientId, ip, reason);
       if (credentials?.method === 'client_secret_basic') throw basicFailure(description);
       throw new OAuthError('invalid_client', description, 401);

@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { PLATFORM_INSTITUTION_ID } from '@app/common';
 import { jwtVerify } from 'jose';
 import type { ClientEntity, GrantType } from '../clients/client.entity';
@@ -9,6 +9,7 @@ import {
 } from '../customers/customer-credentials.port';
 import { SigningKeysService } from '../keys/signing-keys.service';
 import { AccessTokenIssuer } from './access-token.issuer';
+import { AuthMetrics } from './auth.metrics';
 import { FailedAuthThrottle } from './failed-auth.throttle';
 import { required, type FormParams } from './form';
 import { OAuthError } from './oauth.error';
@@ -49,6 +50,7 @@ export class TokenService {
     private readonly env: AuthEnv,
     private readonly throttle: FailedAuthThrottle,
     @Inject(CUSTOMER_CREDENTIALS) private readonly customers: CustomerCredentialsPort,
+    @Optional() private readonly metrics?: AuthMetrics,
   ) {}
 
   async grant(
@@ -59,17 +61,23 @@ export class TokenService {
     const grantType = required(params, 'grant_type');
     switch (grantType) {
       case 'client_credentials':
-        return this.clientCredentials(client, params);
+        return this.counted(grantType, this.clientCredentials(client, params));
       case 'password':
-        return this.password(client, params, requester);
+        return this.counted(grantType, this.password(client, params, requester));
       case 'refresh_token':
-        return this.refresh(client, params);
+        return this.counted(grantType, this.refresh(client, params));
       default:
         throw new OAuthError(
           'unsupported_grant_type',
           `The grant type ${grantType.slice(0, 64)} is not supported.`,
         );
     }
+  }
+
+  private async counted(grantType: string, issued: Promise<TokenResponse>) {
+    const response = await issued;
+    this.metrics?.issued(grantType);
+    return response;
   }
 
   private async clientCredentials(
@@ -108,6 +116,7 @@ export class TokenService {
     );
     const retryAfter = await this.throttle.passwordRetryAfter(requester.ipAddress, params);
     if (retryAfter > 0) {
+      this.metrics?.failed('password throttled');
       throw new OAuthError('temporarily_unavailable', 'Too many failed logins; retry later.', 429, {
         'Retry-After': String(retryAfter),
       });
@@ -132,6 +141,7 @@ export class TokenService {
       );
     }
     if (verdict.result !== 'ok') {
+      this.metrics?.failed(`password ${verdict.result}`);
       await this.throttle.recordPasswordFailure(client.clientId, requester.ipAddress);
       // One answer for an unknown login id, a wrong password and a locked account, so that the
       // answer never tells which login ids exist (the customer learns of a lock elsewhere).
@@ -187,6 +197,7 @@ export class TokenService {
         reused: 'was already used',
         revoked: 'was revoked',
       }[outcome.outcome];
+      this.metrics?.failed(`refresh token ${outcome.outcome}`);
       throw new OAuthError('invalid_grant', `The refresh token ${why}.`);
     }
     return outcome.value;

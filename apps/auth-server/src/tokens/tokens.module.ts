@@ -5,6 +5,7 @@ import { HttpCustomerCredentialsAdapter } from '../customers/http-customer-crede
 import { KeysModule } from '../keys/keys.module';
 import { PersistenceModule } from '../persistence/persistence.module';
 import { AccessTokenIssuer } from './access-token.issuer';
+import { AuthMetrics } from './auth.metrics';
 import { ClientAuthenticator } from './client-authenticator';
 import { FailedAuthThrottle } from './failed-auth.throttle';
 import { OAuthController } from './oauth.controller';
@@ -19,6 +20,7 @@ import { TokenService } from './token.service';
   controllers: [OAuthController],
   providers: [
     AccessTokenIssuer,
+    AuthMetrics,
     ClientAuthenticator,
     FailedAuthThrottle,
     RefreshTokensRepository,

@@ -62,6 +62,16 @@ export class OutboxRepository {
     return rows.length > 0;
   }
 
+  /** Backlog figures for /metrics: events not yet delivered (nor dead) and the oldest one's age. */
+  async backlog(): Promise<{ pending: number; oldestSeconds: number }> {
+    const rows = (await this.uow.manager.query(
+      `SELECT count(*)::integer AS pending,
+              extract(epoch FROM clock_timestamp() - min(created_at))::float8 AS oldest
+         FROM outbox_events WHERE dispatched_at IS NULL AND dead_at IS NULL`,
+    )) as { pending: number; oldest: number | null }[];
+    return { pending: rows[0]?.pending ?? 0, oldestSeconds: rows[0]?.oldest ?? 0 };
+  }
+
   /**
    * Due events, row-locked until the unit of work ends; rows another instance holds are
    * skipped, so two instances never post the same event at once.

@@ -10,6 +10,7 @@ import { HttpAdapterHost, NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
+import { DataSource } from 'typeorm';
 import { CommonEnv, type EnvSource } from '../config/env';
 import { EnvSourceModule } from '../config/platform.module';
 import { trustedProxyMatcher } from '../config/trusted-proxies';
@@ -18,6 +19,9 @@ import { validationProblem } from '../errors/validation';
 import { boundedFastifyJsonParser } from '../http/json-body';
 import { TRANSACTION_ID_HEADER, transactionIdMiddleware } from '../http/transaction-id';
 import { fastifyFrameworkErrors } from '../http/undecodable-url';
+import { Metrics, MetricsModule, type ObservablePool } from '../metrics/metrics';
+import { serveMetrics } from '../metrics/metrics.endpoint';
+import { traceIdMiddleware } from '../telemetry/trace-id';
 import {
   InputTextGuard,
   invalidTextProblem,
@@ -75,6 +79,9 @@ export function configureApp(app: NestFastifyApplication, options: BootstrapOpti
   const env = app.get(CommonEnv);
   app.useLogger(app.get(Logger));
   app.use(transactionIdMiddleware);
+  app.use(traceIdMiddleware);
+  serveMetrics(app, app.get(Metrics), { token: env.METRICS_TOKEN });
+  observeDatabasePool(app);
   // First, so that a filter a service adds in `configure` is tried before it (last added, first tried).
   app.useGlobalFilters(new ProblemFilter(app.get(HttpAdapterHost), env.BODY_LIMIT_BYTES));
   app.useBodyParser(
@@ -137,15 +144,30 @@ export function configureApp(app: NestFastifyApplication, options: BootstrapOpti
   setupDocs(app, document, docs, { reference: options.reference, tokenUrl });
 }
 
+/** The TypeORM pool (pg.Pool) of the service, when it has one, as db_pool_connections{pool="main"}. */
+function observeDatabasePool(app: NestFastifyApplication): void {
+  let dataSource: { driver?: { master?: unknown } } | undefined;
+  try {
+    dataSource = app.get(DataSource, { strict: false });
+  } catch {
+    return;
+  }
+  const pool = dataSource?.driver?.master as ObservablePool | undefined;
+  if (pool && typeof pool.idleCount === 'number') app.get(Metrics).observePool('main', pool);
+}
+
 /** The app's module, under a root that provides its explicit config source when it has one. */
 function rootModule(
   module: Type<unknown>,
   options: BootstrapOptions,
 ): Type<unknown> | DynamicModule {
-  if (!options.env) return module;
+  // Every service gets its own Metrics (one registry per app instance).
   @Module({})
-  class ServiceWithEnvSource {}
-  return { module: ServiceWithEnvSource, imports: [EnvSourceModule.of(options.env), module] };
+  class ServiceRoot {}
+  return {
+    module: ServiceRoot,
+    imports: [...(options.env ? [EnvSourceModule.of(options.env)] : []), MetricsModule, module],
+  };
 }
 
 /**

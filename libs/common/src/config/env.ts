@@ -181,6 +181,25 @@ export class CommonEnv {
   @IsProxyList()
   TRUSTED_PROXIES: string[] = [];
 
+  /**
+   * When set, GET /metrics asks for `Authorization: Bearer <METRICS_TOKEN>` (Prometheus:
+   * `authorization: { credentials_file: ... }`). Unset, /metrics answers anyone who reaches the
+   * service's port: the gateway never routes it, so that is the services' own network.
+   */
+  @IsOptional()
+  @IsString()
+  @MinLength(32, { message: 'METRICS_TOKEN must be at least 32 characters' })
+  METRICS_TOKEN?: string;
+
+  /**
+   * OpenTelemetry: spans go over OTLP/HTTP to this collector when set, nowhere when unset. Read
+   * by the preload (libs/common/src/telemetry/preload.ts) before the service loads; validated
+   * here so that a bad value stops the start with the other configuration problems.
+   */
+  @IsOptional()
+  @IsUrl(urlOptions)
+  OTEL_EXPORTER_OTLP_ENDPOINT?: string;
+
   get docsEnabled(): boolean {
     return this.DOCS_ENABLED ?? this.NODE_ENV !== 'production';
   }

@@ -39,6 +39,7 @@ export const QUIET_PATHS: readonly string[] = [
   '/health',
   '/oauth2/v1/revocations',
   '/.well-known/jwks.json',
+  '/metrics',
 ];
 
 /** Whether a request path (no query) is one of QUIET_PATHS or under one. */
@@ -66,7 +67,10 @@ function requestView(req: IncomingMessage) {
   };
 }
 
-/** Structured JSON logs; every line of a request carries its `transactionId`. */
+/**
+ * Structured JSON logs; every line of a request carries its `transactionId`, its completion line
+ * its `traceId` too.
+ */
 @Module({})
 export class LoggingModule {
   static forRoot(service: string): DynamicModule {
@@ -88,8 +92,10 @@ export class LoggingModule {
                 // serializer below): every line logged while serving it carries the id, for one
                 // child logger per request instead of two (half pino-http's cost per request).
                 customAttributeKeys: { req: 'transactionId' },
+                // The completion line also names the request's W3C trace (telemetry/trace-id.ts).
                 customSuccessObject: (req: IncomingMessage, _res: unknown, line: object) => ({
                   req: requestView(req),
+                  traceId: req.traceId,
                   ...line,
                 }),
                 customErrorObject: (
@@ -97,7 +103,7 @@ export class LoggingModule {
                   _res: unknown,
                   _err: unknown,
                   line: object,
-                ) => ({ req: requestView(req), ...line }),
+                ) => ({ req: requestView(req), traceId: req.traceId, ...line }),
                 redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
                 serializers: {
                   // Fastify gives the raw request an id of its own ('req-1'): read ours.
