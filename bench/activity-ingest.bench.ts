@@ -1,0 +1,296 @@
+/**
+ * `npm run bench:ingest -- [--events 1000000] [--fis 5] [--batch 5000] [--mode per-fi|mixed]`
+ * (BENCH_RUNS=3 by default)
+ *
+ * Several FIs ingesting at once, on the storage path of POST .../batch (writeEvents: column
+ * arrays, the idempotency key, the events and their indexes, the feed append, commit), without
+ * the HTTP hop and the token check (the service's share is ~12 % of a batch, docs/benchmarks/
+ * activity.md). Each run starts from a freshly migrated database in a tuned, durable embedded
+ * PostgreSQL (the settings of bench/activity.bench.ts) and stores `--events` events:
+ *   - per-fi (default): one writer per FI, each posting batches of its own FI only (what 5 FIs'
+ *     own ingest clients do);
+ *   - mixed: `--fis` writers, every batch holding events of every FI (the platform's service
+ *     token, as in bench:activity).
+ * Measured per run: events/s; PostgreSQL's CPU (all its processes, from /proc) and this
+ * process's, as a share of the wall time; and, sampled every 20 ms from pg_stat_activity, how
+ * often a writer waits on a lock (the feed's append order) or on WAL/commit. The median of the
+ * runs prints as Markdown; everything goes to bench/results/ as JSON.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { Client, type Pool } from 'pg';
+import {
+  writeEvents,
+  type StoredEvent,
+} from '../apps/activity-service/src/ingest/event.repository';
+import { createActivityPool } from '../apps/activity-service/src/storage/activity-database';
+import { startEmbeddedPostgres, type EmbeddedDatabase } from '../scripts/embedded-postgres';
+import { prepareActivitySchema } from '../scripts/seed-activity';
+import { median } from './support';
+
+const DAY_MS = 86_400_000;
+const USERS_PER_FI = 10_000;
+
+/** As bench/activity.bench.ts (a server for this size, durable). */
+const PG_SETTINGS: Record<string, string> = {
+  shared_buffers: '4GB',
+  effective_cache_size: '12GB',
+  work_mem: '32MB',
+  maintenance_work_mem: '1GB',
+  max_wal_size: '16GB',
+  checkpoint_timeout: '30min',
+  random_page_cost: '1.1',
+};
+
+interface Options {
+  events: number;
+  fis: number;
+  batch: number;
+  mode: 'per-fi' | 'mixed';
+  runs: number;
+}
+
+function options(): Options {
+  const args = process.argv.slice(2);
+  const flag = (name: string, fallback: string) => {
+    const i = args.indexOf(`--${name}`);
+    return i >= 0 ? args[i + 1]! : fallback;
+  };
+  const mode = flag('mode', 'per-fi');
+  if (mode !== 'per-fi' && mode !== 'mixed') throw new Error('--mode per-fi|mixed');
+  return {
+    events: Number(flag('events', '1000000')),
+    fis: Number(flag('fis', '5')),
+    batch: Number(flag('batch', '5000')),
+    mode,
+    runs: Number(process.env.BENCH_RUNS ?? 3),
+  };
+}
+
+const fiName = (i: number) => `bench-fi-${i + 1}`;
+
+/** One batch like bench:activity's (fresh guids, the last hour), of one FI or of all. */
+function makeBatch(o: Options, fi: number | null, now: number): StoredEvent[] {
+  return Array.from({ length: o.batch }, (_, i) => {
+    const f = fi ?? i % o.fis;
+    const u = (i * 104_729) % USERS_PER_FI;
+    const transfer = i % 3 === 0;
+    return {
+      guid: randomUUID(),
+      eventId: transfer ? 'transferCreated' : 'loginSuccess',
+      timeStamp: new Date(now - (i % 3600) * 1000).toISOString(),
+      institutionId: fiName(f),
+      userType: 'retail',
+      loginId: `user${u}`,
+      customerId: `00000000-0000-4000-8000-${u.toString(16).padStart(12, '0')}`,
+      institutionCustomerId: null,
+      accountType: null,
+      channel: 'mobile',
+      ipAddress: '198.51.100.7',
+      attributes: transfer
+        ? { transferId: `T${i}`, amount: 125.5, currency: 'USD', transferType: 'internal' }
+        : { clientId: 'mobile-app' },
+    };
+  });
+}
+
+/** CPU ticks (user + system) of the postmaster in `dataDir` and all its children. */
+function postgresTicks(dataDir: string): number {
+  const postmaster = Number(readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+  let ticks = 0;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      // Fields after the command name, which may hold spaces: state ppid ... utime(14) stime(15).
+      const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const pid = Number(entry);
+      if (pid === postmaster || Number(rest[1]) === postmaster) {
+        ticks += Number(rest[11]) + Number(rest[12]);
+      }
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return ticks;
+}
+
+const TICKS_PER_SECOND = 100;
+
+interface RunResult {
+  eventsPerSecond: number;
+  seconds: number;
+  batches: number;
+  /** CPU as a share of one core over the wall time (200 % = both cores of a 2-core machine). */
+  postgresCpuPct: number;
+  clientCpuPct: number;
+  /** Share of samples of the writers' backends: waiting on a lock, on WAL/commit, running. */
+  waits: { lock: number; wal: number; active: number; samples: number };
+  loadBefore: string;
+  loadAfter: string;
+}
+
+async function run(o: Options, baseUrl: string, dataDir: string, n: number): Promise<RunResult> {
+  const admin = new Client({ connectionString: baseUrl });
+  await admin.connect();
+  await admin.query('DROP DATABASE IF EXISTS activity_ingest_bench WITH (FORCE)');
+  await admin.query('CREATE DATABASE activity_ingest_bench');
+  await admin.end();
+  const url = new URL(baseUrl);
+  url.pathname = '/activity_ingest_bench';
+  const now = Date.now();
+  await prepareActivitySchema(url.toString(), new Date(now - 2 * DAY_MS), new Date(now + DAY_MS));
+  const pool: Pool = createActivityPool({
+    url: url.toString(),
+    max: o.fis + 1,
+    statementTimeoutMs: 0,
+    applicationName: 'bench-ingest',
+  });
+  const monitor = new Client({ connectionString: url.toString() });
+  await monitor.connect();
+  // Warm the pool and the plans (not measured, not stored: a batch of a FI that is not benched).
+  await Promise.all(
+    Array.from({ length: o.fis }, () =>
+      writeEvents(pool, makeBatch({ ...o, batch: 10 }, o.fis, now)),
+    ),
+  );
+
+  const perWriter = Math.ceil(o.events / o.batch / o.fis);
+  // Batches are made before the clock starts.
+  const batches = Array.from({ length: o.fis }, (_, w) =>
+    Array.from({ length: perWriter }, () => makeBatch(o, o.mode === 'per-fi' ? w : null, now)),
+  );
+  const waits = { lock: 0, wal: 0, active: 0, samples: 0 };
+  let sampling = true;
+  const sampler = (async () => {
+    while (sampling) {
+      const r = await monitor.query<{ t: string | null; e: string | null }>(
+        `SELECT wait_event_type AS t, wait_event AS e FROM pg_stat_activity
+          WHERE application_name = 'bench-ingest' AND state = 'active'`,
+      );
+      for (const row of r.rows) {
+        waits.samples++;
+        if (row.t === 'Lock') waits.lock++;
+        else if (row.t === 'IO' && /WAL|Xact/i.test(row.e ?? '')) waits.wal++;
+        else if (row.t === 'LWLock' && /WAL/i.test(row.e ?? '')) waits.wal++;
+        else waits.active++;
+      }
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  })();
+
+  const loadBefore = loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
+  const pgTicks0 = postgresTicks(dataDir);
+  const cpu0 = process.cpuUsage();
+  const started = performance.now();
+  let accepted = 0;
+  let done = 0;
+  await Promise.all(
+    batches.map(async (mine) => {
+      for (const b of mine) {
+        // Awaited first: `accepted += await ...` would read `accepted` before the wait.
+        const stored = await writeEvents(pool, b);
+        accepted += stored.accepted;
+        done++;
+      }
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  const pgSeconds = (postgresTicks(dataDir) - pgTicks0) / TICKS_PER_SECOND;
+  sampling = false;
+  await sampler;
+  await monitor.end();
+  await pool.end();
+  const share = (x: number) => (waits.samples ? x / waits.samples : 0);
+  const result: RunResult = {
+    eventsPerSecond: accepted / seconds,
+    seconds,
+    batches: done,
+    postgresCpuPct: (100 * pgSeconds) / seconds,
+    clientCpuPct: (100 * (cpu.user + cpu.system)) / 1e6 / seconds,
+    waits: {
+      lock: share(waits.lock),
+      wal: share(waits.wal),
+      active: share(waits.active),
+      samples: waits.samples,
+    },
+    loadBefore,
+    loadAfter: loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' '),
+  };
+  console.log(
+    `  run ${n}: ${Math.round(result.eventsPerSecond).toLocaleString()} events/s (${accepted.toLocaleString()} in ${seconds.toFixed(1)} s), PostgreSQL CPU ${result.postgresCpuPct.toFixed(0)} %, client ${result.clientCpuPct.toFixed(0)} %, writers waiting on a lock ${(100 * result.waits.lock).toFixed(0)} % / WAL ${(100 * result.waits.wal).toFixed(0)} % of samples; load ${loadBefore} -> ${result.loadAfter}`,
+  );
+  return result;
+}
+
+async function main(): Promise<void> {
+  const o = options();
+  console.log(
+    `activity ingest benchmark: ${o.events.toLocaleString()} events, ${o.fis} concurrent writers (${o.mode}), ${o.batch}-event batches, ${o.runs} runs; nproc ${cpus().length}, load ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
+  const dataDir = mkdtempSync(join(tmpdir(), 'activity-ingest-bench-'));
+  let embedded: EmbeddedDatabase | undefined;
+  try {
+    const first = await startEmbeddedPostgres({ dir: dataDir, persistent: true });
+    const client = new Client({ connectionString: first.url });
+    await client.connect();
+    for (const [name, value] of Object.entries(PG_SETTINGS)) {
+      await client.query(`ALTER SYSTEM SET ${name} = '${value}'`);
+    }
+    await client.end();
+    await first.stop();
+    embedded = await startEmbeddedPostgres({ dir: dataDir, persistent: true });
+    // As root the cluster lives where the postgres user reaches it; find its postmaster.pid.
+    const pgData = await (async () => {
+      const c = new Client({ connectionString: embedded!.url });
+      await c.connect();
+      const d = (await c.query<{ d: string }>(`SELECT current_setting('data_directory') AS d`))
+        .rows[0]!.d;
+      await c.end();
+      return d;
+    })();
+    const runs: RunResult[] = [];
+    for (let n = 1; n <= o.runs; n++) runs.push(await run(o, embedded.url, pgData, n));
+    const m = (f: (r: RunResult) => number) => median(runs.map(f));
+    const summary = {
+      eventsPerSecond: Math.round(m((r) => r.eventsPerSecond)),
+      postgresCpuPct: Math.round(m((r) => r.postgresCpuPct)),
+      clientCpuPct: Math.round(m((r) => r.clientCpuPct)),
+      lockWaitPct: Math.round(100 * m((r) => r.waits.lock)),
+      walWaitPct: Math.round(100 * m((r) => r.waits.wal)),
+    };
+    console.log(
+      `\n| mode | writers | events | runs | median events/s | PostgreSQL CPU | client CPU | lock waits | WAL waits |\n| --- | --: | --: | --: | --: | --: | --: | --: | --: |\n| ${o.mode} | ${o.fis} | ${o.events.toLocaleString()} | ${o.runs} | ${summary.eventsPerSecond.toLocaleString()} | ${summary.postgresCpuPct} % | ${summary.clientCpuPct} % | ${summary.lockWaitPct} % | ${summary.walWaitPct} % |`,
+    );
+    mkdirSync(join(process.cwd(), 'bench', 'results'), { recursive: true });
+    const file = join(
+      process.cwd(),
+      'bench',
+      'results',
+      `activity-ingest-${new Date().toISOString().replace(/[:.]/g, '-')}.json`,
+    );
+    writeFileSync(
+      file,
+      JSON.stringify({ options: o, nproc: cpus().length, summary, runs }, null, 2),
+    );
+    console.log(`results: ${file}`);
+  } finally {
+    await embedded?.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
