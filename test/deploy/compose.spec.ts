@@ -19,9 +19,11 @@ interface ComposeService {
   ports?: string[];
   healthcheck?: { test: string[] };
   volumes?: string[];
+  deploy?: { replicas?: number };
 }
 
 const compose = parse(read('docker-compose.yml'), { merge: true }) as {
+  name: string;
   services: Record<string, ComposeService>;
 };
 const services = compose.services;
@@ -69,12 +71,26 @@ describe('docker-compose.yml', () => {
     }
   });
 
+  it('runs two replicas of each service, none publishing a port of its own (only the gateway does)', () => {
+    for (const app of Object.keys(APPS)) {
+      expect({ app, replicas: services[app]!.deploy?.replicas }).toEqual({ app, replicas: 2 });
+      expect(services[app]!.ports).toBeUndefined();
+    }
+    expect(services.postgres!.deploy?.replicas ?? 1).toBe(1);
+    expect(services.gateway!.deploy?.replicas ?? 1).toBe(1);
+  });
+
   it('routes the gateway to the services by name and port, and waits for them to be healthy', () => {
     const gateway = services.gateway!;
+    // Compose names replica n of a service <project>-<service>-<n>.
+    const replica = (app: string, n: number) => `${compose.name}-${app}-${n}:${APPS[app]!.port}`;
     expect(gateway.environment).toMatchObject({
-      AUTH_UPSTREAM: 'auth-server:3001',
-      CUSTOMER_UPSTREAM: 'customer-service:3002',
-      ACTIVITY_UPSTREAM: 'activity-service:3003',
+      AUTH_UPSTREAM: replica('auth-server', 1),
+      AUTH_UPSTREAM_2: replica('auth-server', 2),
+      CUSTOMER_UPSTREAM: replica('customer-service', 1),
+      CUSTOMER_UPSTREAM_2: replica('customer-service', 2),
+      ACTIVITY_UPSTREAM: replica('activity-service', 1),
+      ACTIVITY_UPSTREAM_2: replica('activity-service', 2),
     });
     for (const app of Object.keys(APPS))
       expect(gateway.depends_on?.[app]).toEqual({ condition: 'service_healthy' });
@@ -236,6 +252,23 @@ describe('gateway template', () => {
       '/customers/': 'customer_service',
       '/data-apis/': 'activity_service',
     });
+  });
+
+  it('balances each upstream across two servers, one per replica, each a variable compose sets', () => {
+    const upstreams = Object.fromEntries(
+      [...template.matchAll(/^upstream\s+(\w+)\s*\{([\s\S]*?)^\}/gm)].map((m) => [
+        m[1]!,
+        [...m[2]!.matchAll(/^\s*server\s+\$\{([A-Z0-9_]+)\}/gm)].map((s) => s[1]!),
+      ]),
+    );
+    expect(upstreams).toEqual({
+      auth_server: ['AUTH_UPSTREAM', 'AUTH_UPSTREAM_2'],
+      customer_service: ['CUSTOMER_UPSTREAM', 'CUSTOMER_UPSTREAM_2'],
+      activity_service: ['ACTIVITY_UPSTREAM', 'ACTIVITY_UPSTREAM_2'],
+    });
+    const env = services.gateway!.environment!;
+    for (const servers of Object.values(upstreams))
+      expect(new Set(servers.map((v) => env[v])).size).toBe(2);
   });
 
   it('uses only the variables compose provides', () => {

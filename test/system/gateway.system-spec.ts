@@ -105,9 +105,14 @@ describe('API gateway (the nginx configuration of docker-compose, run by nginx o
       join(dir, 'default.conf'),
       render({
         GATEWAY_PORT: `127.0.0.1:${port}`,
+        // One instance each here (test/system/replicas.system-spec.ts runs two): both servers
+        // of each upstream name it.
         AUTH_UPSTREAM: hostPort(platform.urls.auth),
+        AUTH_UPSTREAM_2: hostPort(platform.urls.auth),
         CUSTOMER_UPSTREAM: hostPort(platform.urls.customer),
+        CUSTOMER_UPSTREAM_2: hostPort(platform.urls.customer),
         ACTIVITY_UPSTREAM: hostPort(platform.urls.activity),
+        ACTIVITY_UPSTREAM_2: hostPort(platform.urls.activity),
       }),
     );
     writeFileSync(
