@@ -64,7 +64,7 @@ function rawRequest(
 
 /** Renders the template as the nginx image does (envsubst of the variables it is given). */
 const render = (vars: Record<string, string>) =>
-  TEMPLATE.replace(/\$\{([A-Z_]+)\}/g, (_m, name: string) => vars[name] ?? `\${${name}}`);
+  TEMPLATE.replace(/\$\{([A-Z0-9_]+)\}/g, (_m, name: string) => vars[name] ?? `\${${name}}`);
 
 /** The upstream a path reaches: nginx's longest matching prefix (exact `=` locations first). */
 function upstreamFor(path: string): string | undefined {
