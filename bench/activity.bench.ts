@@ -152,9 +152,7 @@ async function generate(pool: Pool, o: Options, now: number): Promise<void> {
       WHERE schemaname = 'activity' AND tablename = 'events' AND indexname <> 'PK_events'`,
   );
   for (const ix of secondary.rows) await pool.query(`DROP INDEX activity."${ix.name}"`);
-  await pool.query(
-    `ALTER TABLE activity.event_guids DROP CONSTRAINT IF EXISTS "PK_cf2f9a59fd4e8da8e6eeca12d67"`,
-  );
+  await pool.query(`ALTER TABLE activity.event_guids DROP CONSTRAINT IF EXISTS "PK_event_guids"`);
 
   for (let c = 0; c < chunks; c++) {
     const lo = c * chunk + 1;
@@ -180,9 +178,10 @@ async function generate(pool: Pool, o: Options, now: number): Promise<void> {
                 '10.' || (s.u % 250) || '.' || (s.u / 250 % 250) || '.7',
                 ${attributesSql()}
            FROM s ORDER BY s.ts
-         RETURNING guid, occurred_at
+         RETURNING institution_id, guid, occurred_at
        )
-       INSERT INTO activity.event_guids (guid, occurred_at) SELECT guid, occurred_at FROM rows`,
+       INSERT INTO activity.event_guids (institution_id, guid, occurred_at)
+       SELECT institution_id, guid, occurred_at FROM rows`,
       [lo, hi, o.users, types, new Date(t0).toISOString(), new Date(t1).toISOString(), o.fis],
     );
     process.stdout.write(
@@ -191,7 +190,7 @@ async function generate(pool: Pool, o: Options, now: number): Promise<void> {
   }
   process.stdout.write('\n  building indexes...\n');
   await pool.query(
-    `ALTER TABLE activity.event_guids ADD CONSTRAINT "PK_cf2f9a59fd4e8da8e6eeca12d67" PRIMARY KEY (guid)`,
+    `ALTER TABLE activity.event_guids ADD CONSTRAINT "PK_event_guids" PRIMARY KEY (institution_id, guid)`,
   );
   // pg_indexes shows partitioned indexes as "ON ONLY"; recreated on the parent they recurse.
   for (const ix of secondary.rows) await pool.query(ix.def.replace(' ON ONLY ', ' ON '));

@@ -220,7 +220,8 @@ describe('Delivery files: windows by commit time, SFTP, manifests, pull (e2e)', 
     await ingest(p, token, events, 5000);
     const updated = await p.sql.query(
       `UPDATE activity.feed_log SET sequenced_at = $2
-        WHERE position = (SELECT max(position) FROM activity.feed_log WHERE institution_id = $1)`,
+        WHERE institution_id = $1
+          AND position = (SELECT max(position) FROM activity.feed_log WHERE institution_id = $1)`,
       [institutionId, committedAt],
     );
     expect(updated.rowCount).toBe(1);

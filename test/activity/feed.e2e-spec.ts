@@ -136,9 +136,10 @@ describe('Banking Activity feed (e2e)', () => {
     // batch id (its seq) and then waits on that guid, while the later batch commits.
     const blocker: PoolClient = await p.sql.connect();
     await blocker.query('BEGIN');
-    await blocker.query('INSERT INTO activity.event_guids (guid, occurred_at) VALUES ($1, now())', [
-      early[0]!.guid,
-    ]);
+    await blocker.query(
+      `INSERT INTO activity.event_guids (institution_id, guid, occurred_at) VALUES ('fi-a', $1, now())`,
+      [early[0]!.guid],
+    );
     const earlyIngest = ingest(p, internal, early);
     await waitForLockWait();
     await ingest(p, internal, late);
@@ -183,7 +184,7 @@ describe('Banking Activity feed (e2e)', () => {
           const blocker = await p.sql.connect();
           await blocker.query('BEGIN');
           await blocker.query(
-            'INSERT INTO activity.event_guids (guid, occurred_at) VALUES ($1, now())',
+            `INSERT INTO activity.event_guids (institution_id, guid, occurred_at) VALUES ('fi-a', $1, now())`,
             [batch[0]!.guid],
           );
           const pending = ingest(p, internal, batch);
@@ -224,6 +225,106 @@ describe('Banking Activity feed (e2e)', () => {
     );
     const seqs = rows.rows.map((r: { seq: string }) => BigInt(r.seq));
     expect(seqs.some((s, i) => i > 0 && s < seqs[i - 1]!)).toBe(true);
+  });
+
+  it("commits one FI's batch while another FI's append is still uncommitted", async () => {
+    const a = (await p.post<FeedAnswer>(FEED, readA, { from: 'latest' })).body.cursor;
+    const b = (await p.post<FeedAnswer>(FEED, readB, { from: 'latest' })).body.cursor;
+    // An FI-A ingest that has taken its feed position and not yet committed.
+    const holder: PoolClient = await p.sql.connect();
+    await holder.query('BEGIN');
+    await holder.query(`SELECT activity.append_to_feed(0, 'fi-a', now(), now(), 0)`);
+    // FI B does not wait for it (under one lock for every FI this ingest would never return).
+    const fromB = generateEvents('fi-b', 4, now - HOUR, now, 50);
+    await ingest(p, internal, fromB);
+    expect((await drain(readB, b, 100)).seen.map((e) => e.guid)).toEqual(fromB.map((e) => e.guid));
+    // FI A's next batch does wait: its position comes after the uncommitted one.
+    const fromA = generateEvents('fi-a', 3, now - HOUR, now, 51);
+    const pendingA = ingest(p, internal, fromA);
+    await waitForLockWait();
+    await holder.query('ROLLBACK');
+    holder.release();
+    await pendingA;
+    expect((await drain(readA, a, 100)).seen.map((e) => e.guid)).toEqual(fromA.map((e) => e.guid));
+  });
+
+  it('gives each FI every one of its events once when two FIs ingest at once, batches interleaved and some late', async () => {
+    const fis = [
+      { fi: 'fi-a', token: readA },
+      { fi: 'fi-b', token: readB },
+    ];
+    const cursors = await Promise.all(
+      fis.map(
+        async (f) => (await p.post<FeedAnswer>(FEED, f.token, { from: 'latest' })).body.cursor,
+      ),
+    );
+    const written: Record<string, string[]> = { 'fi-a': [], 'fi-b': [] };
+    const seen: Record<string, string[]> = { 'fi-a': [], 'fi-b': [] };
+    let writing = true;
+
+    // Writers of both FIs at once; every third batch is held after taking its batch id, and
+    // every fourth holds events of both FIs (the platform token), so the FIs' feed appends
+    // interleave within one transaction too.
+    const writer = async (w: number) => {
+      for (let k = 0; k < 5; k++) {
+        const own = fis[w % 2]!.fi;
+        const other = fis[(w + 1) % 2]!.fi;
+        const seed = 2000 + w * 100 + k;
+        const batch = [
+          ...generateEvents(own, 2 + ((w + k) % 3), now - HOUR, now, seed),
+          ...((w + k) % 4 === 0 ? generateEvents(other, 2, now - HOUR, now, seed + 50) : []),
+        ];
+        if ((w + k) % 3 === 0) {
+          const blocker = await p.sql.connect();
+          await blocker.query('BEGIN');
+          await blocker.query(
+            `INSERT INTO activity.event_guids (institution_id, guid, occurred_at) VALUES ($1, $2, now())`,
+            [batch[0]!.institutionId, batch[0]!.guid],
+          );
+          const pending = ingest(p, internal, batch);
+          await new Promise((r) => setTimeout(r, 15 + ((w * 7 + k * 13) % 50)));
+          await blocker.query('ROLLBACK');
+          blocker.release();
+          await pending;
+        } else {
+          await ingest(p, internal, batch);
+        }
+        for (const e of batch) written[e.institutionId]!.push(e.guid);
+      }
+    };
+    const consumer = async (i: number) => {
+      const { fi, token } = fis[i]!;
+      let cursor = cursors[i]!;
+      let idleAfterWriters = 0;
+      while (idleAfterWriters < 2) {
+        const wasWriting = writing;
+        const res = await p.post<FeedAnswer>(FEED, token, { cursor, limit: 4 });
+        seen[fi]!.push(...res.body.bankingActivities.map((e) => e.guid));
+        cursor = res.body.cursor;
+        if (!res.body.hasMore && !wasWriting) idleAfterWriters++;
+        if (!res.body.hasMore) await new Promise((r) => setTimeout(r, 5));
+      }
+    };
+    const consuming = Promise.all([consumer(0), consumer(1)]);
+    await Promise.all([0, 1, 2, 3, 4, 5].map(writer));
+    writing = false;
+    await consuming;
+
+    for (const { fi } of fis) {
+      expect(written[fi]!.length).toBeGreaterThan(0);
+      expect(new Set(seen[fi]).size).toBe(seen[fi]!.length);
+      expect(new Set(seen[fi])).toEqual(new Set(written[fi]));
+    }
+    // Each FI's positions are its own: dense from one batch to the next, whatever the other FI did.
+    const positions = await p.sql.query(
+      `SELECT institution_id, array_agg(position ORDER BY position)::text[] AS ps
+         FROM activity.feed_log WHERE institution_id = ANY($1) GROUP BY institution_id`,
+      [['fi-a', 'fi-b']],
+    );
+    for (const r of positions.rows as { ps: string[] }[]) {
+      const ps = r.ps.map(BigInt);
+      expect(ps.every((x, i) => i === 0 || x === ps[i - 1]! + 1n)).toBe(true);
+    }
   });
 
   it('needs both read scopes', async () => {

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { Pool, PoolClient } from 'pg';
 import { ActivityDatabase } from '../storage/activity-database';
 import { ensurePartitions } from '../storage/partition.repository';
+import { FEED_CHANNEL } from '../feed/feed.notifier';
 import { ACTIVITY_SCHEMA, EVENTS_TABLE, SEQ_PER_BATCH } from '../storage/schema';
 
 /** An event ready to store: validated, normalised, its time at millisecond precision. */
@@ -30,19 +31,28 @@ export interface WriteResult {
 
 /*
  * One statement stores a whole batch: the rows travel as one array per column (no per-row
- * round trips, and cheaper for PostgreSQL to read than one JSON document), guids already known
- * are skipped (ON CONFLICT on event_guids, in guid order so two overlapping batches cannot
- * deadlock), and the batch is appended to the feed, one row per institution, by
- * activity.append_to_feed.
+ * round trips, and cheaper for PostgreSQL to read than one JSON document), guids the
+ * institution already sent are skipped (ON CONFLICT on event_guids, keyed (institution_id,
+ * guid): idempotency is per FI; in key order so two overlapping batches cannot deadlock), and
+ * the batch is appended to the feed, one row per institution, by activity.append_to_feed.
  *
- * Why the feed is in commit order and never skips a late commit: append_to_feed takes the
- * feed's position under a transaction-level advisory lock, after every event is inserted, and
- * the lock is released only once the transaction has committed and become visible. So
- * positions are handed out in commit order, and a reader that sees position p already sees
- * every smaller position: a consumer resuming "after p" can miss nothing. (Following the
- * events' own seq instead would skip a batch that started first but committed last.) The
- * statement runs in autocommit, so the lock is held only for the commit itself; it must never
- * run inside a longer transaction, which would hold up every other ingest.
+ * Why an institution's feed is in commit order and never skips a late commit: append_to_feed
+ * takes the institution's next position by updating its row of activity.feed_heads, after every
+ * event is inserted, and that row stays locked until the transaction has committed and become
+ * visible; the next ingest of the same FI waits for it and then reads the committed position.
+ * So an FI's positions are handed out in commit order, and a reader that sees position p of an
+ * FI already sees every smaller one: a consumer resuming "after p" can miss nothing. (Following
+ * the events' own seq instead would skip a batch that started first but committed last.)
+ * Ingests of different FIs lock different rows and commit in parallel; a batch of several FIs
+ * (the platform's token) locks their rows in institution order, so two such batches cannot
+ * deadlock. The statement runs in autocommit, so a head row is locked only for the commit
+ * itself; it must never run inside a longer transaction, which would hold up that FI's ingest.
+ *
+ * The feed's NOTIFY is sent after the commit, in its own statement (NOTIFY_FEED): a NOTIFY in
+ * the ingest's transaction would take PostgreSQL's one database-wide notify lock until the end
+ * of the commit, serializing every ingest again. Without a WAL flush wait (nothing to make
+ * durable) it holds that lock only for an instant. A NOTIFY lost (the process dies in between)
+ * only delays streams until their next poll (feed.notifier.ts).
  */
 const NEXT_BATCH = `SELECT nextval('${ACTIVITY_SCHEMA}.event_batch_seq')::text AS id`;
 
@@ -55,10 +65,10 @@ WITH input AS MATERIALIZED (
     company_id, account_type, channel, ip_address, attributes)
 ),
 fresh AS (
-  INSERT INTO ${ACTIVITY_SCHEMA}.event_guids (guid, occurred_at)
-  SELECT guid, occurred_at FROM input ORDER BY guid
-  ON CONFLICT (guid) DO NOTHING
-  RETURNING guid
+  INSERT INTO ${ACTIVITY_SCHEMA}.event_guids (institution_id, guid, occurred_at)
+  SELECT institution_id, guid, occurred_at FROM input ORDER BY institution_id, guid
+  ON CONFLICT (institution_id, guid) DO NOTHING
+  RETURNING institution_id, guid
 ),
 stored AS (
   INSERT INTO ${EVENTS_TABLE} (seq, guid, institution_id, event_id, occurred_at, user_type,
@@ -66,7 +76,7 @@ stored AS (
   SELECT $14::bigint * ${SEQ_PER_BATCH} + n.i, n.guid, n.institution_id, n.event_id,
     n.occurred_at, n.user_type, n.login_id, n.customer_id, n.company_id, n.account_type,
     n.channel, n.ip_address, n.attributes
-  FROM input n JOIN fresh f ON f.guid = n.guid
+  FROM input n JOIN fresh f ON f.institution_id = n.institution_id AND f.guid = n.guid
   RETURNING institution_id, occurred_at
 ),
 summary AS (
@@ -76,7 +86,13 @@ summary AS (
 )
 SELECT institution_id, event_count,
        ${ACTIVITY_SCHEMA}.append_to_feed($14::bigint, institution_id, min_at, max_at, event_count)::text AS position
-FROM summary`;
+FROM summary
+ORDER BY institution_id`;
+
+/** After the commit: wakes the FIs' streams on every replica (see above). */
+const NOTIFY_FEED = `
+SELECT set_config('synchronous_commit', 'off', true), pg_notify('${FEED_CHANNEL}', fi)
+  FROM unnest($1::text[]) AS fi`;
 
 /** PostgreSQL's answer when no partition accepts a row; see ensurePartitions. */
 const NO_PARTITION = /no partition of relation/i;
@@ -94,8 +110,8 @@ export class EventRepository {
 }
 
 /**
- * Stores a batch atomically and idempotently (a guid seen before counts as a duplicate, also
- * within the batch); the seed script calls it directly. Given a pool, a partition missing for an old event is created and the
+ * Stores a batch atomically and idempotently (a guid the event's institution sent before counts
+ * as a duplicate, also within the batch); the seed script calls it directly. Given a pool, a partition missing for an old event is created and the
  * batch retried; given a client, errors go to the caller. Either way the insert must run in
  * autocommit (see above).
  */
@@ -116,11 +132,12 @@ export async function writeEvents(
         batchId,
       ]);
       const accepted = result.rows.reduce((sum, r) => sum + r.event_count, 0);
-      return {
-        accepted,
-        duplicates: events.length - accepted,
-        institutions: result.rows.map((r) => r.institution_id),
-      };
+      const institutions = result.rows.map((r) => r.institution_id);
+      if (institutions.length) {
+        // Stored either way: a failed NOTIFY only leaves the streams to their next poll.
+        await db.query(NOTIFY_FEED, [institutions]).catch(() => undefined);
+      }
+      return { accepted, duplicates: events.length - accepted, institutions };
     } catch (err) {
       if (attempt >= 2 || !isPool(db)) throw err;
       const { code, message } = err as { code?: string; message?: string };
@@ -138,7 +155,7 @@ const isPool = (db: Pool | PoolClient): db is Pool => 'totalCount' in db;
 export interface BatchColumns {
   /** The 13 column arrays of INSERT_BATCH as PostgreSQL array literals. */
   columns: string[];
-  /** Distinct guids, i.e. rows. */
+  /** Distinct (institution, guid) pairs, i.e. rows. */
   count: number;
   /** The earliest and latest event time (epoch ms), for a missing partition. */
   min: number;
@@ -146,7 +163,7 @@ export interface BatchColumns {
 }
 
 /**
- * The batch as one array literal per column, first occurrence of each guid only. Built here
+ * The batch as one array literal per column, first occurrence of each (institution, guid) only. Built here
  * rather than by node-postgres, which quotes and escapes every element of every array; the
  * validated columns (UUIDs, catalogue ids, ISO times, enums)
  * need no quotes, and the others (free text, or from a token) are quoted only when they must be.
@@ -160,12 +177,14 @@ export function batchColumns(events: StoredEvent[]): BatchColumns {
   let max = -Infinity;
   for (const e of events) {
     const guid = e.guid.toLowerCase();
-    if (seen.has(guid)) continue;
+    // Idempotency is per institution, as event_guids' key.
+    const key = `${e.institutionId}\u0000${guid}`;
+    if (seen.has(key)) continue;
     const t = Date.parse(e.timeStamp);
     if (t < min) min = t;
     if (t > max) max = t;
     index!.push(String(seen.size));
-    seen.add(guid);
+    seen.add(key);
     guids!.push(guid);
     types!.push(e.eventId);
     times!.push(e.timeStamp);

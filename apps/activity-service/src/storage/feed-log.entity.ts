@@ -1,20 +1,21 @@
-import { Column, CreateDateColumn, Entity, Index, PrimaryColumn } from 'typeorm';
+import { Column, CreateDateColumn, Entity, PrimaryColumn } from 'typeorm';
 
 /**
  * The feed: one row per ingested batch and institution, numbered by `position` in the order
- * the batches committed (activity.append_to_feed, see ingest/event.repository.ts).
+ * the institution's batches committed (activity.append_to_feed, see ingest/event.repository.ts).
+ * Positions are per institution (each has its own head row in activity.feed_heads), so the key
+ * is (institution_id, position).
  */
 @Entity({ name: 'feed_log' })
-@Index('IDX_feed_log_institution_position', ['institutionId', 'position'])
 export class FeedLogEntity {
-  @PrimaryColumn({ type: 'bigint' })
+  @PrimaryColumn({ name: 'institution_id', type: 'text', primaryKeyConstraintName: 'PK_feed_log' })
+  institutionId!: string;
+
+  @PrimaryColumn({ type: 'bigint', primaryKeyConstraintName: 'PK_feed_log' })
   position!: string;
 
   @Column({ name: 'batch_id', type: 'bigint' })
   batchId!: string;
-
-  @Column({ name: 'institution_id', type: 'text' })
-  institutionId!: string;
 
   @Column({ name: 'min_at', type: 'timestamptz' })
   minAt!: Date;

@@ -1,0 +1,147 @@
+import { randomUUID } from 'node:crypto';
+import { applyMigrations, dataSourceOptions } from '@app/common';
+import { Pool } from 'pg';
+import { DataSource } from 'typeorm';
+import { activityDatabase } from '../../apps/activity-service/src/database';
+import {
+  writeEvents,
+  type StoredEvent,
+} from '../../apps/activity-service/src/ingest/event.repository';
+import { migrations } from '../../apps/activity-service/src/migrations';
+import { InstitutionKeys1796100000000 } from '../../apps/activity-service/src/migrations/1796100000000-InstitutionKeys';
+import { ensurePartitions } from '../../apps/activity-service/src/storage/partition.repository';
+import { createTestDatabase, type TestDatabase } from '../support/database';
+
+const DAY = 86_400_000;
+
+function event(institutionId: string, guid: string, at: Date): StoredEvent {
+  return {
+    guid,
+    eventId: 'loginSuccess',
+    timeStamp: at.toISOString(),
+    institutionId,
+    userType: 'retail',
+    loginId: 'u1',
+    customerId: null,
+    institutionCustomerId: null,
+    accountType: null,
+    channel: 'mobile',
+    ipAddress: null,
+    attributes: { clientId: 'app' },
+  };
+}
+
+/**
+ * The per-institution keys and feed order (migration InstitutionKeys) applied to a database
+ * that already holds events and a feed under the previous head: keys take their event's FI,
+ * feed positions go on above every position handed out before (old cursors stay valid).
+ */
+describe('Activity migration InstitutionKeys on a database of the previous head (e2e)', () => {
+  let db: TestDatabase;
+  let pool: Pool;
+  const at = new Date(Math.floor(Date.now() / 1000) * 1000 - DAY);
+  const guids = { a: randomUUID(), b: randomUUID(), orphan: randomUUID() };
+
+  async function migrate(list: typeof migrations): Promise<string[]> {
+    const ds = await new DataSource(
+      dataSourceOptions(db.url, { ...activityDatabase, migrations: list }, 2),
+    ).initialize();
+    try {
+      return await applyMigrations(ds, 'activity');
+    } finally {
+      await ds.destroy();
+    }
+  }
+
+  beforeAll(async () => {
+    db = await createTestDatabase('activity_migration');
+    pool = new Pool({ connectionString: db.url, max: 3 });
+    const previous = migrations.filter((m) => m !== InstitutionKeys1796100000000);
+    expect(previous.length).toBe(migrations.length - 1);
+    await migrate(previous);
+    await ensurePartitions(pool, new Date(at.getTime() - DAY), new Date(at.getTime() + DAY));
+    // Written as the previous head wrote them: guid keys alone, one global feed position.
+    for (const [fi, guid, seq] of [
+      ['fi-a', guids.a, 1],
+      ['fi-b', guids.b, 2],
+    ] as const) {
+      await pool.query(
+        `INSERT INTO activity.events (seq, guid, institution_id, event_id, occurred_at, login_id)
+         VALUES ($1, $2, $3, 'loginSuccess', $4, 'u1')`,
+        [seq * 8192, guid, fi, at],
+      );
+      await pool.query(`INSERT INTO activity.event_guids (guid, occurred_at) VALUES ($1, $2)`, [
+        guid,
+        at,
+      ]);
+      await pool.query(`SELECT activity.append_to_feed($1, $2, $3, $3, 1)`, [seq, fi, at]);
+    }
+    // A key whose event is gone (its partition dropped before the key was pruned).
+    await pool.query(`INSERT INTO activity.event_guids (guid, occurred_at) VALUES ($1, $2)`, [
+      guids.orphan,
+      at,
+    ]);
+    // Positions handed out and lost (a rolled-back ingest) count too.
+    await pool.query(`SELECT nextval('activity.feed_position_seq')`);
+    expect(await migrate(migrations)).toEqual(['InstitutionKeys1796100000000']);
+  });
+
+  afterAll(async () => {
+    await pool?.end();
+    await db?.drop();
+  });
+
+  it('keys idempotency and the feed by institution, each key taking its event’s FI', async () => {
+    const keys = await pool.query(
+      `SELECT guid::text, institution_id FROM activity.event_guids ORDER BY institution_id`,
+    );
+    expect(keys.rows).toEqual([
+      { guid: guids.a, institution_id: 'fi-a' },
+      { guid: guids.b, institution_id: 'fi-b' },
+    ]);
+    const pk = await pool.query(
+      `SELECT c.conrelid::regclass::text AS t, array_agg(a.attname::text ORDER BY k.ord) AS cols
+         FROM pg_constraint c
+         CROSS JOIN LATERAL unnest(c.conkey) WITH ORDINALITY AS k(attnum, ord)
+         JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.attnum
+        WHERE c.contype = 'p' AND c.conrelid::regclass::text IN
+              ('activity.event_guids', 'activity.feed_log', 'activity.feed_heads')
+        GROUP BY 1 ORDER BY 1`,
+    );
+    expect(pk.rows).toEqual([
+      { t: 'activity.event_guids', cols: ['institution_id', 'guid'] },
+      { t: 'activity.feed_heads', cols: ['institution_id'] },
+      { t: 'activity.feed_log', cols: ['institution_id', 'position'] },
+    ]);
+  });
+
+  it('goes on above every position handed out before, for known and new FIs alike', async () => {
+    const old = await pool.query(
+      `SELECT institution_id, position::int FROM activity.feed_log ORDER BY position`,
+    );
+    expect(old.rows).toEqual([
+      { institution_id: 'fi-a', position: 1 },
+      { institution_id: 'fi-b', position: 2 },
+    ]);
+    const later = new Date(at.getTime() + 1000);
+    // The same guid again for fi-a is a duplicate; for fi-c it is a new event of fi-c.
+    expect(await writeEvents(pool, [event('fi-a', guids.a, later)])).toMatchObject({
+      accepted: 0,
+      duplicates: 1,
+    });
+    expect(
+      await writeEvents(pool, [event('fi-a', randomUUID(), later), event('fi-c', guids.a, later)]),
+    ).toEqual({ accepted: 2, duplicates: 0, institutions: ['fi-a', 'fi-c'] });
+    await writeEvents(pool, [event('fi-a', randomUUID(), later)]);
+    const now = await pool.query(
+      `SELECT institution_id, array_agg(position::int ORDER BY position) AS ps
+         FROM activity.feed_log GROUP BY 1 ORDER BY 1`,
+    );
+    // The last position handed out before was 3 (2, then one lost): both FIs go on from 4.
+    expect(now.rows).toEqual([
+      { institution_id: 'fi-a', ps: [1, 4, 5] },
+      { institution_id: 'fi-b', ps: [2] },
+      { institution_id: 'fi-c', ps: [4] },
+    ]);
+  });
+});
