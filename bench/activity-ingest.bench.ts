@@ -129,6 +129,8 @@ interface RunResult {
   clientCpuPct: number;
   /** Share of samples of the writers' backends: waiting on a lock, on WAL/commit, running. */
   waits: { lock: number; wal: number; active: number; samples: number };
+  /** Samples per wait event ("Lock:advisory", "Lock:transactionid", "LWLock:WALWrite"...), most first. */
+  waitEvents: Record<string, number>;
   loadBefore: string;
   loadAfter: string;
 }
@@ -149,6 +151,8 @@ async function run(o: Options, baseUrl: string, dataDir: string, n: number): Pro
     statementTimeoutMs: 0,
     applicationName: 'bench-ingest',
   });
+  // The cluster stops at the end; an idle connection it closes is no failure of the run.
+  pool.on('error', () => undefined);
   const monitor = new Client({ connectionString: url.toString() });
   await monitor.connect();
   // Warm the pool and the plans (not measured, not stored: a batch of a FI that is not benched).
@@ -164,6 +168,7 @@ async function run(o: Options, baseUrl: string, dataDir: string, n: number): Pro
     Array.from({ length: perWriter }, () => makeBatch(o, o.mode === 'per-fi' ? w : null, now)),
   );
   const waits = { lock: 0, wal: 0, active: 0, samples: 0 };
+  const waitEvents = new Map<string, number>();
   let sampling = true;
   const sampler = (async () => {
     while (sampling) {
@@ -173,6 +178,8 @@ async function run(o: Options, baseUrl: string, dataDir: string, n: number): Pro
       );
       for (const row of r.rows) {
         waits.samples++;
+        const name = row.t ? `${row.t}:${row.e}` : 'running';
+        waitEvents.set(name, (waitEvents.get(name) ?? 0) + 1);
         if (row.t === 'Lock') waits.lock++;
         else if (row.t === 'IO' && /WAL|Xact/i.test(row.e ?? '')) waits.wal++;
         else if (row.t === 'LWLock' && /WAL/i.test(row.e ?? '')) waits.wal++;
@@ -220,13 +227,19 @@ async function run(o: Options, baseUrl: string, dataDir: string, n: number): Pro
       active: share(waits.active),
       samples: waits.samples,
     },
+    waitEvents: Object.fromEntries([...waitEvents].sort((x, y) => y[1] - x[1])),
     loadBefore,
     loadAfter: loadavg()
       .map((l) => l.toFixed(2))
       .join(' '),
   };
   console.log(
-    `  run ${n}: ${Math.round(result.eventsPerSecond).toLocaleString()} events/s (${accepted.toLocaleString()} in ${seconds.toFixed(1)} s), PostgreSQL CPU ${result.postgresCpuPct.toFixed(0)} %, client ${result.clientCpuPct.toFixed(0)} %, writers waiting on a lock ${(100 * result.waits.lock).toFixed(0)} % / WAL ${(100 * result.waits.wal).toFixed(0)} % of samples; load ${loadBefore} -> ${result.loadAfter}`,
+    `  run ${n}: ${Math.round(result.eventsPerSecond).toLocaleString()} events/s (${accepted.toLocaleString()} in ${seconds.toFixed(1)} s), PostgreSQL CPU ${result.postgresCpuPct.toFixed(0)} %, client ${result.clientCpuPct.toFixed(0)} %, writers waiting on a lock ${(100 * result.waits.lock).toFixed(0)} % / WAL ${(100 * result.waits.wal).toFixed(0)} % of samples (${Object.entries(
+      result.waitEvents,
+    )
+      .slice(0, 5)
+      .map(([k, v]) => `${k} ${((100 * v) / waits.samples).toFixed(0)} %`)
+      .join(', ')}); load ${loadBefore} -> ${result.loadAfter}`,
   );
   return result;
 }
