@@ -30,4 +30,6 @@ EXPOSE 3001 3002 3003
 # PORT is the service's own port (AUTH_PORT / CUSTOMER_PORT / ACTIVITY_PORT), set by compose.
 HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+process.env.PORT+'/health/ready').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
-CMD ["sh", "-c", "exec node dist/apps/${APP}/src/main.js"]
+# The OpenTelemetry preload starts tracing before the service loads, when
+# OTEL_EXPORTER_OTLP_ENDPOINT is set; unset, it loads nothing.
+CMD ["sh", "-c", "exec node --require ./dist/libs/common/src/telemetry/preload.js dist/apps/${APP}/src/main.js"]

@@ -13,6 +13,7 @@ import { Supervisor } from './supervisor';
 
 const ROOT = resolve(__dirname, '../..');
 const DATA = join(ROOT, '.data');
+const PRELOAD = join(ROOT, 'dist/libs/common/src/telemetry/preload.js');
 
 interface Service {
   name: string;
@@ -134,7 +135,9 @@ async function main(): Promise<void> {
           AUTH_CLIENT_SECRET: env[service.feedClient.secretEnv],
         }
       : {};
-    supervisor.spawn(service.name, process.execPath, [join(ROOT, 'dist', service.entry)], {
+    // The OpenTelemetry preload: loads nothing unless OTEL_EXPORTER_OTLP_ENDPOINT is set.
+    const args = ['--require', PRELOAD, join(ROOT, 'dist', service.entry)];
+    supervisor.spawn(service.name, process.execPath, args, {
       env: {
         ...env,
         ...feedClient,

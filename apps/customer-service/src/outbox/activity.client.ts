@@ -1,4 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { context, propagation, SpanKind, trace } from '@opentelemetry/api';
 import { ClientCredentialsToken, Scope } from '@app/common';
 import { CustomerEnv } from '../config/customer.env';
 import type { ActivityEvent } from './activity-event';
@@ -12,6 +13,8 @@ export type DeliveryOutcome =
 
 const REJECTED = new Set([400, 413, 422]);
 const TIMEOUT_MS = 10_000;
+/** A no-op tracer unless the OpenTelemetry SDK runs (OTEL_EXPORTER_OTLP_ENDPOINT). */
+const tracer = trace.getTracer('customer-service.outbox');
 
 /**
  * Posts event batches to the activity-service (docs/internal-apis.md) with a client_credentials
@@ -40,7 +43,19 @@ export class ActivityClient {
     return undefined;
   }
 
-  async deliver(events: ActivityEvent[]): Promise<DeliveryOutcome> {
+  /**
+   * One span per batch when tracing is on, its `traceparent` sent along (fetch is not
+   * instrumented by the http instrumentation): the activity-service's ingest joins that trace.
+   */
+  deliver(events: ActivityEvent[]): Promise<DeliveryOutcome> {
+    return tracer.startActiveSpan(
+      'outbox deliver',
+      { kind: SpanKind.CLIENT, attributes: { 'messaging.batch.message_count': events.length } },
+      (span) => this.post(events).finally(() => span.end()),
+    );
+  }
+
+  private async post(events: ActivityEvent[]): Promise<DeliveryOutcome> {
     let token: string;
     try {
       token = await this.token();
@@ -51,7 +66,7 @@ export class ActivityClient {
     try {
       res = await fetch(`${this.env.activityServiceUrl}/data-apis/v1/banking-activities/batch`, {
         method: 'POST',
-        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        headers: traced({ authorization: `Bearer ${token}`, 'content-type': 'application/json' }),
         body: JSON.stringify({ events }),
         signal: AbortSignal.timeout(TIMEOUT_MS),
       });
@@ -71,4 +86,10 @@ export class ActivityClient {
       throw err;
     });
   }
+}
+
+/** `headers` with the active trace's `traceparent` (none when tracing is off). */
+function traced(headers: Record<string, string>): Record<string, string> {
+  propagation.inject(context.active(), headers);
+  return headers;
 }
