@@ -20,6 +20,7 @@ interface ComposeService {
   healthcheck?: { test: string[] };
   volumes?: string[];
   deploy?: { replicas?: number };
+  profiles?: string[];
 }
 
 const compose = parse(read('docker-compose.yml'), { merge: true }) as {
@@ -44,7 +45,9 @@ describe('docker-compose.yml', () => {
       'auth-server',
       'customer-service',
       'gateway',
+      'grafana',
       'postgres',
+      'prometheus',
     ]);
     for (const [name, service] of Object.entries(services)) {
       for (const dependency of Object.keys(service.depends_on ?? {})) {
@@ -221,7 +224,10 @@ describe('Dockerfile', () => {
   });
 
   it('starts the app named by the build argument, built where the build stage puts it', () => {
-    expect(runtime).toMatch(/node dist\/apps\/\$\{APP\}\/src\/main\.js/);
+    // After the OpenTelemetry preload (libs/common/src/telemetry/preload.ts, in dist/libs).
+    expect(runtime).toMatch(
+      /node --require \.\/dist\/libs\/common\/src\/telemetry\/preload\.js dist\/apps\/\$\{APP\}\/src\/main\.js/,
+    );
     const build = JSON.parse(read('tsconfig.json')) as {
       compilerOptions: { outDir: string; rootDir: string };
     };
@@ -312,5 +318,46 @@ describe('gateway template', () => {
       internal.map((path) => ({ path, upstream: undefined })),
     );
     expect(upstreamFor('/oauth2/v1/token')).toBe('auth_server');
+  });
+
+  it('has an observability profile: Prometheus scraping every service by name and port, Grafana provisioned', () => {
+    for (const name of ['prometheus', 'grafana']) {
+      expect(services[name]!.profiles).toEqual(['observability']);
+      // Published on the host's loopback only.
+      for (const port of services[name]!.ports ?? []) expect(port).toMatch(/^'?127\.0\.0\.1:/);
+    }
+    const config = parse(read('deploy/observability/prometheus.yml')) as {
+      scrape_configs: { metrics_path: string; static_configs: { targets: string[] }[] }[];
+    };
+    const targets = config.scrape_configs.flatMap((c) =>
+      c.static_configs.flatMap((t) => t.targets),
+    );
+    expect(targets.sort()).toEqual(
+      Object.entries(APPS)
+        .map(([app, { port }]) => `${app}:${port}`)
+        .sort(),
+    );
+    expect(config.scrape_configs.every((c) => c.metrics_path === '/metrics')).toBe(true);
+    for (const volume of [...services.prometheus!.volumes!, ...services.grafana!.volumes!]) {
+      const source = volume.split(':')[0]!;
+      if (source.startsWith('./'))
+        expect({ source, exists: existsSync(join(ROOT, source)) }).toEqual({
+          source,
+          exists: true,
+        });
+    }
+    const dashboard = JSON.parse(read('deploy/observability/grafana/dashboards/platform.json')) as {
+      panels: { targets: { expr: string }[] }[];
+    };
+    const exprs = dashboard.panels.flatMap((p) => p.targets.map((t) => t.expr)).join(' ');
+    for (const metric of [
+      'http_requests_total',
+      'http_request_duration_seconds_bucket',
+      'db_pool_connections',
+      'outbox_backlog_events',
+      'delivery_lag_seconds',
+      'auth_failed_authentications_total',
+    ])
+      expect(exprs).toContain(metric);
   });
 });
