@@ -106,6 +106,33 @@ describe('Banking Activity ingest (e2e)', () => {
     expect(rows[0]!.occurred_at.toISOString()).toBe(events[0]!.timeStamp);
   });
 
+  it("keeps idempotency per FI: another FI's guid is a new event, not a duplicate", async () => {
+    const writeB = await p.token('fi-b', 'banking-activities:write');
+    const first = event();
+    expect((await p.post(BATCH, writeA, { events: [first] })).body).toEqual({
+      accepted: 1,
+      duplicates: 0,
+    });
+    // FI B learns nothing about FI A's guids: the same guid is stored as FI B's event.
+    const reused = { ...first, institutionId: 'fi-b' };
+    expect((await p.post(BATCH, writeB, { events: [reused] })).body).toEqual({
+      accepted: 1,
+      duplicates: 0,
+    });
+    expect((await p.post(BATCH, writeB, { events: [reused] })).body).toEqual({
+      accepted: 0,
+      duplicates: 1,
+    });
+    // One platform batch holding the guid for both FIs, and a third FI: only fi-c's is new.
+    const both = [{ ...first, institutionId: 'fi-a' }, reused, { ...first, institutionId: 'fi-c' }];
+    expect((await p.post(BATCH, internal, { events: both })).body).toEqual({
+      accepted: 1,
+      duplicates: 2,
+    });
+    const rows = await stored([first.guid]);
+    expect(rows.map((r) => r.institution_id).sort()).toEqual(['fi-a', 'fi-b', 'fi-c']);
+  });
+
   it('accepts each customer event type of docs/internal-apis.md with exactly its attributes', async () => {
     const customerEvents = [
       { eventId: 'registrationUser', attributes: { userStatus: 'active' } },

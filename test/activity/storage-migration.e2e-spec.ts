@@ -144,4 +144,29 @@ describe('Activity migration InstitutionKeys on a database of the previous head 
       { institution_id: 'fi-c', ps: [4] },
     ]);
   });
+
+  it('goes down and up again, keeping the per-FI feed key once two FIs share a position', async () => {
+    const ds = await new DataSource(dataSourceOptions(db.url, activityDatabase, 2)).initialize();
+    try {
+      await ds.undoLastMigration({ transaction: 'each' });
+      const down = await pool.query(
+        `SELECT (SELECT count(*)::int FROM activity.event_guids) AS keys,
+                (SELECT to_regclass('activity.feed_heads') IS NULL) AS no_heads`,
+      );
+      // The guid fi-a and fi-c both used is one key again (fi-a's); the heads are gone.
+      expect(down.rows[0]).toEqual({ keys: 4, no_heads: true });
+      expect(await migrate(migrations)).toEqual(['InstitutionKeys1796100000000']);
+    } finally {
+      await ds.destroy();
+    }
+    const after = await writeEvents(pool, [
+      event('fi-b', randomUUID(), new Date(at.getTime() + 2000)),
+    ]);
+    expect(after.accepted).toBe(1);
+    const last = await pool.query(
+      `SELECT max(position)::int AS p FROM activity.feed_log WHERE institution_id = 'fi-b'`,
+    );
+    // Above everything handed out before the round trip (fi-a reached 5).
+    expect(last.rows[0].p).toBeGreaterThan(5);
+  });
 });

@@ -58,4 +58,15 @@ describe('batchColumns', () => {
       '{"{\\"clientId\\":\\"app\\"}","{\\"note\\":\\"a \\\\\\"quoted\\\\\\" \\\\\\\\ value\\"}"}',
     );
   });
+
+  it('keeps a guid once per institution: the same guid of another FI is another row', () => {
+    const b = batchColumns([
+      event(),
+      event({ institutionId: 'fi-b' }),
+      event({ guid: '0B6F3C1E-4F7A-4C1D-9A59-2F0C1B6D7E01' }),
+    ]);
+    expect(b.count).toBe(2);
+    expect(b.columns[0]).toBe('{0,1}');
+    expect(b.columns[4]).toBe(`{${event().institutionId},fi-b}`);
+  });
 });

@@ -42,8 +42,12 @@ export class InstitutionKeys1796100000000 implements MigrationInterface {
       `ALTER TABLE "activity"."event_guids" ADD CONSTRAINT "PK_event_guids" PRIMARY KEY ("institution_id", "guid")`,
     );
 
+    // Either key may be there: \`down\` keeps the per-institution one once positions repeat.
     await queryRunner.query(
-      `ALTER TABLE "activity"."feed_log" DROP CONSTRAINT "PK_d73f1eb9251edc57adca095e827"`,
+      `ALTER TABLE "activity"."feed_log" DROP CONSTRAINT IF EXISTS "PK_d73f1eb9251edc57adca095e827"`,
+    );
+    await queryRunner.query(
+      `ALTER TABLE "activity"."feed_log" DROP CONSTRAINT IF EXISTS "PK_feed_log"`,
     );
     await queryRunner.query(
       `ALTER TABLE "activity"."feed_log" ADD CONSTRAINT "PK_feed_log" PRIMARY KEY ("institution_id", "position")`,
