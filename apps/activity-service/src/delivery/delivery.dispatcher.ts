@@ -25,6 +25,12 @@ import { WebhookClient, type WebhookOutcome } from './webhook.client';
 
 /** Deliveries one replica sends at once per tick. */
 const CLAIM_BATCH = 20;
+/**
+ * A claimed delivery is leased for the attempt's timeout plus this: long enough that a slow
+ * database after the send (the attempt and its outcome are written then) never lets another
+ * replica claim and send it again, short enough that a replica dying mid-send delays it little.
+ */
+const LEASE_MARGIN_MS = 30_000;
 /** Subscriptions whose realtime batches one tick builds at most. */
 const BUILD_BATCH = 100;
 
@@ -81,7 +87,10 @@ export class DeliveryDispatcher implements OnApplicationBootstrap, OnApplication
     let attempts = 0;
     for (;;) {
       if (stopping()) break;
-      const due = await this.repo.claimDue(CLAIM_BATCH, this.env.DELIVERY_TIMEOUT_MS * 3);
+      const due = await this.repo.claimDue(
+        CLAIM_BATCH,
+        this.env.DELIVERY_TIMEOUT_MS + LEASE_MARGIN_MS,
+      );
       if (due.length === 0) break;
       await Promise.all(due.map((d) => this.attempt(d)));
       attempts += due.length;
@@ -136,9 +145,10 @@ export class DeliveryDispatcher implements OnApplicationBootstrap, OnApplication
       return;
     }
     if (code === 410) {
+      // Paused first: due again before that, another replica could send it once more.
+      await this.pause(sub, 'gone', outcome);
       // Stays pending: resuming delivers it first.
       await this.repo.scheduleRetry(d.id, new Date());
-      await this.pause(sub, 'gone', outcome);
       return;
     }
     const failingSince = await this.repo.markFailing(sub.id, at);
