@@ -1,7 +1,12 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { startLocalPlatform, type LocalPlatform } from '../../scripts/local-platform';
 import { SANDBOX } from '../../scripts/sandbox';
-import { STRONG_PASSWORD, newLoginId, registrationBody } from '../support/customer-platform';
+import {
+  STRONG_PASSWORD,
+  eventually,
+  newLoginId,
+  registrationBody,
+} from '../support/customer-platform';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { postForm } from '../support/platform';
 
@@ -146,14 +151,18 @@ describe('GET /metrics on every service: Prometheus text after real traffic', ()
       );
       expect(res.status).toBeGreaterThanOrEqual(400);
     }
-    const search = await fetch(`${platform.urls.activity}/data-apis/v1/banking-activities`, {
-      method: 'POST',
-      headers: { authorization: bearer, 'content-type': 'application/json' },
-      body: JSON.stringify({
-        startTime: new Date(Date.now() - 3_600_000).toISOString(),
-        endTime: new Date(Date.now() + 60_000).toISOString(),
-      }),
-    });
+    // The registration's events reach the activity-service through the outbox, a moment later.
+    const search = await eventually(async () => {
+      const res = await fetch(`${platform.urls.activity}/data-apis/v1/banking-activities`, {
+        method: 'POST',
+        headers: { authorization: bearer, 'content-type': 'application/json' },
+        body: JSON.stringify({
+          startTime: new Date(Date.now() - 3_600_000).toISOString(),
+          endTime: new Date(Date.now() + 60_000).toISOString(),
+        }),
+      });
+      return res.status === 200 && res;
+    }, 'a search that finds the registration events');
     expect(search.status).toBe(200);
     await fetch(`${platform.urls.activity}/no/such/path/${randomUUID()}`);
 
