@@ -1,6 +1,6 @@
-import { createServer, type Server } from 'node:http';
-import { createRemoteJWKSet, decodeJwt, jwtVerify } from 'jose';
+import { decodeJwt } from 'jose';
 import { freePort } from '../../scripts/embedded-postgres';
+import { startCredentialStub } from '../support/credential-stub';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import {
   createClient,
@@ -9,53 +9,6 @@ import {
   type Credentials,
   type RunningApp,
 } from '../support/platform';
-
-/** Stands in for customer-service's credential check (docs/internal-apis.md), checking the caller's token. */
-async function startCredentialStub(port: number, authUrl: () => string) {
-  const calls: Record<string, unknown>[] = [];
-  const server: Server = createServer((req, res) => {
-    let body = '';
-    req.on('data', (c: Buffer) => (body += c.toString()));
-    req.on('end', () => {
-      void (async () => {
-        try {
-          const jwks = createRemoteJWKSet(new URL(`${authUrl()}/.well-known/jwks.json`));
-          const { payload } = await jwtVerify(
-            (req.headers.authorization ?? '').replace(/^Bearer /, ''),
-            jwks,
-            { typ: 'at+jwt' },
-          );
-          if (payload.scope !== 'internal:credentials:verify') throw new Error('scope');
-        } catch {
-          res.writeHead(401).end();
-          return;
-        }
-        const check = JSON.parse(body) as {
-          loginId: string;
-          password: string;
-          institutionId: string;
-        };
-        calls.push(check);
-        const verdict =
-          check.loginId === 'jdoe2026' &&
-          check.password === 'correct horse battery staple' &&
-          check.institutionId === 'fi-one'
-            ? {
-                result: 'ok',
-                customerId: '7f9c1c1e-8d5e-4a43-9a57-1f1f1f1f1f1f',
-                loginId: 'jdoe2026',
-                userType: 'RETAIL',
-              }
-            : check.loginId === 'locked-user'
-              ? { result: 'locked' }
-              : { result: 'invalid' };
-        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(verdict));
-      })();
-    });
-  });
-  await new Promise<void>((r) => server.listen(port, '127.0.0.1', r));
-  return { calls, close: () => new Promise<void>((r) => server.close(() => r())) };
-}
 
 describe('auth-server: password grant and refresh-token rotation', () => {
   let db: TestDatabase;

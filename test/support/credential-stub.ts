@@ -14,6 +14,8 @@ export const STUB_CUSTOMER = {
  * caller's token like the real one does.
  */
 export async function startCredentialStub(port: number, authUrl: () => string) {
+  /** Every check the stub answered, as it received it. */
+  const calls: Record<string, unknown>[] = [];
   const server: Server = createServer((req, res) => {
     let body = '';
     req.on('data', (c: Buffer) => (body += c.toString()));
@@ -36,6 +38,7 @@ export async function startCredentialStub(port: number, authUrl: () => string) {
           password: string;
           institutionId: string;
         };
+        calls.push(check);
         const verdict =
           check.loginId === STUB_CUSTOMER.loginId &&
           check.password === STUB_CUSTOMER.password &&
@@ -54,5 +57,5 @@ export async function startCredentialStub(port: number, authUrl: () => string) {
     });
   });
   await new Promise<void>((r) => server.listen(port, '127.0.0.1', r));
-  return { close: () => new Promise<void>((r) => server.close(() => r())) };
+  return { calls, close: () => new Promise<void>((r) => server.close(() => r())) };
 }
