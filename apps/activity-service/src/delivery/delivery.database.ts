@@ -1,7 +1,7 @@
 import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import type { Pool, PoolClient, QueryResultRow } from 'pg';
 import { ActivityEnv } from '../config/activity.env';
-import { createActivityPool } from '../storage/activity-database';
+import { createActivityPool, inTransaction } from '../storage/activity-database';
 
 /**
  * A small pool of its own for delivery (the subscriptions API and every replica's background
@@ -27,19 +27,8 @@ export class DeliveryDatabase implements OnApplicationShutdown {
   }
 
   /** Runs `fn` in one transaction on one connection. */
-  async transaction<T>(fn: (client: PoolClient) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
-      const result = await fn(client);
-      await client.query('COMMIT');
-      return result;
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    } finally {
-      client.release();
-    }
+  transaction<T>(fn: (client: PoolClient) => Promise<T>): Promise<T> {
+    return inTransaction(this.pool, fn);
   }
 
   async onApplicationShutdown(): Promise<void> {

@@ -1,14 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import QueryStream from 'pg-query-stream';
 import { ActivityErrors } from '../common/activity.errors';
 import type { CompiledSql } from '../common/sql-params';
-import { ActivityDatabase, type ReadFrom } from '../storage/activity-database';
+import { ActivityDatabase, type ReadFrom, openRowCursor } from '../storage/activity-database';
 
 /** PostgreSQL's code for a statement cancelled by statement_timeout. */
 const QUERY_CANCELED = '57014';
-/** Rows fetched from an export's cursor at a time. */
-const FETCH_ROWS = 2000;
-
 /** A row of compileSearchPage: the keyset and the event's JSON text. */
 export interface PageRow {
   seq: string;
@@ -74,26 +70,6 @@ export class ActivityRepository {
     consistency: ReadConsistency = 'eventual',
   ): Promise<ExportCursor> {
     const pool = this.db.exportPoolFor(readFrom(consistency));
-    const client = await pool.connect().catch(() => {
-      throw ActivityErrors.unavailable('Every export connection is busy; retry shortly.');
-    });
-    const rows = client.query(
-      new QueryStream(sql.text, sql.values, {
-        batchSize: FETCH_ROWS,
-        highWaterMark: FETCH_ROWS,
-        rowMode: 'array',
-      }),
-    );
-    let ended = false;
-    rows.once('end', () => (ended = true));
-    let closed = false;
-    return {
-      rows: rows as AsyncIterable<ExportRow>,
-      close: () => {
-        if (closed) return;
-        closed = true;
-        client.release(!ended);
-      },
-    };
+    return openRowCursor<ExportRow>(pool, sql);
   }
 }

@@ -1,5 +1,8 @@
 import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { Pool, type PoolClient, type QueryResultRow } from 'pg';
+import QueryStream from 'pg-query-stream';
+import { ActivityErrors } from '../common/activity.errors';
+import type { CompiledSql } from '../common/sql-params';
 import { ActivityEnv } from '../config/activity.env';
 import { ACTIVITY_SCHEMA } from './schema';
 
@@ -119,22 +122,68 @@ export class ActivityDatabase implements OnApplicationShutdown {
   }
 
   /** Runs `fn` in one transaction on one connection. */
-  async transaction<T>(fn: (client: PoolClient) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
-      const result = await fn(client);
-      await client.query('COMMIT');
-      return result;
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    } finally {
-      client.release();
-    }
+  transaction<T>(fn: (client: PoolClient) => Promise<T>): Promise<T> {
+    return inTransaction(this.pool, fn);
   }
 
   async onApplicationShutdown(): Promise<void> {
     await Promise.all(this.pools().map((pool) => pool.end()));
   }
+}
+
+/** Runs `fn` in one transaction on one connection of `pool`: committed, or rolled back on error. */
+export async function inTransaction<T>(
+  pool: Pool,
+  fn: (client: PoolClient) => Promise<T>,
+): Promise<T> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    const result = await fn(client);
+    await client.query('COMMIT');
+    return result;
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  } finally {
+    client.release();
+  }
+}
+
+/** Rows a server-side cursor fetches at a time. */
+const CURSOR_FETCH_ROWS = 2000;
+
+/** A streamed query holding one pooled connection until `close()`. */
+export interface RowCursor<R> {
+  rows: AsyncIterable<R>;
+  /** Gives the connection back (destroyed when the cursor did not reach its end). */
+  close(): void;
+}
+
+/**
+ * Streams `sql` from a server-side cursor on a connection of `pool`, rows as arrays, with
+ * backpressure; 503 ACTIVITY_UNAVAILABLE when every connection of the pool is busy.
+ */
+export async function openRowCursor<R>(pool: Pool, sql: CompiledSql): Promise<RowCursor<R>> {
+  const client = await pool.connect().catch(() => {
+    throw ActivityErrors.unavailable('Every export connection is busy; retry shortly.');
+  });
+  const rows = client.query(
+    new QueryStream(sql.text, sql.values, {
+      batchSize: CURSOR_FETCH_ROWS,
+      highWaterMark: CURSOR_FETCH_ROWS,
+      rowMode: 'array',
+    }),
+  );
+  let ended = false;
+  rows.once('end', () => (ended = true));
+  let closed = false;
+  return {
+    rows: rows as AsyncIterable<R>,
+    close: () => {
+      if (closed) return;
+      closed = true;
+      client.release(!ended);
+    },
+  };
 }

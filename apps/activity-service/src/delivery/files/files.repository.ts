@@ -1,19 +1,15 @@
 import { Injectable } from '@nestjs/common';
 import type { PoolClient } from 'pg';
-import QueryStream from 'pg-query-stream';
 import { DataSource } from 'typeorm';
 import { advisoryLock, type TaskLock } from '@app/common';
-import { ActivityErrors } from '../../common/activity.errors';
 import type { CompiledSql } from '../../common/sql-params';
-import { ActivityDatabase } from '../../storage/activity-database';
+import { ActivityDatabase, openRowCursor } from '../../storage/activity-database';
 import { ACTIVITY_SCHEMA } from '../../storage/schema';
 import type { FileFormat } from '../delivery.ports';
 
 const FILES = `${ACTIVITY_SCHEMA}.delivery_files`;
 const CHUNKS = `${ACTIVITY_SCHEMA}.delivery_file_chunks`;
 const FEED = `${ACTIVITY_SCHEMA}.feed_log`;
-/** Rows fetched from a file's cursor at a time. */
-const FETCH_ROWS = 2000;
 const PURGE_LOCK_KEY = 'activity:delivery-files-purge';
 
 /** A row of a file's query, one cell per column (NDJSON: the event's JSON). */
@@ -240,27 +236,7 @@ export class DeliveryFilesRepository {
 
   /** Opens a cursor on a file's events, on the export pool (no statement timeout). */
   async openRange(sql: CompiledSql): Promise<RangeCursor> {
-    const client = await this.db.exportPool.connect().catch(() => {
-      throw ActivityErrors.unavailable('Every export connection is busy; retry shortly.');
-    });
-    const rows = client.query(
-      new QueryStream(sql.text, sql.values, {
-        batchSize: FETCH_ROWS,
-        highWaterMark: FETCH_ROWS,
-        rowMode: 'array',
-      }),
-    );
-    let ended = false;
-    rows.once('end', () => (ended = true));
-    let closed = false;
-    return {
-      rows: rows as AsyncIterable<RangeRow>,
-      close: () => {
-        if (closed) return;
-        closed = true;
-        client.release(!ended);
-      },
-    };
+    return openRowCursor<RangeRow>(this.db.exportPool, sql);
   }
 
   /**
