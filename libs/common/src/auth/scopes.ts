@@ -18,6 +18,8 @@ export const Scope = {
   InternalEventsWrite: 'internal:events:write',
   /** Resource servers -> auth-server: read the revoked-token feed (every FI's). */
   InternalRevocationsRead: 'internal:revocations:read',
+  /** developer-portal -> customer/activity-service: wipe and seed a sandbox FI's data. */
+  InternalSandboxAdmin: 'internal:sandbox:admin',
 } as const;
 
 export type ScopeName = (typeof Scope)[keyof typeof Scope];
@@ -54,7 +56,14 @@ export const INTERNAL_SCOPES: readonly ScopeName[] = [
   Scope.InternalCredentialsVerify,
   Scope.InternalEventsWrite,
   Scope.InternalRevocationsRead,
+  Scope.InternalSandboxAdmin,
 ];
+
+/**
+ * Institution ids of the developer portal's sandbox organizations start with this; the
+ * sandbox wipe and seed endpoints refuse any other FI.
+ */
+export const SANDBOX_INSTITUTION_PREFIX = 'sbx-';
 
 export const ALL_SCOPES: readonly ScopeName[] = [
   ...FI_SCOPES,

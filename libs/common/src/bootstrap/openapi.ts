@@ -159,6 +159,7 @@ const SCOPE_DESCRIPTIONS: Record<string, string> = {
   [Scope.InternalCredentialsVerify]: "Platform services only: check a customer's credentials",
   [Scope.InternalEventsWrite]: "Platform services only: write any FI's events",
   [Scope.InternalRevocationsRead]: 'Platform services only: read the revocation feed',
+  [Scope.InternalSandboxAdmin]: "Platform services only: wipe and seed a sandbox FI's data",
 };
 
 /** The security schemes, with the token endpoint at `tokenUrl`. */
