@@ -15,6 +15,7 @@ const APPS: Record<string, string> = {
   'auth-server': 'auth',
   'customer-service': 'customer',
   'activity-service': 'activity',
+  'developer-portal': 'portal',
 };
 
 async function main(): Promise<void> {

@@ -1,7 +1,8 @@
 /**
  * `npm start`: the whole platform on one machine. Starts an embedded PostgreSQL under .data/
- * when DATABASE_URL is unset, then the three services (each applies its migrations before it
- * serves), waits until they are ready and prints where everything is. Ctrl-C stops it all.
+ * when DATABASE_URL is unset, then the three services and the developer portal (each applies its
+ * migrations before it serves), waits until they are ready and prints where everything is.
+ * Ctrl-C stops it all.
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -40,6 +41,14 @@ const SERVICES: Service[] = [
     port: 3003,
     feedClient: { id: 'activity-service', secretEnv: 'ACTIVITY_SERVICE_CLIENT_SECRET' },
   },
+  {
+    name: 'developer-portal',
+    entry: 'apps/developer-portal/src/main.js',
+    portEnv: 'PORTAL_PORT',
+    port: 3004,
+    // It reads PORTAL_CLIENT_SECRET itself: its client (clients:admin, internal:sandbox:admin)
+    // is ensured by the auth-server from the same variable.
+  },
 ];
 
 /** Local secrets, made once and kept under .data/ so restarts keep clients and keys working. */
@@ -56,6 +65,8 @@ function localSecrets(): Record<string, string> {
     ACTIVITY_SERVICE_CLIENT_SECRET: () => randomBytes(32).toString('base64url'),
     SSN_ENCRYPTION_KEY: () => randomBytes(32).toString('base64url'),
     ACTIVITY_PAGE_TOKEN_KEY: () => randomBytes(32).toString('base64url'),
+    PORTAL_CLIENT_SECRET: () => randomBytes(32).toString('base64url'),
+    PORTAL_CSRF_KEY: () => randomBytes(32).toString('base64url'),
   };
   let changed = false;
   for (const [key, make] of Object.entries(wanted)) {
@@ -123,6 +134,7 @@ async function main(): Promise<void> {
     AUTH_ISSUER: `http://localhost:${authPort}`,
     CUSTOMER_SERVICE_URL: `http://localhost:${process.env.CUSTOMER_PORT ?? 3002}`,
     ACTIVITY_SERVICE_URL: `http://localhost:${process.env.ACTIVITY_PORT ?? 3003}`,
+    PORTAL_PUBLIC_URL: `http://localhost:${process.env.PORTAL_PORT ?? 3004}`,
     ...process.env,
     DATABASE_URL: databaseUrl,
   };
@@ -163,9 +175,20 @@ async function main(): Promise<void> {
   const lines = [
     '',
     'Digital banking platform is up.',
-    ...SERVICES.map((s, i) => `  ${s.name.padEnd(17)} ${urls[i]}   docs: ${urls[i]}/docs`),
+    ...SERVICES.map(
+      (s, i) =>
+        `  ${s.name.padEnd(17)} ${urls[i]}${s.name === 'developer-portal' ? '' : `   docs: ${urls[i]}/docs`}`,
+    ),
     `  database          ${db ? 'embedded PostgreSQL (.data/postgres)' : 'DATABASE_URL'}`,
   ];
+  const portal = urls[SERVICES.findIndex((s) => s.name === 'developer-portal')]!;
+  lines.push(
+    '',
+    `Developer portal: ${portal}  (sign up, verify, get keys)`,
+    env.SMTP_URL
+      ? '  mail is sent through SMTP_URL'
+      : `  mail is caught locally: read it at ${portal}/dev/mail (links are also printed here)`,
+  );
   if (sandbox) {
     lines.push(
       '',

@@ -1,0 +1,71 @@
+import { DeveloperPortalModule } from '../../apps/developer-portal/src/app.module';
+import { developerPortalOptions } from '../../apps/developer-portal/src/main';
+import { createTestDatabase, type TestDatabase } from '../support/database';
+import { baseEnv, startApp, type RunningApp } from '../support/platform';
+
+describe('developer-portal: pages, headers, health', () => {
+  let db: TestDatabase;
+  let portal: RunningApp;
+
+  beforeAll(async () => {
+    db = await createTestDatabase('portal_pages');
+    portal = await startApp(DeveloperPortalModule, developerPortalOptions, baseEnv(db));
+  });
+  afterAll(async () => {
+    await portal?.close();
+    await db?.drop();
+  });
+
+  it('serves the home page with the layout, a skip link and a strict CSP', async () => {
+    const res = await fetch(`${portal.url}/`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^text\/html/);
+    const csp = res.headers.get('content-security-policy')!;
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).toContain("frame-ancestors 'none'");
+    expect(csp).not.toContain('unsafe-inline');
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(res.headers.get('referrer-policy')).toBe('no-referrer');
+    expect(res.headers.get('cache-control')).toBe('no-store');
+    const html = await res.text();
+    expect(html).toContain('<a class="skip-link" href="#main">');
+    expect(html).toContain('<main id="main"');
+    expect(html).toMatch(/<meta name="csrf-token" content="[^"]+">/);
+    expect(html).toContain('href="/signup"');
+    // No inline script anywhere.
+    expect(html).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/);
+  });
+
+  it('serves its stylesheet', async () => {
+    const res = await fetch(`${portal.url}/assets/portal.css`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^text\/css/);
+    expect(await res.text()).toContain(':focus-visible');
+  });
+
+  it('answers its health probes in JSON', async () => {
+    const live = await fetch(`${portal.url}/health/live`);
+    expect(live.status).toBe(200);
+    const ready = await fetch(`${portal.url}/health/ready`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toMatchObject({ status: 'ok' });
+  });
+
+  it('renders an unknown path as a 404 page', async () => {
+    const res = await fetch(`${portal.url}/no-such-page`);
+    expect(res.status).toBe(404);
+    expect(res.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(await res.text()).toContain('Page not found');
+  });
+
+  it('refuses a POST without a CSRF token', async () => {
+    const res = await fetch(`${portal.url}/logout`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: '',
+      redirect: 'manual',
+    });
+    expect(res.status).toBe(403);
+    expect(await res.text()).toContain('PORTAL_CSRF_REFUSED');
+  });
+});
