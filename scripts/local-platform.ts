@@ -57,6 +57,7 @@ export async function startLocalPlatform(
     CUSTOMER_SERVICE_CLIENT_ID: 'customer-service',
     CUSTOMER_SERVICE_CLIENT_SECRET: secret(),
     ACTIVITY_SERVICE_CLIENT_SECRET: secret(),
+    PORTAL_CLIENT_SECRET: secret(),
     ACTIVITY_SERVICE_URL: urls.activity,
     OUTBOX_POLL_MS: '200',
     ...extra,

@@ -24,15 +24,20 @@ export function scopeInstitution(
 }
 
 /**
+ * The scopes this admin may put in a client or a try-it token: FI scopes, and clients:admin
+ * for the platform admin; never an internal scope (those belong to the platform's services).
+ */
+export const grantableScopes = (admin: AccessPrincipal): readonly string[] =>
+  isPlatformAdmin(admin) ? [...FI_SCOPES, Scope.ClientsAdmin] : FI_SCOPES;
+
+/**
  * What a new client may hold: known scopes only; FI admins grant FI scopes to their own FI;
  * only the platform admin grants clients:admin or creates platform clients.
  */
 export function checkNewClient(admin: AccessPrincipal, dto: CreateClientDto): void {
   scopeInstitution(admin, dto.institutionId);
   const errors: FieldError[] = [];
-  const grantable: readonly string[] = isPlatformAdmin(admin)
-    ? [...FI_SCOPES, Scope.ClientsAdmin]
-    : FI_SCOPES;
+  const grantable = grantableScopes(admin);
   dto.scopes.forEach((scope, i) => {
     if (!isKnownScope(scope))
       errors.push({ pointer: `/scopes/${i}`, detail: `unknown scope ${scope}` });

@@ -19,3 +19,24 @@ describe('client secrets', () => {
     expect(one.verify(secret, undefined)).toBe(false);
   });
 });
+
+describe('ClientSecretHasher.verifyEither', () => {
+  const hasher = new ClientSecretHasher('pepper-one-pepper-one-pepper-one-!!');
+  const [current, previous] = [generateClientSecret(), generateClientSecret()];
+
+  it('accepts the current or the previous secret, nothing else', () => {
+    const [c, p] = [hasher.hash(current), hasher.hash(previous)];
+    expect(hasher.verifyEither(current, c, p)).toBe(true);
+    expect(hasher.verifyEither(previous, c, p)).toBe(true);
+    expect(hasher.verifyEither(previous, c, undefined)).toBe(false);
+    expect(hasher.verifyEither('wrong', c, p)).toBe(false);
+    expect(hasher.verifyEither(current, undefined, undefined)).toBe(false);
+  });
+
+  it('compares against both hashes even when the first matches (no early exit)', () => {
+    const matches = jest.spyOn(hasher as unknown as { matches: () => boolean }, 'matches');
+    hasher.verifyEither(current, hasher.hash(current), hasher.hash(previous));
+    expect(matches).toHaveBeenCalledTimes(2);
+    matches.mockRestore();
+  });
+});

@@ -9,20 +9,43 @@ export const generateClientSecret = (): string => randomBytes(32).toString('base
  * every token request.
  */
 export class ClientSecretHasher {
-  private readonly dummy: string;
+  private readonly dummy: Buffer;
 
   constructor(private readonly pepper: string) {
-    this.dummy = this.hash(generateClientSecret());
+    this.dummy = this.digest(generateClientSecret());
   }
 
   hash(secret: string): string {
-    return createHmac('sha256', this.pepper).update(secret, 'utf8').digest('base64url');
+    return this.digest(secret).toString('base64url');
   }
 
   /** Constant-time; with no stored hash it still does the same work (unknown client ids). */
   verify(secret: string, storedHash: string | undefined): boolean {
-    const expected = Buffer.from(storedHash ?? this.dummy, 'base64url');
-    const actual = Buffer.from(this.hash(secret), 'base64url');
+    return this.matches(this.digest(secret), storedHash);
+  }
+
+  /**
+   * Whether the secret matches the current or the previous hash (during a rotation's overlap).
+   * One HMAC, and both comparisons always made (no early exit, a dummy for a missing hash), so
+   * the timing tells neither whether a previous secret exists nor which one matched.
+   */
+  verifyEither(
+    secret: string,
+    currentHash: string | undefined,
+    previousHash: string | undefined,
+  ): boolean {
+    const actual = this.digest(secret);
+    const current = this.matches(actual, currentHash);
+    const previous = this.matches(actual, previousHash);
+    return current || previous;
+  }
+
+  private digest(secret: string): Buffer {
+    return createHmac('sha256', this.pepper).update(secret, 'utf8').digest();
+  }
+
+  private matches(actual: Buffer, storedHash: string | undefined): boolean {
+    const expected = storedHash === undefined ? this.dummy : Buffer.from(storedHash, 'base64url');
     return (
       expected.length === actual.length &&
       timingSafeEqual(expected, actual) &&

@@ -12,6 +12,7 @@ import {
   Matches,
   Max,
   Min,
+  ValidateIf,
 } from 'class-validator';
 import { GRANT_TYPES, type ClientEntity, type GrantType } from './client.entity';
 
@@ -73,6 +74,65 @@ export class ListClientsQuery {
   limit?: number;
 }
 
+/** Validates the member only when it is present, so that `null` is refused like any non-integer. */
+const IfPresent = (property: string) =>
+  ValidateIf((o: Record<string, unknown>) => o[property] !== undefined);
+
+export class RotateSecretDto {
+  @ApiPropertyOptional({
+    description:
+      'Seconds the current secret keeps working beside the new one (0: it stops at once). At most 7 days.',
+    type: 'integer',
+    default: 0,
+    minimum: 0,
+    maximum: 604_800,
+    example: 86_400,
+  })
+  @IfPresent('previousSecretExpiresIn')
+  @IsInt({ message: 'previousSecretExpiresIn must be an integer from 0 to 604800' })
+  @Min(0, { message: 'previousSecretExpiresIn must be an integer from 0 to 604800' })
+  @Max(604_800, { message: 'previousSecretExpiresIn must be an integer from 0 to 604800' })
+  previousSecretExpiresIn?: number;
+}
+
+export class ClientTokenRequestDto {
+  @ApiPropertyOptional({
+    description:
+      "Scopes of the token, each one the client holds; default the client's default scopes",
+    example: ['banking-activities:read', 'account:read'],
+    type: [String],
+  })
+  @IfPresent('scopes')
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(32)
+  @IsString({ each: true })
+  scopes?: string[];
+
+  @ApiPropertyOptional({
+    description:
+      'Lifetime in seconds, 60 to 900 (never above ACCESS_TOKEN_TTL_SECONDS: a shorter lifetime is answered in expires_in)',
+    type: 'integer',
+    default: 300,
+    minimum: 60,
+    maximum: 900,
+  })
+  @IfPresent('expiresIn')
+  @IsInt({ message: 'expiresIn must be an integer from 60 to 900' })
+  @Min(60, { message: 'expiresIn must be an integer from 60 to 900' })
+  @Max(900, { message: 'expiresIn must be an integer from 60 to 900' })
+  expiresIn?: number;
+}
+
+export class ClientTokenView {
+  @ApiProperty({ description: 'ES256 JWT (RFC 9068), as the token endpoint issues' })
+  access_token!: string;
+  @ApiProperty({ enum: ['Bearer'] }) token_type!: 'Bearer';
+  @ApiProperty({ description: 'Seconds', example: 300 }) expires_in!: number;
+  @ApiProperty({ description: 'Space-separated', example: 'banking-activities:read account:read' })
+  scope!: string;
+}
+
 export class ClientView {
   @ApiProperty() clientId!: string;
   @ApiProperty() institutionId!: string;
@@ -85,8 +145,26 @@ export class ClientView {
   @ApiProperty() updatedAt!: string;
   @ApiPropertyOptional({ nullable: true, type: String }) secretRotatedAt!: string | null;
   @ApiPropertyOptional({ nullable: true, type: String }) disabledAt!: string | null;
+  @ApiPropertyOptional({
+    nullable: true,
+    type: String,
+    description:
+      'When the previous secret of the last rotation stops working; null when no previous secret works',
+  })
+  previousSecretExpiresAt!: string | null;
+  @ApiPropertyOptional({
+    nullable: true,
+    type: String,
+    description:
+      'When the token endpoint last issued this client a token, to within about a minute (try-it tokens do not count); null: never',
+  })
+  lastUsedAt!: string | null;
 
-  static of(c: ClientEntity): ClientView {
+  static of(c: ClientEntity, now = Date.now()): ClientView {
+    const previousLive =
+      c.previousSecretHash !== null &&
+      c.previousSecretExpiresAt !== null &&
+      c.previousSecretExpiresAt.getTime() > now;
     return {
       clientId: c.clientId,
       institutionId: c.institutionId,
@@ -99,6 +177,8 @@ export class ClientView {
       updatedAt: c.updatedAt.toISOString(),
       secretRotatedAt: c.secretRotatedAt?.toISOString() ?? null,
       disabledAt: c.disabledAt?.toISOString() ?? null,
+      previousSecretExpiresAt: previousLive ? c.previousSecretExpiresAt!.toISOString() : null,
+      lastUsedAt: c.lastUsedAt?.toISOString() ?? null,
     };
   }
 }

@@ -53,4 +53,15 @@ export class ClientEntity {
 
   @Column({ name: 'disabled_at', type: 'timestamptz', nullable: true })
   disabledAt!: Date | null;
+
+  /** HMAC of the secret before the last rotation; accepted until previousSecretExpiresAt. */
+  @Column({ name: 'previous_secret_hash', type: 'text', nullable: true })
+  previousSecretHash!: string | null;
+
+  @Column({ name: 'previous_secret_expires_at', type: 'timestamptz', nullable: true })
+  previousSecretExpiresAt!: Date | null;
+
+  /** When the token endpoint last issued it a token (written at most about once a minute). */
+  @Column({ name: 'last_used_at', type: 'timestamptz', nullable: true })
+  lastUsedAt!: Date | null;
 }

@@ -7,11 +7,13 @@ import { ClientsService } from './clients.service';
 export const INTERNAL_CLIENT_IDS = {
   customerService: 'customer-service',
   activityService: 'activity-service',
+  developerPortal: 'developer-portal',
 } as const;
 
 /**
  * Ensures the clients the environment names: the platform admin, the internal clients of the
- * customer-service and the activity-service, and, in sandbox mode, the sandbox app.
+ * customer-service, the activity-service and the developer portal, and, in sandbox mode, the
+ * sandbox app.
  */
 @Injectable()
 export class ClientSeeder implements OnApplicationBootstrap {
@@ -57,6 +59,19 @@ export class ClientSeeder implements OnApplicationBootstrap {
           scopes: [Scope.InternalRevocationsRead],
           grantTypes: ['client_credentials'],
         },
+      );
+    }
+    if (env.PORTAL_CLIENT_SECRET) {
+      // A platform admin (any FI's clients, try-it tokens) that also resets sandbox FIs' data.
+      await this.clients.ensure(INTERNAL_CLIENT_IDS.developerPortal, env.PORTAL_CLIENT_SECRET, {
+        institutionId: PLATFORM_INSTITUTION_ID,
+        name: 'developer-portal (internal)',
+        scopes: [Scope.ClientsAdmin, Scope.InternalSandboxAdmin],
+        grantTypes: ['client_credentials'],
+      });
+      this.logger.log(
+        { clientId: INTERNAL_CLIENT_IDS.developerPortal },
+        'developer portal client ensured',
       );
     }
     if (env.SANDBOX_MODE && env.SANDBOX_CLIENT_SECRET) {

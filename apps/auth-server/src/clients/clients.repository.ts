@@ -46,4 +46,30 @@ export class ClientsRepository {
   async update(id: string, changes: ClientChanges): Promise<void> {
     await this.repo.update({ id }, changes);
   }
+
+  /** A secret rotation, only if the secret is still `currentHash` (no concurrent rotation). */
+  async rotateSecret(
+    id: string,
+    currentHash: string,
+    changes: Pick<
+      ClientChanges,
+      'secretHash' | 'secretRotatedAt' | 'previousSecretHash' | 'previousSecretExpiresAt'
+    >,
+  ): Promise<boolean> {
+    const result = await this.repo.update({ id, secretHash: currentHash }, changes);
+    return (result.affected ?? 0) > 0;
+  }
+
+  /**
+   * Last uses of clients, in one statement; never moves a time backwards (another instance may
+   * have written a later one). Leaves updated_at alone: that is the record's, not its use's.
+   */
+  async recordUses(uses: { id: string; at: Date }[]): Promise<void> {
+    await this.repo.query(
+      `UPDATE clients AS c SET last_used_at = u.at
+         FROM unnest($1::uuid[], $2::timestamptz[]) AS u(id, at)
+        WHERE c.id = u.id AND (c.last_used_at IS NULL OR c.last_used_at < u.at)`,
+      [uses.map((u) => u.id), uses.map((u) => u.at.toISOString())],
+    );
+  }
 }

@@ -32,3 +32,24 @@ describe('AuthEnv: the port and address it listens on', () => {
     );
   });
 });
+
+describe('AuthEnv: PORTAL_CLIENT_SECRET', () => {
+  const base = {
+    DATABASE_URL: 'postgres://u:p@localhost:5432/db',
+    CLIENT_SECRET_PEPPER: 'p'.repeat(32),
+    KEY_ENCRYPTION_KEY: 'a'.repeat(64),
+  };
+
+  it('is optional (empty means unset) and must be 32+ characters when set', () => {
+    expect(loadEnv(AuthEnv, base).PORTAL_CLIENT_SECRET).toBeUndefined();
+    expect(loadEnv(AuthEnv, { ...base, PORTAL_CLIENT_SECRET: '' }).PORTAL_CLIENT_SECRET).toBe(
+      undefined,
+    );
+    expect(
+      loadEnv(AuthEnv, { ...base, PORTAL_CLIENT_SECRET: 's'.repeat(32) }).PORTAL_CLIENT_SECRET,
+    ).toBe('s'.repeat(32));
+    expect(() => loadEnv(AuthEnv, { ...base, PORTAL_CLIENT_SECRET: 'short' })).toThrow(
+      /PORTAL_CLIENT_SECRET must be at least 32 characters/,
+    );
+  });
+});

@@ -100,6 +100,18 @@ export class AuthEnv extends CommonEnv {
   @MinLength(32)
   ACTIVITY_SERVICE_CLIENT_SECRET?: string;
 
+  /**
+   * Secret of the `developer-portal` internal client (institution `platform`, scopes
+   * clients:admin and internal:sandbox:admin): the portal manages its developers' apps through
+   * the admin API and wipes and seeds their sandbox FIs. Ensured at start when set; the portal
+   * reads the same variable.
+   */
+  @IsOptional()
+  @IsString()
+  @MinLength(32, { message: 'PORTAL_CLIENT_SECRET must be at least 32 characters' })
+  @MaxLength(256)
+  PORTAL_CLIENT_SECRET?: string;
+
   /** customer-service, for the password grant's credential check. */
   @Matches(/^https?:\/\/.+/)
   CUSTOMER_SERVICE_URL = 'http://localhost:3002';

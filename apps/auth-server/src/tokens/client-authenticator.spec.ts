@@ -1,10 +1,15 @@
 import type { ClientEntity } from '../clients/client.entity';
-import { ClientSecretHasher } from '../clients/client-secret';
-import type { ClientsService } from '../clients/clients.service';
+import type { ClientsRepository } from '../clients/clients.repository';
+import { ClientsService } from '../clients/clients.service';
+import type { AuthEnv } from '../config/auth.env';
 import { ClientAuthenticator } from './client-authenticator';
 import type { FailedAuthThrottle } from './failed-auth.throttle';
 
-const hasher = new ClientSecretHasher('a-pepper-of-at-least-thirty-two-chars');
+const env = {
+  CLIENT_SECRET_PEPPER: 'a-pepper-of-at-least-thirty-two-chars',
+  CLIENT_CACHE_TTL_MS: 5_000,
+} as AuthEnv;
+const hasher = new ClientsService({} as ClientsRepository, env).hasher;
 const client = {
   clientId: 'cl_1',
   secretHash: hasher.hash('s3cret-value'),
@@ -12,21 +17,31 @@ const client = {
 } as ClientEntity;
 const IP = '10.0.0.1';
 
-/** The authenticator over a client lookup and a throttle that blocks for `blockedFor` seconds. */
+/**
+ * The authenticator over the real client lookup (a repository mock behind it, a clock that
+ * tests move) and a throttle that blocks for `blockedFor` seconds.
+ */
 function build(blockedFor = 0) {
-  const clients = {
-    hasher,
-    findActive: jest.fn(async (id: string) => (id === 'cl_1' ? client : null)),
+  const clock = { now: 1_800_000_000_000 };
+  const repo = {
+    findActive: jest.fn(async (id: string): Promise<ClientEntity | null> =>
+      id === 'cl_1' ? client : null,
+    ),
   };
+  const service = new ClientsService(
+    repo as Partial<ClientsRepository> as ClientsRepository,
+    env,
+    () => clock.now,
+  );
   const throttle = {
     clientAuthRetryAfter: jest.fn(async () => blockedFor),
     recordClientAuthFailure: jest.fn(async () => undefined),
   };
   const auth = new ClientAuthenticator(
-    clients as Partial<ClientsService> as ClientsService,
+    service,
     throttle as Partial<FailedAuthThrottle> as FailedAuthThrottle,
   );
-  return { auth, clients, throttle };
+  return { auth, clients: repo, throttle, clock };
 }
 
 const basic = (id: string, secret: string) =>
@@ -105,5 +120,45 @@ describe('ClientAuthenticator', () => {
       headers: { 'Retry-After': '42' },
     });
     expect(clients.findActive).not.toHaveBeenCalled();
+  });
+
+  it('accepts the previous secret of a rotation until it expires, on a cached record too', async () => {
+    const { auth, clients, clock } = build();
+    clients.findActive.mockResolvedValue({
+      ...client,
+      secretHash: hasher.hash('new-secret-value'),
+      previousSecretHash: hasher.hash('s3cret-value'),
+      previousSecretExpiresAt: new Date(clock.now + 2_000),
+    });
+    await expect(auth.authenticate(basic('cl_1', 's3cret-value'), {}, IP)).resolves.toMatchObject({
+      clientId: 'cl_1',
+    });
+    await expect(
+      auth.authenticate(basic('cl_1', 'new-secret-value'), {}, IP),
+    ).resolves.toMatchObject({ clientId: 'cl_1' });
+    clock.now += 2_000; // expired; the record is still in the cache (CLIENT_CACHE_TTL_MS 5 s)
+    await expect(auth.authenticate(basic('cl_1', 's3cret-value'), {}, IP)).rejects.toMatchObject({
+      error: 'invalid_client',
+    });
+    await expect(
+      auth.authenticate(basic('cl_1', 'new-secret-value'), {}, IP),
+    ).resolves.toMatchObject({ clientId: 'cl_1' });
+  });
+
+  it('reads a cached client again once before refusing its secret (rotated elsewhere)', async () => {
+    const { auth, clients, clock } = build();
+    await auth.authenticate(basic('cl_1', 's3cret-value'), {}, IP);
+    clients.findActive.mockResolvedValue({ ...client, secretHash: hasher.hash('rotated-value') });
+    clock.now += 1;
+    await expect(auth.authenticate(basic('cl_1', 'rotated-value'), {}, IP)).resolves.toMatchObject({
+      clientId: 'cl_1',
+    });
+    expect(clients.findActive).toHaveBeenCalledTimes(2);
+    // A wrong secret against a record read by this very request costs no second read.
+    clock.now += 10_000;
+    await expect(auth.authenticate(basic('cl_1', 'wrong-value'), {}, IP)).rejects.toMatchObject({
+      error: 'invalid_client',
+    });
+    expect(clients.findActive).toHaveBeenCalledTimes(3);
   });
 });

@@ -80,9 +80,12 @@ export class ClientAuthenticator {
     };
     if (!credentials) return fail('no credentials', 'Client authentication is required.');
 
-    const client = await this.clients.findActive(credentials.clientId);
-    // Verified even for unknown ids so that timing does not tell which client ids exist.
-    const ok = this.clients.hasher.verify(credentials.clientSecret, client?.secretHash);
+    // Verified even for unknown ids so that timing does not tell which client ids exist; the
+    // previous secret of a rotation is accepted until it expires.
+    const { client, ok } = await this.clients.authenticate(
+      credentials.clientId,
+      credentials.clientSecret,
+    );
     if (!client || !ok)
       return fail(
         client ? 'wrong secret' : 'unknown or disabled client',

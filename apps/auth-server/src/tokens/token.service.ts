@@ -2,6 +2,7 @@ import { Inject, Injectable, Optional } from '@nestjs/common';
 import { PLATFORM_INSTITUTION_ID } from '@app/common';
 import { jwtVerify } from 'jose';
 import type { ClientEntity, GrantType } from '../clients/client.entity';
+import { ClientsService } from '../clients/clients.service';
 import { AuthEnv } from '../config/auth.env';
 import {
   CUSTOMER_CREDENTIALS,
@@ -51,6 +52,7 @@ export class TokenService {
     private readonly throttle: FailedAuthThrottle,
     @Inject(CUSTOMER_CREDENTIALS) private readonly customers: CustomerCredentialsPort,
     @Optional() private readonly metrics?: AuthMetrics,
+    @Optional() private readonly clients?: ClientsService,
   ) {}
 
   async grant(
@@ -61,11 +63,11 @@ export class TokenService {
     const grantType = required(params, 'grant_type');
     switch (grantType) {
       case 'client_credentials':
-        return this.counted(grantType, this.clientCredentials(client, params));
+        return this.counted(grantType, client, this.clientCredentials(client, params));
       case 'password':
-        return this.counted(grantType, this.password(client, params, requester));
+        return this.counted(grantType, client, this.password(client, params, requester));
       case 'refresh_token':
-        return this.counted(grantType, this.refresh(client, params));
+        return this.counted(grantType, client, this.refresh(client, params));
       default:
         throw new OAuthError(
           'unsupported_grant_type',
@@ -74,9 +76,11 @@ export class TokenService {
     }
   }
 
-  private async counted(grantType: string, issued: Promise<TokenResponse>) {
+  private async counted(grantType: string, client: ClientEntity, issued: Promise<TokenResponse>) {
     const response = await issued;
     this.metrics?.issued(grantType);
+    // lastUsedAt: a map lookup here, written later in the background (ClientsService).
+    this.clients?.recordUse(client);
     return response;
   }
 
@@ -86,12 +90,27 @@ export class TokenService {
   ): Promise<TokenResponse> {
     if (!allows(client, 'client_credentials')) throw this.unauthorized('client_credentials');
     const scopes = grantScopes(requestedScopes(params), client.allowedScopes, client.defaultScopes);
-    const access = await this.issuer.issue({
+    return this.clientCredentialsToken(client, scopes);
+  }
+
+  /**
+   * The client_credentials token of `client` for `scopes` (already checked against it); also
+   * the admin API's short-lived try-it tokens (`ttlSeconds`; default ACCESS_TOKEN_TTL_SECONDS).
+   */
+  async clientCredentialsToken(
+    client: ClientEntity,
+    scopes: readonly string[],
+    ttlSeconds?: number,
+  ): Promise<TokenResponse> {
+    const request = {
       subject: client.clientId,
       clientId: client.clientId,
       institutionId: client.institutionId,
       scopes,
-    });
+    };
+    const access = await (ttlSeconds === undefined
+      ? this.issuer.issue(request)
+      : this.issuer.issue(request, ttlSeconds));
     return {
       access_token: access.token,
       token_type: 'Bearer',

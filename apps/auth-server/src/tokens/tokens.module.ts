@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { ClientsModule } from '../clients/clients.module';
+import { ClientTokensService } from '../clients/client-tokens.service';
 import { CUSTOMER_CREDENTIALS } from '../customers/customer-credentials.port';
 import { HttpCustomerCredentialsAdapter } from '../customers/http-customer-credentials.adapter';
 import { KeysModule } from '../keys/keys.module';
@@ -22,6 +23,8 @@ import { TokenService } from './token.service';
     AccessTokenIssuer,
     AuthMetrics,
     ClientAuthenticator,
+    // The admin API's try-it tokens: issued by TokenService, so provided beside it.
+    ClientTokensService,
     FailedAuthThrottle,
     RefreshTokensRepository,
     RefreshTokensService,
@@ -30,6 +33,6 @@ import { TokenService } from './token.service';
     TokenService,
     { provide: CUSTOMER_CREDENTIALS, useClass: HttpCustomerCredentialsAdapter },
   ],
-  exports: [RefreshTokensService, RevocationsService],
+  exports: [ClientTokensService, RefreshTokensService, RevocationsService],
 })
 export class TokensModule {}
