@@ -63,8 +63,6 @@ function localSecrets(): Record<string, string> {
     ADMIN_CLIENT_SECRET: () => randomBytes(32).toString('base64url'),
     CUSTOMER_SERVICE_CLIENT_SECRET: () => randomBytes(32).toString('base64url'),
     ACTIVITY_SERVICE_CLIENT_SECRET: () => randomBytes(32).toString('base64url'),
-    // The developer portal's internal client (the auth-server ensures it; the portal reads it).
-    PORTAL_CLIENT_SECRET: () => randomBytes(32).toString('base64url'),
     SSN_ENCRYPTION_KEY: () => randomBytes(32).toString('base64url'),
     ACTIVITY_PAGE_TOKEN_KEY: () => randomBytes(32).toString('base64url'),
     PORTAL_CLIENT_SECRET: () => randomBytes(32).toString('base64url'),
