@@ -34,3 +34,5 @@ export { READINESS_CHECK, type ReadinessCheck } from './health/health.controller
 export * from './metrics/metrics';
 export * from './metrics/metrics.endpoint';
 export * from './telemetry/trace-id';
+export * from './auth/password-policy';
+export * from './auth/password-hasher';

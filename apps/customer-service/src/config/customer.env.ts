@@ -1,4 +1,4 @@
-import { CommonEnv, IsPortSetting, toInt } from '@app/common';
+import { CommonEnv, IsPortSetting, PASSWORD_FLOOR, toInt } from '@app/common';
 import {
   IsInt,
   IsOptional,
@@ -14,8 +14,7 @@ const KEY_32_BYTES = /^([0-9a-fA-F]{64}|[A-Za-z0-9_-]{43}=?)$/;
 /** `fi-one:8,fi-two:12`: FIs that add a second factor may lower the minimum, never below 8. */
 const LENGTH_OVERRIDES = /^$|^[A-Za-z0-9_-]{1,64}:\d{1,2}(,[A-Za-z0-9_-]{1,64}:\d{1,2})*$/;
 
-/** NIST SP 800-63B-4 §3.1.1.2: 15 for a single factor, 8 when the password is one of two. */
-export const PASSWORD_FLOOR = 8;
+export { PASSWORD_FLOOR };
 
 /** The customer-service's configuration, validated once at start. */
 export class CustomerEnv extends CommonEnv {

@@ -1,56 +1,15 @@
-import { randomUUID } from 'node:crypto';
 import { Injectable, OnModuleInit } from '@nestjs/common';
-import { hash, verify, type Algorithm, type Options } from '@node-rs/argon2';
+import { Argon2idHasher } from '@app/common';
 import { CustomerEnv } from '../config/customer.env';
-import { normalizePassword } from './password-policy';
 
-// The package's `Algorithm` is a const enum, which per-file transpilers cannot inline.
-const ARGON2ID = 2 as Algorithm;
-
-/**
- * argon2id with OWASP's parameters (Password Storage Cheat Sheet: 19 MiB, 2 iterations,
- * 1 lane) unless configured higher. Hashes are PHC strings, so older parameters still verify
- * and are upgraded at the next successful login.
- */
+/** The platform's argon2id hasher (libs/common) with the customer-service's cost settings. */
 @Injectable()
-export class PasswordHasher implements OnModuleInit {
-  private readonly options: Options;
-  private readonly paramsTag: string;
-  private dummyHash?: string;
-
+export class PasswordHasher extends Argon2idHasher implements OnModuleInit {
   constructor(env: CustomerEnv) {
-    this.options = {
-      algorithm: ARGON2ID,
-      memoryCost: env.ARGON2_MEMORY_KIB,
-      timeCost: env.ARGON2_ITERATIONS,
+    super({
+      memoryKiB: env.ARGON2_MEMORY_KIB,
+      iterations: env.ARGON2_ITERATIONS,
       parallelism: env.ARGON2_PARALLELISM,
-    };
-    this.paramsTag = `$argon2id$v=19$m=${env.ARGON2_MEMORY_KIB},t=${env.ARGON2_ITERATIONS},p=${env.ARGON2_PARALLELISM}$`;
-  }
-
-  /** A hash of a random value, verified when the loginId is unknown so that takes as long. */
-  async onModuleInit(): Promise<void> {
-    this.dummyHash = await hash(randomUUID(), this.options);
-  }
-
-  hash(password: string): Promise<string> {
-    return hash(normalizePassword(password), this.options);
-  }
-
-  /** Verifies against `stored`, or against the dummy hash when there is none (same cost). */
-  async verify(stored: string | undefined, password: string): Promise<boolean> {
-    const target = stored ?? this.dummyHash;
-    if (!target) throw new Error('PasswordHasher used before initialisation');
-    try {
-      const ok = await verify(target, normalizePassword(password));
-      return ok && stored !== undefined;
-    } catch {
-      return false;
-    }
-  }
-
-  /** True when a hash was made with other parameters than the configured ones. */
-  needsRehash(stored: string): boolean {
-    return !stored.startsWith(this.paramsTag);
+    });
   }
 }

@@ -12,8 +12,8 @@ import {
   Matches,
   ValidateNested,
 } from 'class-validator';
+import { passwordProblems } from '@app/common';
 import { PASSWORD_FLOOR } from '../config/customer.env';
-import { passwordProblems } from '../credentials/password-policy';
 import { ContactDetailsDto } from '../customers/contact.dto';
 import { USER_TYPES, type UserType } from '../customers/customer-status';
 import { normalizeSsn } from '../customers/person.rules';

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
+import { passwordProblems } from '@app/common';
 import { AuditService } from '../audit/audit.service';
 import { CustomerEnv } from '../config/customer.env';
 import { CredentialRepository } from '../credentials/credential.repository';
 import { loginIdKey } from '../credentials/credentials.service';
 import { PasswordHasher } from '../credentials/password-hasher';
-import { passwordProblems } from '../credentials/password-policy';
 import { CustomerErrors } from '../customers/customer.errors';
 import { settledStatus } from '../customers/customer-status';
 import type { CustomerEntity } from '../customers/customer.entity';

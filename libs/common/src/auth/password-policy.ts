@@ -1,14 +1,18 @@
 import { dictionary } from '@zxcvbn-ts/language-common';
-import { PASSWORD_FLOOR } from '../config/customer.env';
-import { codePoints } from '../customers/person.rules';
 
 /**
- * NIST SP 800-63B-4 §3.1.1.2 for passwords chosen by the customer: a minimum length (15, or
- * 8 at an FI that adds a second factor) counted in Unicode code points after NFKC, at least 64
- * allowed, any printable character and spaces, no composition rules, and a blocklist of
- * common and breached passwords plus context words (the loginId, the customer's name).
+ * NIST SP 800-63B-4 §3.1.1.2 for passwords people choose (the customer-service's customers, the
+ * developer portal's developers): a minimum length (15, or 8 where a second factor is added)
+ * counted in Unicode code points after NFKC, at least 64 allowed, any printable character and
+ * spaces, no composition rules, and a blocklist of common and breached passwords plus context
+ * words (the loginId, the person's name).
  */
 export const PASSWORD_MAX = 128;
+
+/** NIST SP 800-63B-4 §3.1.1.2: 15 for a single factor, 8 when the password is one of two. */
+export const PASSWORD_FLOOR = 8;
+
+const codePoints = (s: string): number => [...s].length;
 
 /** Parts of a name shorter than this are too common as substrings to refuse ("Al", "Li"). */
 const MIN_NAME_PART = 3;
@@ -17,6 +21,8 @@ export interface PasswordContext {
   minLength: number;
   loginId?: unknown;
   names?: unknown[];
+  /** How the problems name the context words; the customers' wording by default. */
+  labels?: { loginId?: string; name?: string };
 }
 
 /** NIST asks for NFKC (or NFKD) before hashing, so é typed either way is the same password. */
@@ -86,8 +92,8 @@ export function passwordProblems(password: unknown, ctx: PasswordContext): strin
     ctx.loginId.length > 0 &&
     folded.includes(fold(ctx.loginId))
   )
-    problems.push('must not contain the loginId');
+    problems.push(`must not contain ${ctx.labels?.loginId ?? 'the loginId'}`);
   if (nameParts(ctx.names ?? []).some((part) => folded.includes(part)))
-    problems.push("must not contain the customer's name");
+    problems.push(`must not contain ${ctx.labels?.name ?? "the customer's name"}`);
   return problems;
 }
