@@ -1,4 +1,4 @@
-import { randomUUID, sign } from 'node:crypto';
+import { randomUUID, sign, type KeyObject } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { ACCESS_TOKEN_ALG, ACCESS_TOKEN_TYPE, PLATFORM_INSTITUTION_ID, toLowS } from '@app/common';
 import { AuthEnv } from '../config/auth.env';
@@ -19,6 +19,42 @@ export interface IssuedAccessToken {
   expiresIn: number;
   expiresAt: Date;
   scope: string;
+}
+
+/**
+ * The JWS signature (RFC 7518 §3.4: r || s, 32 bytes each) of `input` in the low-S form, the only
+ * one the platform's verifiers accept (OpenSSL makes a high S half the time).
+ *
+ * The KeyObject goes to crypto.sign bare and the DER signature is unwrapped here: passed as
+ * `{ key, dsaEncoding: 'ieee-p1363' }`, Node 24 first probes the options object as a KeyObject
+ * and as a CryptoKey, each probe a caught native exception, which doubled the cost of a
+ * signature (52 against 24 µs of CPU on the benchmark machine; docs/BENCHMARKS.md).
+ */
+export function es256Signature(input: string, key: KeyObject): Buffer {
+  return toLowS(p1363OfDer(sign('sha256', Buffer.from(input), key)));
+}
+
+/** ECDSA-Sig-Value (SEQUENCE of two INTEGERs, RFC 3279) to r || s for a 256-bit curve. */
+export function p1363OfDer(der: Buffer): Buffer {
+  // A P-256 signature is at most 72 bytes: the SEQUENCE's length always has the short form.
+  if (der[0] !== 0x30 || der[1] !== der.length - 2) throw new Error('not a DER ECDSA signature');
+  const out = Buffer.alloc(64);
+  let at = 2;
+  for (const offset of [0, 32]) {
+    if (der[at] !== 0x02) throw new Error('not a DER ECDSA signature');
+    let length = der[at + 1]!;
+    let start = at + 2;
+    at = start + length;
+    // DER integers are minimal and signed: drop a leading zero, left-pad short ones.
+    while (length > 32 && der[start] === 0) {
+      start++;
+      length--;
+    }
+    if (length > 32 || at > der.length) throw new Error('not a DER ECDSA signature');
+    der.copy(out, offset + 32 - length, start, start + length);
+  }
+  if (at !== der.length) throw new Error('not a DER ECDSA signature');
+  return out;
 }
 
 /** Signs RFC 9068 access tokens (ES256, `typ: at+jwt`, `kid`) with the active key. */
@@ -57,10 +93,7 @@ export class AccessTokenIssuer {
     // an extra thread-pool round trip per token (bench/auth-token.bench.ts); verification, JWKS
     // and key handling stay with jose, and the tests verify these tokens with jose and oauth4webapi.
     const signingInput = `${this.header(kid)}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}`;
-    // Low-S, the only form the platform's verifiers accept (OpenSSL makes high S half the time).
-    const signature = toLowS(
-      sign('sha256', Buffer.from(signingInput), { key: privateKey, dsaEncoding: 'ieee-p1363' }),
-    );
+    const signature = es256Signature(signingInput, privateKey);
     const token = `${signingInput}.${signature.toString('base64url')}`;
     return {
       token,

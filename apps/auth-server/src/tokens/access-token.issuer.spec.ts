@@ -1,0 +1,61 @@
+import { generateKeyPairSync, sign, verify } from 'node:crypto';
+import { isLowS, toLowS } from '@app/common';
+import { es256Signature, p1363OfDer } from './access-token.issuer';
+
+describe('ES256 signatures (access-token.issuer)', () => {
+  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+
+  it('unwraps DER into r || s that verifies as ieee-p1363, short integers included', () => {
+    let short = 0;
+    for (let i = 0; i < 2000; i++) {
+      const data = Buffer.from(`input ${i}`);
+      const der = sign('sha256', data, privateKey);
+      const raw = p1363OfDer(der);
+      // The same signature, re-encoded by Node the other way.
+      const reencoded = sign('sha256', data, { key: privateKey, dsaEncoding: 'ieee-p1363' });
+      expect(raw).toHaveLength(64);
+      expect(verify('sha256', data, { key: publicKey, dsaEncoding: 'ieee-p1363' }, raw)).toBe(true);
+      expect(verify('sha256', data, { key: publicKey, dsaEncoding: 'ieee-p1363' }, reencoded)).toBe(
+        true,
+      );
+      if (der.length < 70) short++;
+    }
+    // r or s under 2^248 (a leading zero byte) happens about once in 128 signatures.
+    expect(short).toBeGreaterThan(0);
+  });
+
+  it('answers a low-S signature that verifies', () => {
+    for (let i = 0; i < 200; i++) {
+      const input = `header.payload${i}`;
+      const signature = es256Signature(input, privateKey);
+      expect(isLowS(signature)).toBe(true);
+      expect(toLowS(signature)).toEqual(signature);
+      expect(
+        verify(
+          'sha256',
+          Buffer.from(input),
+          { key: publicKey, dsaEncoding: 'ieee-p1363' },
+          signature,
+        ),
+      ).toBe(true);
+    }
+  });
+
+  it('refuses what is not a DER ECDSA signature', () => {
+    expect(() => p1363OfDer(Buffer.alloc(64))).toThrow('not a DER ECDSA signature');
+    const der = sign('sha256', Buffer.from('x'), privateKey);
+    expect(() => p1363OfDer(der.subarray(0, der.length - 1))).toThrow();
+    const longInteger = Buffer.from([
+      0x30,
+      0x26,
+      0x02,
+      0x21,
+      0x01,
+      ...Buffer.alloc(32, 1),
+      0x02,
+      0x01,
+      0x01,
+    ]);
+    expect(() => p1363OfDer(longInteger)).toThrow('not a DER ECDSA signature');
+  });
+});
