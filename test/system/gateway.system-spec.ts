@@ -293,6 +293,15 @@ describe('API gateway (the nginx configuration of docker-compose, run by nginx o
       ['GET', `/OAUTH2/v1/revocations?since=${since}`],
       ['POST', '/internal/v1/credentials/verify'],
       ['POST', '/customers/../internal/v1/credentials/verify'],
+      // The developer portal's sandbox routes, on both services that have them.
+      ['POST', '/internal/v1/sandbox/institutions/sbx-gateway/seed'],
+      ['DELETE', '/internal/v1/sandbox/institutions/sbx-gateway'],
+      ['POST', '/data-apis/../internal/v1/sandbox/institutions/sbx-gateway/seed'],
+      ['DELETE', '/customers/../internal/v1/sandbox/institutions/sbx-gateway'],
+      [
+        'DELETE',
+        '/data-apis/v1/banking-activities/../../../internal/v1/sandbox/institutions/sbx-gateway',
+      ],
       ['GET', '/metrics'],
       ['GET', '/health/live'],
       ['GET', '/health/ready'],

@@ -26,6 +26,9 @@ import { IngestController } from './ingest/ingest.controller';
 import { IngestService } from './ingest/ingest.service';
 import { ActivityRepository } from './search/activity.repository';
 import { SearchController } from './search/search.controller';
+import { SandboxController } from './sandbox/sandbox.controller';
+import { SandboxRepository } from './sandbox/sandbox.repository';
+import { SandboxService } from './sandbox/sandbox.service';
 import { SearchService } from './search/search.service';
 import { ActivityDatabase } from './storage/activity-database';
 import { PartitionMaintainer } from './storage/partition.maintainer';
@@ -48,6 +51,7 @@ import { PartitionRepository } from './storage/partition.repository';
     CatalogueController,
     ...DELIVERY_CONTROLLERS,
     ...DELIVERY_FILES_CONTROLLERS,
+    SandboxController,
   ],
   providers: [
     ActivityDatabase,
@@ -74,6 +78,8 @@ import { PartitionRepository } from './storage/partition.repository';
     ExportService,
     ...DELIVERY_PROVIDERS,
     ...DELIVERY_FILES_PROVIDERS,
+    SandboxRepository,
+    SandboxService,
   ],
 })
 export class ActivityServiceModule {}

@@ -9,6 +9,7 @@ import { HousekeepingModule } from './housekeeping/housekeeping.module';
 import { OutboxModule } from './outbox/outbox.module';
 import { PersistenceModule } from './persistence/persistence.module';
 import { RegistrationModule } from './registration/registration.module';
+import { SandboxModule } from './sandbox/sandbox.module';
 
 @Module({
   imports: [
@@ -30,6 +31,7 @@ import { RegistrationModule } from './registration/registration.module';
     CredentialsModule,
     RegistrationModule,
     HousekeepingModule,
+    SandboxModule,
   ],
 })
 export class CustomerServiceModule {}

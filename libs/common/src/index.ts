@@ -36,3 +36,5 @@ export * from './metrics/metrics.endpoint';
 export * from './telemetry/trace-id';
 export * from './auth/password-policy';
 export * from './auth/password-hasher';
+export * from './sandbox/sandbox-roster';
+export * from './sandbox/sandbox-institution.param';

@@ -1,4 +1,9 @@
-import { DomainError, type ErrorKind, type FieldError } from '@app/common';
+import {
+  DomainError,
+  SANDBOX_INSTITUTION_PREFIX,
+  type ErrorKind,
+  type FieldError,
+} from '@app/common';
 
 /**
  * Domain errors of the Banking Activity API. Candescent's codes (BAS_100xx) are the stable
@@ -112,6 +117,19 @@ export const ActivityErrors = {
       'ACTIVITY_SUBSCRIPTION_NOT_WEBHOOK',
       'conflict',
       'This subscription does not deliver to a webhook: it has no secret and no test delivery.',
+    ),
+  sandboxInstitutionRequired: () =>
+    new DomainError(
+      'ACTIVITY_SANDBOX_INSTITUTION_REQUIRED',
+      'forbidden',
+      `Only a sandbox institution (its id starting with ${SANDBOX_INSTITUTION_PREFIX}) can be seeded or wiped.`,
+    ),
+  sandboxBusy: () =>
+    new DomainError(
+      'ACTIVITY_SANDBOX_BUSY',
+      'conflict',
+      'Another seed or wipe of this sandbox institution is still running; retry shortly.',
+      { headers: { 'Retry-After': '5' } },
     ),
   replayTooLarge: (max: number) =>
     basError(

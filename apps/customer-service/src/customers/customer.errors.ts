@@ -1,4 +1,9 @@
-import { DomainError, ProblemException, type FieldError } from '@app/common';
+import {
+  DomainError,
+  ProblemException,
+  SANDBOX_INSTITUTION_PREFIX,
+  type FieldError,
+} from '@app/common';
 
 /**
  * Every error the customer-service raises, with its stable code. A DomainError's HTTP status
@@ -82,6 +87,12 @@ export const CustomerErrors = {
     new DomainError('CUS_RATE_LIMITED', 'too_many_requests', 'Too many registrations; slow down.', {
       headers: { 'Retry-After': String(retryAfterSeconds) },
     }),
+  sandboxInstitutionRequired: () =>
+    new DomainError(
+      'CUS_SANDBOX_INSTITUTION_REQUIRED',
+      'forbidden',
+      `Only a sandbox institution (its id starting with ${SANDBOX_INSTITUTION_PREFIX}) can be seeded or wiped.`,
+    ),
   /** Field errors found after the request's shape was validated (same shape as ValidationPipe's). */
   invalidFields: (errors: FieldError[]) =>
     new ProblemException(400, {

@@ -19,23 +19,22 @@ import {
 } from '@app/common';
 import type { FastifyReply } from 'fastify';
 import { CallContext, type RequestContext } from '../http/request-context';
+import { E_SIGN_CONSENT } from './default-disclosures';
 import { DisclosureListView, DisclosureView, PublishDisclosureDto } from './disclosure.dto';
 import { DisclosuresService } from './disclosures.service';
 
 /** Published by the first example below; the acceptance examples accept this version. */
-export const EXAMPLE_DISCLOSURE = { disclosureId: 'e-sign-consent', version: '1' };
+export const EXAMPLE_DISCLOSURE = {
+  disclosureId: E_SIGN_CONSENT.disclosureId,
+  version: E_SIGN_CONSENT.version,
+};
 
 const PUBLISH_EXAMPLES = requestExamples({
   eSign: {
     summary: 'E-sign consent, version 1 (optional)',
     description:
       'disclosureId and version together must be new: the first time in an FI this answers 201, then 409 CUS_DISCLOSURE_VERSION_EXISTS. Optional (required: false), so registrations need not list it.',
-    value: {
-      ...EXAMPLE_DISCLOSURE,
-      name: 'Electronic signature consent',
-      required: false,
-      content: 'I agree to receive disclosures and statements electronically.',
-    },
+    value: { ...E_SIGN_CONSENT },
     status: 201,
   },
   newVersion: {

@@ -21,5 +21,6 @@ import { RegistrationService } from './registration.service';
   ],
   controllers: [RegistrationController],
   providers: [RegistrationService],
+  exports: [RegistrationService],
 })
 export class RegistrationModule {}

@@ -31,6 +31,11 @@ export interface RegistrationRequest {
   /** The Idempotency-Key, when the client sent one, and the request it protects. */
   idempotency?: { key: string; method: string; path: string; body: unknown };
   ctx: RequestContext;
+  /**
+   * The new customer's id when the caller decides it (the sandbox seed's ids, which the
+   * activity-service's sample events carry too); a new UUID otherwise. Never from a request.
+   */
+  customerId?: string;
 }
 
 export type RegistrationResult = StoredResponse & { replayed: boolean };
@@ -78,7 +83,7 @@ export class RegistrationService {
   }
 
   private async create(
-    { institutionId, dto, ctx }: RegistrationRequest,
+    { institutionId, dto, ctx, customerId }: RegistrationRequest,
     scope: IdempotencyScope | undefined,
   ): Promise<StoredResponse> {
     const { person } = dto;
@@ -99,7 +104,7 @@ export class RegistrationService {
 
     const passwordHash = await this.hasher.hash(dto.password);
     const now = new Date();
-    const id = randomUUID();
+    const id = customerId ?? randomUUID();
     const customer: CustomerEntity = {
       id,
       institutionId,
