@@ -33,7 +33,7 @@ describe('sandbox FIs: seed and wipe (developer portal, internal routes)', () =>
   let db: TestDatabase;
   let platform: LocalPlatform;
   let sql: Pool;
-  /** The portal's token: platform FI, internal:sandbox:admin (its client is the portal's). */
+  /** The portal's token: its client_credentials token with internal:sandbox:admin. */
   let portal: string;
   const apps: Record<string, Credentials> = {};
 
@@ -135,6 +135,17 @@ describe('sandbox FIs: seed and wipe (developer portal, internal routes)', () =>
     return out;
   };
 
+  /** Every customer event of the FI has been delivered to the activity-service. */
+  const outboxDelivered = (fi: string) =>
+    eventually(async () => {
+      const { rows } = await sql.query<{ n: number }>(
+        `SELECT count(*)::integer AS n FROM customer.outbox_events
+          WHERE institution_id = $1 AND dispatched_at IS NULL`,
+        [fi],
+      );
+      return rows[0]!.n === 0;
+    }, `the outbox to deliver the events of ${fi}`);
+
   beforeAll(async () => {
     db = await createTestDatabase('sandbox_fis');
     platform = await startLocalPlatform(db.url, {
@@ -143,13 +154,11 @@ describe('sandbox FIs: seed and wipe (developer portal, internal routes)', () =>
       ARGON2_ITERATIONS: '1',
     });
     sql = new Pool({ connectionString: db.url, max: 2 });
-    portal = await forge(
-      {
-        client_id: 'developer-portal',
-        institution_id: PLATFORM_INSTITUTION_ID,
-        scope: Scope.InternalSandboxAdmin,
-      },
-      'developer-portal',
+    // The portal's own internal client, as the auth-server ensures it (PORTAL_CLIENT_SECRET).
+    portal = await clientToken(
+      platform.urls.auth,
+      { clientId: 'developer-portal', clientSecret: platform.env.PORTAL_CLIENT_SECRET! },
+      Scope.InternalSandboxAdmin,
     );
     for (const fi of [ONE, TWO]) {
       apps[fi] = await createClient(
@@ -265,7 +274,8 @@ describe('sandbox FIs: seed and wipe (developer portal, internal routes)', () =>
 
   it('seeding again changes nothing and answers the same summary, 200', async () => {
     const before = await footprint(ONE);
-    const customer = await seed('customer', ONE);
+    // The portal sends an empty JSON object; no body at all is the same.
+    const customer = await seed('customer', ONE, {});
     expect(customer.status).toBe(200);
     expect(customer.body).toEqual(customerSummary);
     const activity = await seed('activity', ONE, { events: 50 });
@@ -302,15 +312,9 @@ describe('sandbox FIs: seed and wipe (developer portal, internal routes)', () =>
               ($4, $2, $3, 2, 1, 'batch', 7, '{"events":"of the FI"}', now() + interval '1 hour')`,
       [randomUUID(), subscriptionId, ONE, randomUUID()],
     );
-    // Wait for the registrations' events to have reached the activity-service.
-    await eventually(async () => {
-      const { rows } = await sql.query<{ n: number }>(
-        `SELECT count(*)::integer AS n FROM customer.outbox_events
-          WHERE institution_id = $1 AND dispatched_at IS NULL`,
-        [ONE],
-      );
-      return rows[0]!.n === 0;
-    }, 'the outbox to deliver the seed events');
+    // The registrations' and logins' events have reached the activity-service.
+    await outboxDelivered(ONE);
+    await outboxDelivered(TWO);
     const other = await footprint(TWO);
 
     expect((await wipe('customer', ONE)).status).toBe(204);
@@ -433,6 +437,7 @@ describe('sandbox FIs: seed and wipe (developer portal, internal routes)', () =>
       { client_id: 'x', institution_id: TWO, scope: Scope.InternalSandboxAdmin },
       'x',
     );
+    await outboxDelivered(TWO);
     const before = await footprint(TWO);
     for (const service of ['customer', 'activity'] as const) {
       expect((await seed(service, TWO, undefined, '')).status).toBe(401);

@@ -1,9 +1,13 @@
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
-import { SANDBOX_SAMPLE_PASSWORD, SANDBOX_SAMPLE_USERS, toFieldErrors } from '@app/common';
-import { passwordProblems } from '../credentials/password-policy';
-import { PASSWORD_FLOOR } from '../config/customer.env';
+import {
+  SANDBOX_SAMPLE_PASSWORD,
+  SANDBOX_SAMPLE_USERS,
+  passwordProblems,
+  toFieldErrors,
+} from '@app/common';
 import { RegistrationDto } from '../registration/registration.dto';
+import { testEnv } from '../testing/fakes';
 import { sampleRegistrations } from './sample-customers';
 
 describe('sample customers', () => {
@@ -37,7 +41,8 @@ describe('sample customers', () => {
       expect(s.password).toBe(SANDBOX_SAMPLE_PASSWORD);
       expect(
         passwordProblems(s.password, {
-          minLength: PASSWORD_FLOOR,
+          // The FI's minimum as a sandbox FI has it (the default, 15).
+          minLength: testEnv().passwordMinLength('sbx-any'),
           loginId: s.loginId,
           names: [s.person.firstName, s.person.lastName],
         }),
