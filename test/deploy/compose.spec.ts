@@ -356,6 +356,7 @@ describe('gateway template', () => {
       'db_pool_connections',
       'outbox_backlog_events',
       'delivery_lag_seconds',
+      'feed_lag_seconds',
       'auth_failed_authentications_total',
     ])
       expect(exprs).toContain(metric);

@@ -1,4 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import { Client } from 'pg';
 import { startLocalPlatform, type LocalPlatform } from '../../scripts/local-platform';
 import { SANDBOX } from '../../scripts/sandbox';
 import {
@@ -88,12 +89,19 @@ describe('GET /metrics on every service: Prometheus text after real traffic', ()
   let db: TestDatabase;
   let platform: LocalPlatform;
   const metricsToken = randomBytes(32).toString('base64url');
+  /** Holds a subscription's builder lock (the feed-lag check). */
+  let holder: Client | undefined;
 
   beforeAll(async () => {
     db = await createTestDatabase('metrics');
-    platform = await startLocalPlatform(db.url, { METRICS_TOKEN: metricsToken });
+    platform = await startLocalPlatform(db.url, {
+      METRICS_TOKEN: metricsToken,
+      // The feed-lag subscription's webhook (never called: see below).
+      DELIVERY_ALLOW_PRIVATE_TARGETS: 'true',
+    });
   });
   afterAll(async () => {
+    await holder?.end();
     await platform?.close();
     await db?.drop();
   });
@@ -123,6 +131,41 @@ describe('GET /metrics on every service: Prometheus text after real traffic', ()
       client_secret: 'wrong-' + randomUUID(),
     });
     expect(wrong.status).toBe(401);
+
+    // A realtime subscription of the sandbox FI whose dispatcher is held back (the test holds the
+    // subscription's builder lock, as another replica building it would): the registration's
+    // events below reach the feed and stay unread, so feed_lag_seconds must show their age.
+    const deliveries = await postForm(
+      tokenUrl,
+      {
+        grant_type: 'client_credentials',
+        scope: 'banking-activities:read account:read banking-activities:deliveries',
+      },
+      { basic: sandbox },
+    );
+    const created = await fetch(
+      `${platform.urls.activity}/data-apis/v1/banking-activities/subscriptions`,
+      {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${deliveries.body.access_token as string}`,
+          'content-type': 'application/json',
+        },
+        body: JSON.stringify({
+          name: 'feed lag',
+          cadence: 'realtime',
+          destination: { type: 'webhook', url: 'http://127.0.0.1:9/feed-lag' },
+        }),
+      },
+    );
+    expect(created.status).toBe(201);
+    const { subscriptionId } = (await created.json()) as { subscriptionId: string };
+    holder = new Client({ connectionString: db.url });
+    await holder.connect();
+    await holder.query(`SELECT pg_advisory_lock(hashtext('activity:delivery:' || $1::text))`, [
+      subscriptionId,
+    ]);
+    const beforeEvents = Date.now();
 
     const loginId = newLoginId('metrics');
     const register = await fetch(`${platform.urls.customer}/customers/v2/registrations`, {
@@ -169,6 +212,9 @@ describe('GET /metrics on every service: Prometheus text after real traffic', ()
     const auth = await scrape(platform.urls.auth);
     const customer = await scrape(platform.urls.customer);
     const activity = await scrape(platform.urls.activity);
+    const heldFor = (Date.now() - beforeEvents) / 1000;
+    await holder.end();
+    holder = undefined;
 
     for (const families of [auth, customer, activity]) {
       expect(families.get('http_requests_total')?.type).toBe('counter');
@@ -231,6 +277,19 @@ describe('GET /metrics on every service: Prometheus text after real traffic', ()
     ).toBeGreaterThanOrEqual(0);
     expect(activity.get('delivery_backlog_deliveries')?.samples[0]?.value).toBe(0);
     expect(activity.get('delivery_lag_seconds')?.samples).toHaveLength(1);
+    // The registration's feed batch, unread by the held subscription: older than 0, not older
+    // than the events themselves.
+    const feedLag = activity.get('feed_lag_seconds');
+    expect(feedLag?.type).toBe('gauge');
+    expect(feedLag?.help).toMatch(/realtime delivery subscription/);
+    expect(feedLag?.samples).toHaveLength(1);
+    expect(feedLag!.samples[0]!.value).toBeGreaterThan(0);
+    expect(feedLag!.samples[0]!.value).toBeLessThanOrEqual(heldFor);
+    // Released, the dispatcher reads the feed and the lag goes back to 0.
+    await eventually(async () => {
+      const families = await scrape(platform.urls.activity);
+      return families.get('feed_lag_seconds')?.samples[0]?.value === 0;
+    }, 'feed_lag_seconds back to 0 once the subscription has read the feed');
     expect(
       activity.get('db_pool_connections')?.samples.some((s) => s.labels.pool === 'delivery'),
     ).toBe(true);

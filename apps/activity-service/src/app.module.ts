@@ -17,6 +17,7 @@ import {
 import { ExportController } from './export/export.controller';
 import { ExportService } from './export/export.service';
 import { FeedController } from './feed/feed.controller';
+import { FeedMetrics } from './feed/feed.metrics';
 import { FeedNotifier } from './feed/feed.notifier';
 import { FeedService } from './feed/feed.service';
 import { FeedStream } from './feed/feed.stream';
@@ -75,6 +76,7 @@ import { PartitionRepository } from './storage/partition.repository';
     FeedNotifier,
     FeedService,
     FeedStream,
+    FeedMetrics,
     ExportService,
     ...DELIVERY_PROVIDERS,
     ...DELIVERY_FILES_PROVIDERS,

@@ -35,6 +35,29 @@ export class FeedRepository {
     return rows[0]!.p;
   }
 
+  /**
+   * How far the feed's realtime readers trail it, in seconds: for each active realtime delivery
+   * subscription, the age of the first feed batch of its institution after its cursor (the
+   * cursor moves past every batch read, matched or not; a cursor inside a batch, cursor_seq set,
+   * has that batch still to finish); the largest, 0 when every one is at its FI's head. Ages
+   * count from the batch's ingest transaction's start (feed_log.sequenced_at). Hourly and daily
+   * subscriptions read the feed by windows and trail it by design: not counted.
+   */
+  async readerLagSeconds(): Promise<number> {
+    const rows = await this.db.query<{ lag: number }>(
+      `SELECT coalesce(max(extract(epoch FROM clock_timestamp() - f.sequenced_at)), 0)::float8 AS lag
+         FROM ${ACTIVITY_SCHEMA}.delivery_subscriptions s
+         CROSS JOIN LATERAL (
+           SELECT l.sequenced_at FROM ${ACTIVITY_SCHEMA}.feed_log l
+            WHERE l.institution_id = s.institution_id
+              AND l.position >= s.cursor_position + CASE WHEN s.cursor_seq IS NULL THEN 1 ELSE 0 END
+            ORDER BY l.position LIMIT 1
+         ) f
+        WHERE s.status = 'active' AND s.cadence = 'realtime'`,
+    );
+    return Math.max(0, rows[0]!.lag);
+  }
+
   /** Up to `max` batches from position `from` (inclusive or not), in feed order. */
   async batches(
     institutionId: string,
