@@ -1039,7 +1039,8 @@ function referenceSpecs(): Record<string, ReferenceSpec> {
         checks: [
           'const body = pm.response.json();',
           "pm.test('the client and its secret, shown once', () => { pm.expect(body.clientId).to.be.a('string'); pm.expect(body.clientSecret).to.be.a('string'); });",
-          "pm.collectionVariables.set('newClientId', body.clientId);",
+          // Later admin requests (the try-it token among them) need a client_credentials app.
+          "if (body.grantTypes.includes('client_credentials')) pm.collectionVariables.set('newClientId', body.clientId);",
         ],
       },
       auth: ADMIN,
@@ -1066,6 +1067,10 @@ function referenceSpecs(): Record<string, ReferenceSpec> {
     },
     'POST /admin/v1/clients/{clientId}/secret': {
       expect: { status: 200, checks: [jsonOk('clientSecret')] },
+      auth: ADMIN,
+    },
+    'POST /admin/v1/clients/{clientId}/tokens': {
+      expect: { status: 200, checks: [jsonOk('access_token')] },
       auth: ADMIN,
     },
     'POST /admin/v1/clients/{clientId}/disable': { expect: { status: 200 }, auth: ADMIN },
