@@ -58,6 +58,27 @@ describe('developer-portal: pages, headers, health', () => {
     expect(await res.text()).toContain('Page not found');
   });
 
+  it('shows caught mail at /dev/mail when SMTP_URL is unset', async () => {
+    const res = await fetch(`${portal.url}/dev/mail`);
+    expect(res.status).toBe(200);
+    expect(await res.text()).toContain('<h1>Local mail</h1>');
+  });
+
+  it('has no /dev/mail when mail really goes out (SMTP_URL set)', async () => {
+    const sending = await startApp(
+      DeveloperPortalModule,
+      developerPortalOptions,
+      baseEnv(db, { SMTP_URL: 'smtp://127.0.0.1:9' }),
+    );
+    try {
+      const res = await fetch(`${sending.url}/dev/mail`);
+      expect(res.status).toBe(404);
+      expect(await (await fetch(`${sending.url}/`)).text()).not.toContain('/dev/mail');
+    } finally {
+      await sending.close();
+    }
+  });
+
   it('refuses a POST without a CSRF token', async () => {
     const res = await fetch(`${portal.url}/logout`, {
       method: 'POST',

@@ -1,11 +1,16 @@
 import { Module } from '@nestjs/common';
 import { PlatformModule } from '@app/common';
+import { AccountsModule } from './accounts/accounts.module';
+import { AppsModule } from './apps/apps.module';
 import { SessionsModule } from './accounts/sessions.module';
 import { PortalEnv } from './config/portal.env';
 import { portalDatabase } from './database';
 import { ExploreModule } from './explore/explore.module';
 import { HomeModule } from './home/home.module';
+import { MailModule } from './mail/mail.module';
+import { OrganizationsModule } from './organizations/organizations.module';
 import { PlatformClientModule } from './platform/platform.module';
+import { SandboxModule } from './sandbox/sandbox.module';
 import { WebModule } from './web/web.module';
 
 @Module({
@@ -18,7 +23,12 @@ import { WebModule } from './web/web.module';
     WebModule,
     SessionsModule,
     PlatformClientModule,
+    MailModule,
     HomeModule,
+    AccountsModule,
+    OrganizationsModule,
+    AppsModule,
+    SandboxModule,
     ExploreModule,
   ],
 })

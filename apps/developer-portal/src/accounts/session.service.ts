@@ -21,12 +21,14 @@ export class SessionService {
     private readonly env: PortalEnv,
   ) {}
 
-  /** Starts a session for the developer; returns the cookie value. */
-  async start(developerId: string): Promise<string> {
+  /** Starts a session for the developer: the cookie value and who it signs in. */
+  async start(developerId: string): Promise<{ id: string; signedIn: SignedIn }> {
     const id = randomBytes(32).toString('base64url');
     const expiresAt = new Date(Date.now() + this.env.SESSION_ABSOLUTE_HOURS * 3_600_000);
     await this.sessions.insert(hashOf(id), developerId, expiresAt);
-    return id;
+    const signedIn = await this.resolve(id);
+    if (!signedIn) throw new Error('a session just started was not found');
+    return { id, signedIn };
   }
 
   /** The signed-in developer for a cookie value, or undefined (unknown, expired, revoked). */

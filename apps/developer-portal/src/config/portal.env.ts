@@ -1,5 +1,15 @@
 import { CommonEnv, IsPortSetting, toInt } from '@app/common';
-import { IsInt, IsString, IsUrl, Matches, Max, Min, MinLength, ValidateIf } from 'class-validator';
+import {
+  IsInt,
+  IsOptional,
+  IsString,
+  IsUrl,
+  Matches,
+  Max,
+  Min,
+  MinLength,
+  ValidateIf,
+} from 'class-validator';
 
 const urlOptions = { require_tld: false, require_protocol: true, protocols: ['http', 'https'] };
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
@@ -43,6 +53,14 @@ export class PortalEnv extends CommonEnv {
 
   @IsUrl(urlOptions)
   ACTIVITY_SERVICE_URL = 'http://localhost:3003';
+
+  /**
+   * Where developers reach the APIs (Postman environments, curl lines): the gateway's public URL
+   * when set; otherwise AUTH_ISSUER and the two services' URLs above (local: the same).
+   */
+  @IsOptional()
+  @IsUrl(urlOptions)
+  PUBLIC_API_URL?: string;
 
   /** How long one call to another service may take. */
   @toInt()
@@ -172,6 +190,17 @@ export class PortalEnv extends CommonEnv {
   /** Mail is caught in-process (and /dev/mail shown) only outside production without SMTP_URL. */
   get catchesMail(): boolean {
     return this.NODE_ENV !== 'production' && this.SMTP_URL === undefined;
+  }
+
+  /** The APIs as developers call them: one gateway origin, or each service's own URL. */
+  get publicApiUrls(): { auth: string; customer: string; activity: string } {
+    const gateway = this.PUBLIC_API_URL?.replace(/\/$/, '');
+    if (gateway) return { auth: gateway, customer: gateway, activity: gateway };
+    return {
+      auth: this.AUTH_ISSUER.replace(/\/$/, ''),
+      customer: this.customerServiceUrl,
+      activity: this.activityServiceUrl,
+    };
   }
 
   get customerServiceUrl(): string {

@@ -20,6 +20,9 @@ import { webRoot } from './web-root';
 /** Forms are small: names, emails, passwords, a few scopes. */
 export const FORM_BODY_LIMIT_BYTES = 16 * 1024;
 
+/** What CSRF tokens are bound to before sign-in (a session key is hex: never equal). */
+const ANONYMOUS = 'anonymous';
+
 /** Paths that never need a session or a CSRF token (no database work per asset or probe). */
 const PLAIN_PATHS = /^\/(assets\/|health\/|metrics(\/|$)|favicon\.ico$)/;
 
@@ -42,7 +45,8 @@ export function installWeb(app: NestFastifyApplication): void {
       cookieKey: CSRF_COOKIE,
       cookieOpts: cookieOptions(env),
       // Bound to the session: a token taken before sign-in (or from another session) is refused.
-      getUserInfo: (request: FastifyRequest) => (request as PortalRequest).portal?.sessionKey ?? '',
+      getUserInfo: (request: FastifyRequest) =>
+        (request as PortalRequest).portal?.sessionKey ?? ANONYMOUS,
       csrfOpts: { hmacKey: env.PORTAL_CSRF_KEY ?? randomBytes(32).toString('base64url') },
     } as never,
   );
@@ -69,21 +73,28 @@ export function installWeb(app: NestFastifyApplication): void {
   installSecurityHeaders(fastify, env);
   fastify.addHook('preHandler', async (request: FastifyRequest, reply: FastifyReply) => {
     if (PLAIN_PATHS.test(request.url)) return;
-    const signedIn = await sessions.resolve(sessionCookieOf(request));
-    (request as PortalRequest).portal = signedIn;
-    const locals: PageLocals = {
-      base: env.basePath,
-      csrfToken: (
-        reply as unknown as { generateCsrf(o: { userInfo: string }): string }
-      ).generateCsrf({ userInfo: signedIn?.sessionKey ?? '' }),
-      developer: signedIn,
-      path: request.url.split('?')[0] ?? '/',
-      catchesMail: env.catchesMail,
-    };
-    Object.assign((reply as unknown as { locals: object }).locals ?? {}, locals);
-    if (!(reply as unknown as { locals?: object }).locals)
-      (reply as unknown as { locals: object }).locals = locals;
+    (request as PortalRequest).portal = await sessions.resolve(sessionCookieOf(request));
+    setPageLocals(request, reply, env);
   });
+}
+
+/**
+ * What every template gets (reply.locals): the base path, a CSRF token bound to the request's
+ * session, the signed-in developer. Set again after a sign-in within the request.
+ */
+export function setPageLocals(request: FastifyRequest, reply: FastifyReply, env: PortalEnv): void {
+  const signedIn = (request as PortalRequest).portal;
+  const generate = (reply as unknown as { generateCsrf(o: { userInfo: string }): string })
+    .generateCsrf;
+  const locals: PageLocals = {
+    base: env.basePath,
+    csrfToken: generate.call(reply, { userInfo: signedIn?.sessionKey ?? ANONYMOUS }),
+    developer: signedIn,
+    path: request.url.split('?')[0] ?? '/',
+    catchesMail: env.catchesMail,
+  };
+  const holder = reply as unknown as { locals?: Record<string, unknown> };
+  holder.locals = Object.assign(holder.locals ?? {}, locals);
 }
 
 /**

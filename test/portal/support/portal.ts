@@ -1,0 +1,119 @@
+import { randomBytes } from 'node:crypto';
+import { Pool } from 'pg';
+import { ActivityServiceModule } from '../../../apps/activity-service/src/app.module';
+import { activityServiceOptions } from '../../../apps/activity-service/src/main';
+import { CustomerServiceModule } from '../../../apps/customer-service/src/app.module';
+import { customerServiceOptions } from '../../../apps/customer-service/src/main';
+import { DeveloperPortalModule } from '../../../apps/developer-portal/src/app.module';
+import { MailCatcher, type CaughtMail } from '../../../apps/developer-portal/src/mail/mail-catcher';
+import { developerPortalOptions } from '../../../apps/developer-portal/src/main';
+import { freePort } from '../../../scripts/embedded-postgres';
+import { createTestDatabase, type TestDatabase } from '../../support/database';
+import {
+  baseEnv,
+  feedClientEnv,
+  INTERNAL,
+  startApp,
+  startAuthServer,
+  type RunningApp,
+} from '../../support/platform';
+
+export interface PortalPlatform {
+  db: TestDatabase;
+  auth: RunningApp & { env: Record<string, string> };
+  customer: RunningApp;
+  activity: RunningApp;
+  portal: RunningApp;
+  portalEnv: Record<string, string>;
+  /** A pool on the test database, for assertions on the portal's tables. */
+  sql: Pool;
+  /** The newest mail to `address` (matching `match`) the portal's in-process catcher received. */
+  mailTo(address: string, match?: (mail: CaughtMail) => boolean): Promise<CaughtMail>;
+  close(): Promise<void>;
+}
+
+/**
+ * The developer portal with the real auth-server, customer-service and activity-service in this
+ * process, on one fresh database; the portal's mail goes to its in-process SMTP catcher.
+ */
+export async function startPortalPlatform(
+  label: string,
+  portalExtra: Record<string, string> = {},
+  options: { withServices?: boolean } = {},
+): Promise<PortalPlatform> {
+  const db = await createTestDatabase(label);
+  const portalSecret = randomBytes(32).toString('base64url');
+  const started: RunningApp[] = [];
+  try {
+    const auth = await startAuthServer(db, {
+      PORTAL_CLIENT_SECRET: portalSecret,
+    });
+    started.push(auth);
+    const withServices = options.withServices ?? true;
+    const customer = withServices
+      ? await startApp(
+          CustomerServiceModule,
+          customerServiceOptions,
+          baseEnv(db, {
+            AUTH_ISSUER: auth.url,
+            AUTH_INTERNAL_URL: auth.url,
+            SSN_ENCRYPTION_KEY: randomBytes(32).toString('base64url'),
+            CUSTOMER_SERVICE_CLIENT_SECRET: INTERNAL.customerService.clientSecret,
+            ...feedClientEnv(INTERNAL.customerService),
+            ARGON2_MEMORY_KIB: '7168',
+            ARGON2_ITERATIONS: '1',
+          }),
+        )
+      : undefined;
+    if (customer) started.push(customer);
+    const activity = withServices
+      ? await startApp(
+          ActivityServiceModule,
+          activityServiceOptions,
+          baseEnv(db, {
+            AUTH_ISSUER: auth.url,
+            AUTH_INTERNAL_URL: auth.url,
+            ACTIVITY_PAGE_TOKEN_KEY: randomBytes(32).toString('base64url'),
+            ...feedClientEnv(INTERNAL.activityService),
+          }),
+        )
+      : undefined;
+    if (activity) started.push(activity);
+    const port = await freePort();
+    const portalEnv = baseEnv(db, {
+      AUTH_ISSUER: auth.url,
+      AUTH_INTERNAL_URL: auth.url,
+      PORTAL_PUBLIC_URL: `http://127.0.0.1:${port}`,
+      PORTAL_CLIENT_SECRET: portalSecret,
+      CUSTOMER_SERVICE_URL: customer?.url ?? 'http://127.0.0.1:9',
+      ACTIVITY_SERVICE_URL: activity?.url ?? 'http://127.0.0.1:9',
+      PLATFORM_TIMEOUT_MS: '20000',
+      ARGON2_MEMORY_KIB: '7168',
+      ARGON2_ITERATIONS: '1',
+      ...portalExtra,
+    });
+    const portal = await startApp(DeveloperPortalModule, developerPortalOptions, portalEnv, port);
+    started.push(portal);
+    const sql = new Pool({ connectionString: db.url, max: 2 });
+    const catcher = portal.app.get(MailCatcher);
+    return {
+      db,
+      auth,
+      customer: customer ?? auth,
+      activity: activity ?? auth,
+      portal,
+      portalEnv,
+      sql,
+      mailTo: (address, match) => catcher.waitFor(address, match),
+      close: async () => {
+        await sql.end();
+        for (const app of started.reverse()) await app.close();
+        await db.drop();
+      },
+    };
+  } catch (err) {
+    for (const app of started.reverse()) await app.close().catch(() => undefined);
+    await db.drop();
+    throw err;
+  }
+}
