@@ -50,7 +50,7 @@ export async function axeViolations(page: Page): Promise<AxeViolation[]> {
     resultTypes: ['violations'],
   }).then((r) => r.violations.map((v) => ({
     id: v.id, impact: v.impact, help: v.help,
-    nodes: v.nodes.slice(0, 5).map((n) => ({ target: n.target, failureSummary: n.failureSummary })),
+    nodes: v.nodes.slice(0, 40).map((n) => ({ target: n.target, failureSummary: n.failureSummary })),
   })))`)) as AxeViolation[];
   return result;
 }
