@@ -27,6 +27,11 @@ export interface PortalPlatform {
   portalEnv: Record<string, string>;
   /** A pool on the test database, for assertions on the portal's tables. */
   sql: Pool;
+  /**
+   * Starts the customer- and activity-service on the ports the portal already points at
+   * (startPortalPlatform with `deferServices`: the portal first meets them down).
+   */
+  startServices(): Promise<void>;
   /** The newest mail to `address` (matching `match`) the portal's in-process catcher received. */
   mailTo(address: string, match?: (mail: CaughtMail) => boolean): Promise<CaughtMail>;
   close(): Promise<void>;
@@ -39,7 +44,7 @@ export interface PortalPlatform {
 export async function startPortalPlatform(
   label: string,
   portalExtra: Record<string, string> = {},
-  options: { withServices?: boolean } = {},
+  options: { withServices?: boolean; deferServices?: boolean } = {},
 ): Promise<PortalPlatform> {
   const db = await createTestDatabase(label);
   const portalSecret = randomBytes(32).toString('base64url');
@@ -50,43 +55,49 @@ export async function startPortalPlatform(
     });
     started.push(auth);
     const withServices = options.withServices ?? true;
-    const customer = withServices
-      ? await startApp(
-          CustomerServiceModule,
-          customerServiceOptions,
-          baseEnv(db, {
-            AUTH_ISSUER: auth.url,
-            AUTH_INTERNAL_URL: auth.url,
-            SSN_ENCRYPTION_KEY: randomBytes(32).toString('base64url'),
-            CUSTOMER_SERVICE_CLIENT_SECRET: INTERNAL.customerService.clientSecret,
-            ...feedClientEnv(INTERNAL.customerService),
-            ARGON2_MEMORY_KIB: '7168',
-            ARGON2_ITERATIONS: '1',
-          }),
-        )
-      : undefined;
-    if (customer) started.push(customer);
-    const activity = withServices
-      ? await startApp(
-          ActivityServiceModule,
-          activityServiceOptions,
-          baseEnv(db, {
-            AUTH_ISSUER: auth.url,
-            AUTH_INTERNAL_URL: auth.url,
-            ACTIVITY_PAGE_TOKEN_KEY: randomBytes(32).toString('base64url'),
-            ...feedClientEnv(INTERNAL.activityService),
-          }),
-        )
-      : undefined;
-    if (activity) started.push(activity);
+    const [customerPort, activityPort] = [await freePort(), await freePort()];
+    let customer: RunningApp | undefined;
+    let activity: RunningApp | undefined;
+    const startServices = async () => {
+      customer = await startApp(
+        CustomerServiceModule,
+        customerServiceOptions,
+        baseEnv(db, {
+          AUTH_ISSUER: auth.url,
+          AUTH_INTERNAL_URL: auth.url,
+          SSN_ENCRYPTION_KEY: randomBytes(32).toString('base64url'),
+          CUSTOMER_SERVICE_CLIENT_SECRET: INTERNAL.customerService.clientSecret,
+          ACTIVITY_SERVICE_URL: `http://127.0.0.1:${activityPort}`,
+          OUTBOX_POLL_MS: '200',
+          ...feedClientEnv(INTERNAL.customerService),
+          ARGON2_MEMORY_KIB: '7168',
+          ARGON2_ITERATIONS: '1',
+        }),
+        customerPort,
+      );
+      started.push(customer);
+      activity = await startApp(
+        ActivityServiceModule,
+        activityServiceOptions,
+        baseEnv(db, {
+          AUTH_ISSUER: auth.url,
+          AUTH_INTERNAL_URL: auth.url,
+          ACTIVITY_PAGE_TOKEN_KEY: randomBytes(32).toString('base64url'),
+          ...feedClientEnv(INTERNAL.activityService),
+        }),
+        activityPort,
+      );
+      started.push(activity);
+    };
+    if (withServices && !options.deferServices) await startServices();
     const port = await freePort();
     const portalEnv = baseEnv(db, {
       AUTH_ISSUER: auth.url,
       AUTH_INTERNAL_URL: auth.url,
       PORTAL_PUBLIC_URL: `http://127.0.0.1:${port}`,
       PORTAL_CLIENT_SECRET: portalSecret,
-      CUSTOMER_SERVICE_URL: customer?.url ?? 'http://127.0.0.1:9',
-      ACTIVITY_SERVICE_URL: activity?.url ?? 'http://127.0.0.1:9',
+      CUSTOMER_SERVICE_URL: `http://127.0.0.1:${customerPort}`,
+      ACTIVITY_SERVICE_URL: `http://127.0.0.1:${activityPort}`,
       PLATFORM_TIMEOUT_MS: '20000',
       ARGON2_MEMORY_KIB: '7168',
       ARGON2_ITERATIONS: '1',
@@ -99,8 +110,15 @@ export async function startPortalPlatform(
     return {
       db,
       auth,
-      customer: customer ?? auth,
-      activity: activity ?? auth,
+      get customer() {
+        if (!customer) throw new Error('the customer-service was not started');
+        return customer;
+      },
+      get activity() {
+        if (!activity) throw new Error('the activity-service was not started');
+        return activity;
+      },
+      startServices,
       portal,
       portalEnv,
       sql,
