@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import { Client } from 'pg';
 import { DisclosureActivationJob } from '../../apps/customer-service/src/disclosures/disclosure-activation.job';
 import { createClient } from '../support/platform';
 import {
@@ -336,6 +338,46 @@ describe('customer-service: disclosures and acceptances', () => {
       userStatus: 'needsToAcceptDisclosure',
       failedLoginCount: 0,
     });
+  });
+
+  it('checks a registration against a version that takes effect while it waits for the lock', async () => {
+    const fi = await newFi();
+    // An activation in progress elsewhere: the FI's lock held exclusive, a required version
+    // in force but not yet committed.
+    const activation = new Client({
+      connectionString: p.db.url,
+      options: '-c search_path=customer',
+    });
+    await activation.connect();
+    try {
+      await activation.query('BEGIN');
+      await activation.query('SELECT pg_advisory_xact_lock(hashtext($1))', [
+        `customer:disclosures:${fi.institutionId}`,
+      ]);
+      await activation.query(
+        `INSERT INTO disclosures (id, institution_id, disclosure_id, version, name, required,
+           content, effective_at, activated_at, published_by, created_at)
+         VALUES ($1, $2, 'terms', '1', 'Terms', true, 'You agree', now(), now(), 'test', now())`,
+        [randomUUID(), fi.institutionId],
+      );
+      // The registration sees no disclosure before its hash, then waits for the lock.
+      const pending = fi.register();
+      for (;;) {
+        const [waiting] = await p.sql<{ n: number }>(
+          `SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted`,
+        );
+        if (waiting!.n > 0) break;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      await activation.query('COMMIT');
+      const { res, loginId } = await pending;
+      // What took effect before it got the lock counts: the required version is missing.
+      expect(res.status).toBe(422);
+      expect(res.body).toMatchObject({ code: 'CUS_DISCLOSURE_REQUIRED' });
+      expect(await p.sql(`SELECT 1 FROM customers WHERE login_id = $1`, [loginId])).toEqual([]);
+    } finally {
+      await activation.end();
+    }
   });
 
   it('takes a scheduled version into force when its time comes', async () => {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import type { RequestContext } from '../http/request-context';
+import type { GatedStatement } from '../persistence/unit-of-work';
 import type { AuditAction, AuditEventEntity } from './audit-event.entity';
 import { AuditRepository } from './audit.repository';
 import { maskField } from './masking';
@@ -27,25 +28,32 @@ export class AuditService {
 
   /** Several entries of one context in one statement (e.g. a disclosure settling an FI). */
   async recordMany(entries: AuditEntry[], ctx: RequestContext): Promise<void> {
+    await this.audit.insert(this.rows(entries, ctx));
+  }
+
+  /** `record` as a part of a caller's single statement (UnitOfWork.together). */
+  recordStatement(entry: AuditEntry, ctx: RequestContext): GatedStatement {
+    return this.audit.insertStatement(this.rows([entry], ctx));
+  }
+
+  private rows(entries: AuditEntry[], ctx: RequestContext): AuditEventEntity[] {
     const occurredAt = new Date();
-    await this.audit.insert(
-      entries.map((entry): AuditEventEntity => ({
-        id: randomUUID(),
-        customerId: entry.customerId,
-        institutionId: entry.institutionId,
-        action: entry.action,
-        actorType: ctx.actor.type,
-        actorId: ctx.actor.id,
-        clientId: ctx.clientId ?? null,
-        ipAddress: ctx.ipAddress ?? null,
-        transactionId: ctx.transactionId ?? null,
-        changes: entry.changes.map((c) => ({
-          field: c.field,
-          old: maskField(c.field, c.old),
-          new: maskField(c.field, c.new),
-        })),
-        occurredAt,
+    return entries.map((entry): AuditEventEntity => ({
+      id: randomUUID(),
+      customerId: entry.customerId,
+      institutionId: entry.institutionId,
+      action: entry.action,
+      actorType: ctx.actor.type,
+      actorId: ctx.actor.id,
+      clientId: ctx.clientId ?? null,
+      ipAddress: ctx.ipAddress ?? null,
+      transactionId: ctx.transactionId ?? null,
+      changes: entry.changes.map((c) => ({
+        field: c.field,
+        old: maskField(c.field, c.old),
+        new: maskField(c.field, c.new),
       })),
-    );
+      occurredAt,
+    }));
   }
 }

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { UnitOfWork } from '../persistence/unit-of-work';
+import { UnitOfWork, type GatedStatement } from '../persistence/unit-of-work';
 import type { UserStatus, UserType } from '../customers/customer-status';
 import type { CustomerEntity } from '../customers/customer.entity';
 import { CredentialEntity } from './credential.entity';
@@ -72,6 +72,15 @@ export class CredentialRepository {
       customerId,
       passwordHash,
       passwordChangedAt: at,
+    });
+  }
+
+  /** `insert` as a part of one statement (UnitOfWork.together), applied when `gate` holds. */
+  insertStatement(customerId: string, passwordHash: string, at: Date): GatedStatement {
+    return (gate) => ({
+      sql: `INSERT INTO credentials (customer_id, password_hash, password_changed_at)
+            SELECT $1::uuid, $2::text, $3::timestamptz WHERE ${gate}`,
+      params: [customerId, passwordHash, at],
     });
   }
 

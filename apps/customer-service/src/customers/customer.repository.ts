@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { UUID_PATTERN } from '@app/common';
-import { UnitOfWork, type SqlStatement } from '../persistence/unit-of-work';
+import { UnitOfWork, type GatedStatement, type SqlStatement } from '../persistence/unit-of-work';
 import type { UserStatus } from './customer-status';
 import { CustomerEntity } from './customer.entity';
 
@@ -42,25 +42,59 @@ export class CustomerRepository {
     return customer ?? undefined;
   }
 
-  loginIdTaken(institutionId: string, loginIdKey: string): Promise<boolean> {
-    return this.uow.manager.existsBy(CustomerEntity, { institutionId, loginIdKey });
+  async loginIdTaken(institutionId: string, loginIdKey: string): Promise<boolean> {
+    const rows = (await this.uow.manager.query(
+      'SELECT 1 FROM customers WHERE institution_id = $1 AND login_id_key = $2',
+      [institutionId, loginIdKey],
+    )) as unknown[];
+    return rows.length > 0;
   }
 
   /**
-   * Inserts the customer unless the loginId is taken in the FI (meanwhile): ON CONFLICT DO
-   * NOTHING makes that an answer, not a failed statement whose parameters (personal data) the
-   * driver would log. Returns whether it was inserted.
+   * Inserts the customer, as a part of one statement (UnitOfWork.together) applied only when
+   * `gate` holds, unless the loginId is taken in the FI (meanwhile): ON CONFLICT DO NOTHING
+   * makes that an answer, not a failed statement whose parameters (personal data) the driver
+   * would log. Returns the id when it was inserted.
    */
-  async insertUnlessLoginIdTaken(customer: CustomerEntity): Promise<boolean> {
-    const inserted = await this.uow.manager
-      .createQueryBuilder()
-      .insert()
-      .into(CustomerEntity)
-      .values(customer)
-      .orIgnore()
-      .returning(['id'])
-      .execute();
-    return (inserted.raw as unknown[]).length > 0;
+  insertStatement(c: CustomerEntity): GatedStatement {
+    return (gate) => ({
+      sql: `INSERT INTO customers (id, institution_id, login_id, login_id_key, user_type,
+              institution_customer_id, member_number, status, first_name, middle_name, last_name,
+              birth_date, ssn_sealed, ssn_last4, email_address, phone_number, postal_address,
+              failed_login_count, locked_at, last_login_at, version, created_at, updated_at)
+            SELECT $1::uuid, $2::text, $3::text, $4::text, $5::text, $6::text, $7::text, $8::text,
+                   $9::text, $10::text, $11::text, $12::date, $13::text, $14::text, $15::text,
+                   $16::text, $17::jsonb, $18::integer, $19::timestamptz, $20::timestamptz,
+                   $21::integer, $22::timestamptz, $23::timestamptz
+             WHERE ${gate}
+            ON CONFLICT DO NOTHING
+            RETURNING id`,
+      params: [
+        c.id,
+        c.institutionId,
+        c.loginId,
+        c.loginIdKey,
+        c.userType,
+        c.institutionCustomerId,
+        c.memberNumber,
+        c.status,
+        c.firstName,
+        c.middleName,
+        c.lastName,
+        c.birthDate,
+        c.ssnSealed,
+        c.ssnLast4,
+        c.emailAddress,
+        c.phoneNumber,
+        JSON.stringify(c.postalAddress),
+        c.failedLoginCount,
+        c.lockedAt,
+        c.lastLoginAt,
+        c.version,
+        c.createdAt,
+        c.updatedAt,
+      ],
+    });
   }
 
   /**

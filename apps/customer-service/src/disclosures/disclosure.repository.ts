@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { UnitOfWork } from '../persistence/unit-of-work';
+import { UnitOfWork, type GatedStatement, type SqlStatement } from '../persistence/unit-of-work';
 import { DisclosureAcceptanceEntity } from './disclosure-acceptance.entity';
 import { DisclosureEntity } from './disclosure.entity';
 
@@ -7,6 +7,12 @@ export interface DisclosureRef {
   disclosureId: string;
   version: string;
 }
+
+/** What a registration checks of a version in force (not its text). */
+export type InForceRef = Pick<DisclosureEntity, 'id' | 'disclosureId' | 'version' | 'required'>;
+
+/** The advisory lock's key; the function of migration RegistrationDisclosureCheck uses it too. */
+const lockKey = (institutionId: string): string => `customer:disclosures:${institutionId}`;
 
 /** The `disclosures` (versions) and `disclosure_acceptances` tables. */
 @Injectable()
@@ -24,6 +30,36 @@ export class DisclosureRepository {
       .addOrderBy('d.effectiveAt', 'DESC')
       .addOrderBy('d.createdAt', 'DESC')
       .getMany();
+  }
+
+  /** `inForce` without the texts: what a registration checks. */
+  async inForceRefs(institutionId: string): Promise<InForceRef[]> {
+    const rows = (await this.uow.manager.query(
+      `SELECT DISTINCT ON (disclosure_id) id, disclosure_id, version, required
+         FROM disclosures
+        WHERE institution_id = $1 AND activated_at IS NOT NULL
+        ORDER BY disclosure_id, effective_at DESC, created_at DESC`,
+      [institutionId],
+    )) as { id: string; disclosure_id: string; version: string; required: boolean }[];
+    return rows.map((r) => ({
+      id: r.id,
+      disclosureId: r.disclosure_id,
+      version: r.version,
+      required: r.required,
+    }));
+  }
+
+  /**
+   * A part of one statement (UnitOfWork.together) answering `in_force`: the FI's versions in
+   * force as a key (`inForceKey`), read after taking the FI's lock (shared) until the statement
+   * commits, and as of that moment (migration RegistrationDisclosureCheck: a statement's own
+   * snapshot would predate the lock).
+   */
+  inForceUnderLockStatement(institutionId: string): SqlStatement {
+    return {
+      sql: 'SELECT registration_disclosures($1::text) AS in_force',
+      params: [institutionId],
+    };
   }
 
   async findVersion(
@@ -79,13 +115,36 @@ export class DisclosureRepository {
       mode === 'shared'
         ? 'SELECT pg_advisory_xact_lock_shared(hashtext($1))'
         : 'SELECT pg_advisory_xact_lock(hashtext($1))',
-      [`customer:disclosures:${institutionId}`],
+      [lockKey(institutionId)],
     );
   }
 
   async insertAcceptances(rows: DisclosureAcceptanceEntity[]): Promise<void> {
     if (rows.length === 0) return;
     await this.uow.manager.insert(DisclosureAcceptanceEntity, rows);
+  }
+
+  /** `insertAcceptances` as a part of one statement, applied when `gate` holds. */
+  insertAcceptancesStatement(rows: DisclosureAcceptanceEntity[]): GatedStatement {
+    return (gate) => ({
+      sql: `INSERT INTO disclosure_acceptances
+              (id, customer_id, institution_id, disclosure_id, version, accepted_at, ip_address,
+               user_agent, client_id)
+            SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[],
+                                 $6::timestamptz[], $7::text[], $8::text[], $9::text[])
+             WHERE ${gate}`,
+      params: [
+        rows.map((r) => r.id),
+        rows.map((r) => r.customerId),
+        rows.map((r) => r.institutionId),
+        rows.map((r) => r.disclosureId),
+        rows.map((r) => r.version),
+        rows.map((r) => r.acceptedAt),
+        rows.map((r) => r.ipAddress),
+        rows.map((r) => r.userAgent),
+        rows.map((r) => r.clientId),
+      ],
+    });
   }
 
   /** The customer's acceptances of these versions. */

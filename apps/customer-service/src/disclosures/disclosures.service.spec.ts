@@ -14,6 +14,7 @@ function build() {
   const uow = new FakeUnitOfWork();
   const disclosures = {
     inForce: jest.fn().mockResolvedValue([]),
+    inForceRefs: jest.fn().mockResolvedValue([]),
     claimDue: jest.fn().mockResolvedValue([]),
     lockInstitution: jest.fn().mockResolvedValue(undefined),
     markActivated: jest.fn().mockResolvedValue(undefined),
@@ -104,7 +105,10 @@ describe('DisclosuresService', () => {
 
   it('checks registration acceptances: versions in force only, every required one', async () => {
     const { service, disclosures } = build();
-    disclosures.inForce.mockResolvedValue([version('terms', '2'), version('privacy', '1', false)]);
+    disclosures.inForceRefs.mockResolvedValue([
+      version('terms', '2'),
+      version('privacy', '1', false),
+    ]);
     await expect(
       service.checkRegistrationAcceptances('fi-one', [{ disclosureId: 'terms', version: '1' }]),
     ).rejects.toMatchObject({
@@ -115,11 +119,51 @@ describe('DisclosuresService', () => {
       service.checkRegistrationAcceptances('fi-one', [{ disclosureId: 'privacy', version: '1' }]),
     ).rejects.toMatchObject({ code: 'CUS_DISCLOSURE_REQUIRED' });
     await expect(
-      service.checkRegistrationAcceptances('fi-one', [{ disclosureId: 'terms', version: '2' }], {
-        locked: true,
-      }),
-    ).resolves.toEqual([expect.objectContaining({ id: 'terms-2' })]);
-    expect(disclosures.lockInstitution).toHaveBeenCalledTimes(1);
+      service.checkRegistrationAcceptances('fi-one', [{ disclosureId: 'terms', version: '2' }]),
+    ).resolves.toEqual({
+      accepted: [expect.objectContaining({ id: 'terms-2' })],
+      // The ids of every version in force, sorted: what the insert compares under the lock.
+      inForceKey: 'privacy-1,terms-2',
+    });
+  });
+
+  it("reuses an FI's versions in force briefly, but never refuses from that copy", async () => {
+    const { service, disclosures } = build();
+    const terms = [{ disclosureId: 'terms', version: '1' }];
+    disclosures.inForceRefs.mockResolvedValue([version('terms', '1')]);
+    await service.checkRegistrationAcceptances('fi-one', terms);
+    await expect(service.checkRegistrationAcceptances('fi-one', terms)).resolves.toMatchObject({
+      inForceKey: 'terms-1',
+    });
+    expect(disclosures.inForceRefs).toHaveBeenCalledTimes(1);
+
+    // Version 2 took effect (on another replica): the copy would refuse, so the database decides.
+    disclosures.inForceRefs.mockResolvedValue([version('terms', '2')]);
+    await expect(
+      service.checkRegistrationAcceptances('fi-one', [{ disclosureId: 'terms', version: '2' }]),
+    ).resolves.toMatchObject({ inForceKey: 'terms-2' });
+    expect(disclosures.inForceRefs).toHaveBeenCalledTimes(2);
+    await expect(service.checkRegistrationAcceptances('fi-one', terms)).rejects.toMatchObject({
+      code: 'CUS_DISCLOSURE_NOT_IN_FORCE',
+    });
+    expect(disclosures.inForceRefs).toHaveBeenCalledTimes(3);
+
+    // Asked fresh (the insert found the versions changed): read again.
+    await service.checkRegistrationAcceptances('fi-one', [], { fresh: true }).catch(() => {});
+    expect(disclosures.inForceRefs).toHaveBeenCalledTimes(4);
+  });
+
+  it('forgets its copy of the versions in force when one takes effect here', async () => {
+    const { service, disclosures } = build();
+    disclosures.inForceRefs.mockResolvedValue([]);
+    await service.checkRegistrationAcceptances('fi-one', []);
+    disclosures.claimDue.mockResolvedValue([version('terms', '1')]);
+    await service.activateDue();
+    disclosures.inForceRefs.mockResolvedValue([version('terms', '1')]);
+    await expect(service.checkRegistrationAcceptances('fi-one', [])).rejects.toMatchObject({
+      code: 'CUS_DISCLOSURE_REQUIRED',
+    });
+    expect(disclosures.inForceRefs).toHaveBeenCalledTimes(2);
   });
 
   it('an acceptance that clears the last pending one settles the customer back', async () => {

@@ -9,13 +9,40 @@ import { CustomerRepository } from '../customers/customer.repository';
 import type { RequestContext } from '../http/request-context';
 import { customerEvent } from '../outbox/activity-event';
 import { OutboxService } from '../outbox/outbox.service';
-import { UnitOfWork } from '../persistence/unit-of-work';
+import { UnitOfWork, type GatedStatement, type SqlStatement } from '../persistence/unit-of-work';
 import type { DisclosureAcceptanceEntity } from './disclosure-acceptance.entity';
 import type { DisclosureEntity } from './disclosure.entity';
 import type { PublishDisclosureDto } from './disclosure.dto';
-import { DisclosureRepository, type DisclosureRef } from './disclosure.repository';
+import { DisclosureRepository, type DisclosureRef, type InForceRef } from './disclosure.repository';
 
-export type { DisclosureRef } from './disclosure.repository';
+export type { DisclosureRef, InForceRef } from './disclosure.repository';
+
+/** What a registration's acceptances were checked against, for its insert to check again. */
+export interface RegistrationDisclosures {
+  /** The versions in force that the registration accepts. */
+  accepted: InForceRef[];
+  /** The FI's versions in force at the check, as `inForceKey` of them. */
+  inForceKey: string;
+}
+
+/**
+ * A set of versions in force as one string: their ids, sorted, comma-separated. The function
+ * of migration RegistrationDisclosureCheck answers the same form (uuid order is the order of
+ * their lower-case text).
+ */
+export const inForceKey = (inForce: Pick<InForceRef, 'id'>[]): string =>
+  inForce
+    .map((d) => d.id)
+    .sort()
+    .join(',');
+
+/**
+ * How long a replica reuses an FI's versions in force for the first check of a registration.
+ * Never decides anything alone: a refusal is checked again against the database, and the
+ * registration's insert applies only if the versions in force (under the FI's lock) are the
+ * ones checked (RegistrationRepository).
+ */
+const REGISTRATION_IN_FORCE_MS = 5_000;
 
 export interface AcceptanceOutcome {
   acceptance: DisclosureAcceptanceEntity;
@@ -42,6 +69,9 @@ const ACTIVATION_CONTEXT: RequestContext = {
  */
 @Injectable()
 export class DisclosuresService {
+  /** FI → its versions in force as read at `at` (see REGISTRATION_IN_FORCE_MS). */
+  private readonly registrationInForce = new Map<string, { at: number; inForce: InForceRef[] }>();
+
   constructor(
     private readonly uow: UnitOfWork,
     private readonly disclosures: DisclosureRepository,
@@ -122,6 +152,7 @@ export class DisclosuresService {
    */
   private async activate(d: DisclosureEntity, ctx: RequestContext): Promise<void> {
     await this.disclosures.lockInstitution(d.institutionId, 'exclusive');
+    this.registrationInForce.delete(d.institutionId);
     d.activatedAt = new Date();
     await this.disclosures.markActivated(d.id, d.activatedAt);
     const changes = (await this.customers.pendingDisclosureCounts(d.institutionId))
@@ -153,41 +184,33 @@ export class DisclosuresService {
   /**
    * Checks a registration's acceptances against the versions in force: each must name the
    * version in force (422 CUS_DISCLOSURE_NOT_IN_FORCE) and every required one must be there
-   * (422 CUS_DISCLOSURE_REQUIRED). With `locked`, first takes the FI's lock (shared) for the
-   * rest of the unit of work, so no version takes effect before the registration commits.
+   * (422 CUS_DISCLOSURE_REQUIRED). Reads them from the database when `fresh` or when this
+   * replica's copy is older than REGISTRATION_IN_FORCE_MS; a refusal is always confirmed
+   * against the database. The insert checks `inForceKey` again under the FI's lock.
    */
   async checkRegistrationAcceptances(
     institutionId: string,
     refs: DisclosureRef[],
-    options: { locked?: boolean } = {},
-  ): Promise<DisclosureEntity[]> {
-    if (options.locked) await this.disclosures.lockInstitution(institutionId, 'shared');
-    const inForce = await this.disclosures.inForce(institutionId);
-    const errors: FieldError[] = [];
-    const accepted: DisclosureEntity[] = [];
-    refs.forEach((ref, i) => {
-      const current = inForce.find((d) => d.disclosureId === ref.disclosureId);
-      if (!current) {
-        errors.push({
-          pointer: `/acceptedDisclosures/${i}`,
-          detail: 'no such disclosure is in force',
-        });
-      } else if (current.version !== ref.version) {
-        errors.push({
-          pointer: `/acceptedDisclosures/${i}/version`,
-          detail: `version ${current.version} is in force`,
-        });
-      } else if (!accepted.includes(current)) {
-        accepted.push(current);
-      }
-    });
-    if (errors.length > 0) throw CustomerErrors.disclosureNotInForce(errors);
-    const missing = inForce.filter((d) => d.required && !accepted.includes(d));
-    if (missing.length > 0)
-      throw CustomerErrors.disclosureRequired(
-        missing.map((d) => ({ disclosureId: d.disclosureId, version: d.version })),
-      );
-    return accepted;
+    options: { fresh?: boolean } = {},
+  ): Promise<RegistrationDisclosures> {
+    const copy = options.fresh ? undefined : this.registrationInForce.get(institutionId);
+    const inForce =
+      copy && Date.now() - copy.at < REGISTRATION_IN_FORCE_MS
+        ? copy.inForce
+        : await this.readInForceForRegistration(institutionId);
+    try {
+      return { accepted: acceptedVersions(inForce, refs), inForceKey: inForceKey(inForce) };
+    } catch (err) {
+      if (inForce !== copy?.inForce) throw err;
+      return this.checkRegistrationAcceptances(institutionId, refs, { fresh: true });
+    }
+  }
+
+  private async readInForceForRegistration(institutionId: string): Promise<InForceRef[]> {
+    const inForce = await this.disclosures.inForceRefs(institutionId);
+    if (this.registrationInForce.size >= 10_000) this.registrationInForce.clear();
+    this.registrationInForce.set(institutionId, { at: Date.now(), inForce });
+    return inForce;
   }
 
   /** Required versions in force that the customer has not accepted. */
@@ -216,7 +239,7 @@ export class DisclosuresService {
    */
   acceptances(
     customer: CustomerEntity,
-    disclosures: DisclosureEntity[],
+    disclosures: Pick<DisclosureEntity, 'disclosureId' | 'version'>[],
     ctx: RequestContext,
     at: Date,
   ): { rows: DisclosureAcceptanceEntity[]; events: ReturnType<typeof customerEvent>[] } {
@@ -232,9 +255,17 @@ export class DisclosuresService {
     return { rows, events };
   }
 
-  /** Stores acceptance rows built by `acceptances` (in the caller's unit of work). */
-  storeAcceptances(rows: DisclosureAcceptanceEntity[]): Promise<void> {
-    return this.disclosures.insertAcceptances(rows);
+  /** Stores acceptance rows built by `acceptances`, as a part of the caller's single statement. */
+  storeAcceptancesStatement(rows: DisclosureAcceptanceEntity[]): GatedStatement {
+    return this.disclosures.insertAcceptancesStatement(rows);
+  }
+
+  /**
+   * A part of the caller's single statement answering `in_force`: the FI's `inForceKey` under
+   * its lock (shared, until that statement commits), so no version takes effect meanwhile.
+   */
+  inForceUnderLockStatement(institutionId: string): SqlStatement {
+    return this.disclosures.inForceUnderLockStatement(institutionId);
   }
 
   /**
@@ -307,7 +338,7 @@ export class DisclosuresService {
 
   private acceptanceRow(
     customer: CustomerEntity,
-    d: DisclosureEntity,
+    d: Pick<DisclosureEntity, 'disclosureId' | 'version'>,
     ctx: RequestContext,
     at: Date,
   ): DisclosureAcceptanceEntity {
@@ -323,4 +354,36 @@ export class DisclosuresService {
       clientId: ctx.clientId ?? ctx.actor.id,
     };
   }
+}
+
+/**
+ * The versions in force that `refs` accept, each once. Throws when one names no version in
+ * force or another version, or when a required one in force is missing.
+ */
+function acceptedVersions(inForce: InForceRef[], refs: DisclosureRef[]): InForceRef[] {
+  const errors: FieldError[] = [];
+  const accepted: InForceRef[] = [];
+  refs.forEach((ref, i) => {
+    const current = inForce.find((d) => d.disclosureId === ref.disclosureId);
+    if (!current) {
+      errors.push({
+        pointer: `/acceptedDisclosures/${i}`,
+        detail: 'no such disclosure is in force',
+      });
+    } else if (current.version !== ref.version) {
+      errors.push({
+        pointer: `/acceptedDisclosures/${i}/version`,
+        detail: `version ${current.version} is in force`,
+      });
+    } else if (!accepted.includes(current)) {
+      accepted.push(current);
+    }
+  });
+  if (errors.length > 0) throw CustomerErrors.disclosureNotInForce(errors);
+  const missing = inForce.filter((d) => d.required && !accepted.includes(d));
+  if (missing.length > 0)
+    throw CustomerErrors.disclosureRequired(
+      missing.map((d) => ({ disclosureId: d.disclosureId, version: d.version })),
+    );
+  return accepted;
 }

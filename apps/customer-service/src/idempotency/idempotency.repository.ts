@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { UnitOfWork } from '../persistence/unit-of-work';
+import { UnitOfWork, type GatedStatement } from '../persistence/unit-of-work';
 import { IdempotencyRecordEntity } from './idempotency-record.entity';
 
 export interface NewClaim {
@@ -71,6 +71,27 @@ export class IdempotencyRepository {
         responseBodySealed: response.bodySealed,
       },
     );
+  }
+
+  /** `complete` as a part of one statement (UnitOfWork.together), applied when `gate` holds. */
+  completeStatement(
+    clientId: string,
+    key: string,
+    response: { status: number; headers: Record<string, string>; bodySealed: string | null },
+  ): GatedStatement {
+    return (gate) => ({
+      sql: `UPDATE idempotency_records
+               SET state = 'completed', response_status = $3::integer,
+                   response_headers = $4::jsonb, response_body_sealed = $5::text
+             WHERE client_id = $1 AND idempotency_key = $2 AND ${gate}`,
+      params: [
+        clientId,
+        key,
+        response.status,
+        JSON.stringify(response.headers),
+        response.bodySealed,
+      ],
+    });
   }
 
   /** Deletes an in-flight claim (never a completed record). */

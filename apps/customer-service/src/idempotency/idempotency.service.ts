@@ -4,6 +4,7 @@ import { SecretBox } from '@app/common';
 import { CustomerEnv } from '../config/customer.env';
 import { CustomerErrors } from '../customers/customer.errors';
 import { SsnCipher } from '../customers/ssn-cipher';
+import type { GatedStatement } from '../persistence/unit-of-work';
 import type { IdempotencyRecordEntity } from './idempotency-record.entity';
 import { IdempotencyRepository } from './idempotency.repository';
 
@@ -115,14 +116,23 @@ export class IdempotencyService {
 
   /** Stores the response; called in the unit of work of the change itself. */
   async complete(scope: IdempotencyScope, response: StoredResponse): Promise<void> {
-    await this.records.complete(scope.clientId, scope.key, {
+    await this.records.complete(scope.clientId, scope.key, this.stored(scope, response));
+  }
+
+  /** `complete` as a part of the change's own single statement (UnitOfWork.together). */
+  completeStatement(scope: IdempotencyScope, response: StoredResponse): GatedStatement {
+    return this.records.completeStatement(scope.clientId, scope.key, this.stored(scope, response));
+  }
+
+  private stored(scope: IdempotencyScope, response: StoredResponse) {
+    return {
       status: response.status,
       headers: response.headers,
       bodySealed:
         response.body === undefined
           ? null
           : this.responses.seal(JSON.stringify(response.body), aad(scope.clientId, scope.key)),
-    });
+    };
   }
 
   private openBody(record: IdempotencyRecordEntity): unknown {

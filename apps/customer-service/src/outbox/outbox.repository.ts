@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { UnitOfWork, type SqlStatement } from '../persistence/unit-of-work';
+import { UnitOfWork, type GatedStatement, type SqlStatement } from '../persistence/unit-of-work';
 import type { ActivityEvent } from './activity-event';
 import { OutboxEventEntity } from './outbox-event.entity';
 
@@ -30,6 +30,27 @@ export class OutboxRepository {
         deadAt: null,
       })),
     );
+  }
+
+  /** `append` as a part of one statement (UnitOfWork.together), applied when `gate` holds. */
+  appendStatement(events: ActivityEvent[], at: Date): GatedStatement {
+    return (gate) => ({
+      sql: `INSERT INTO outbox_events
+              (id, institution_id, event_id, payload, created_at, attempts, next_attempt_at,
+               last_error, dispatched_at, dead_at)
+            SELECT e.id, e.institution_id, e.event_id, e.payload, $5::timestamptz, 0,
+                   $5::timestamptz, NULL, NULL, NULL
+              FROM unnest($1::uuid[], $2::text[], $3::text[], $4::jsonb[])
+                   AS e(id, institution_id, event_id, payload)
+             WHERE ${gate}`,
+      params: [
+        events.map((e) => e.guid),
+        events.map((e) => e.institutionId),
+        events.map((e) => e.eventId),
+        events.map((e) => JSON.stringify(e)),
+        at,
+      ],
+    });
   }
 
   /**

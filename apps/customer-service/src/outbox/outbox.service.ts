@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { SqlStatement } from '../persistence/unit-of-work';
+import type { GatedStatement, SqlStatement } from '../persistence/unit-of-work';
 import type { ActivityEvent } from './activity-event';
 import { OutboxRepository } from './outbox.repository';
 
@@ -10,6 +10,11 @@ export class OutboxService {
 
   append(events: ActivityEvent[], at: Date = new Date()): Promise<void> {
     return this.outbox.append(events, at);
+  }
+
+  /** `append` as a part of a caller's single statement (UnitOfWork.together). */
+  appendStatement(events: ActivityEvent[], at: Date): GatedStatement {
+    return this.outbox.appendStatement(events, at);
   }
 
   /**

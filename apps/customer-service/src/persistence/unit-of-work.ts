@@ -15,6 +15,22 @@ export interface SqlStatement {
 }
 
 /**
+ * A write to run as part of one statement (`UnitOfWork.together`) only when `gate` holds: a
+ * boolean SQL expression over earlier parts of that statement, with no parameters of its own.
+ */
+export type GatedStatement = (gate: string) => SqlStatement;
+
+/** One named part of a statement built by `together` (a CTE). */
+export interface StatementPart {
+  name: string;
+  statement: SqlStatement;
+}
+
+/** `$n` placeholders moved up by `offset`, for a part's parameters placed after others'. */
+const shiftPlaceholders = (sql: string, offset: number): string =>
+  offset === 0 ? sql : sql.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) + offset}`);
+
+/**
  * The one way the customer-service groups writes: `transaction(fn)` runs `fn` in a database
  * transaction, and every repository called inside it (however deep) joins that transaction.
  * Services decide what belongs together; repositories own the SQL; neither passes an
@@ -34,6 +50,22 @@ export class UnitOfWork {
   /** For repositories: the transaction's manager inside `transaction`, otherwise the pool's. */
   get manager(): EntityManager {
     return this.current.getStore() ?? this.dataSource.manager;
+  }
+
+  /**
+   * Several repositories' statements run as ONE statement, each part a CTE that later parts
+   * (and `result`, the final SELECT) may name: one round trip and one commit, applied together
+   * or not at all. Parts use $1..$n for their own parameters (no dollar-quoted text), which
+   * are renumbered here. Joins the caller's transaction when there is one.
+   */
+  async together<T>(parts: StatementPart[], result: string): Promise<T[]> {
+    const params: unknown[] = [];
+    const ctes = parts.map(({ name, statement }) => {
+      const sql = shiftPlaceholders(statement.sql, params.length);
+      params.push(...statement.params);
+      return `${name} AS (${sql})`;
+    });
+    return (await this.manager.query(`WITH ${ctes.join(',\n')}\n${result}`, params)) as T[];
   }
 
   /** For periodic tasks that one replica at a time may run (a session advisory lock). */

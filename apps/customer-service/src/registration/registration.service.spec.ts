@@ -1,18 +1,26 @@
 import { plainToInstance } from 'class-transformer';
 import { CustomerErrors } from '../customers/customer.errors';
 import type { ActivityEvent } from '../outbox/activity-event';
-import { appContext, FakeUnitOfWork, testEnv } from '../testing/fakes';
+import { appContext, testEnv } from '../testing/fakes';
 import { RegistrationDto } from './registration.dto';
 import { RegistrationService, type RegistrationRequest } from './registration.service';
 
+/** A gated statement's stand-in: records what it was built from. */
+const part = (what: string) => jest.fn((...args: unknown[]) => ({ what, args }));
+
 /** The service built by hand with repository mocks: what is checked first, what gets stored. */
-function build(overrides: { taken?: boolean; disclosuresFail?: Error; insertOk?: boolean } = {}) {
-  const uow = new FakeUnitOfWork();
+function build(
+  overrides: {
+    taken?: boolean;
+    disclosuresFail?: Error;
+    outcomes?: { inserted: boolean; inForceKey: string }[];
+  } = {},
+) {
   const customers = {
     loginIdTaken: jest.fn().mockResolvedValue(overrides.taken ?? false),
-    insertUnlessLoginIdTaken: jest.fn().mockResolvedValue(overrides.insertOk ?? true),
+    insertStatement: part('customer'),
   };
-  const credentials = { insert: jest.fn().mockResolvedValue(undefined) };
+  const credentials = { insertStatement: part('credentials') };
   const hasher = { hash: jest.fn().mockResolvedValue('$argon2id$...') };
   const ssn = { seal: jest.fn().mockReturnValue('v1.sealed') };
   const terms = {
@@ -24,7 +32,7 @@ function build(overrides: { taken?: boolean; disclosuresFail?: Error; insertOk?:
   const disclosures = {
     checkRegistrationAcceptances: overrides.disclosuresFail
       ? jest.fn().mockRejectedValue(overrides.disclosuresFail)
-      : jest.fn().mockResolvedValue([terms]),
+      : jest.fn().mockResolvedValue({ accepted: [terms], inForceKey: 'd1' }),
     acceptances: jest.fn((c: { id: string }, ds: (typeof terms)[], _ctx: unknown, at: Date) => ({
       rows: ds.map((d) => ({
         customerId: c.id,
@@ -34,18 +42,26 @@ function build(overrides: { taken?: boolean; disclosuresFail?: Error; insertOk?:
       })),
       events: ds.map(() => ({ eventId: 'disclosureAcceptance' })),
     })),
-    storeAcceptances: jest.fn().mockResolvedValue(undefined),
+    storeAcceptancesStatement: part('acceptances'),
+    inForceUnderLockStatement: jest.fn(() => ({ sql: 'in force', params: [] })),
   };
-  const audit = { record: jest.fn().mockResolvedValue(undefined) };
-  const outbox = { append: jest.fn().mockResolvedValue(undefined) };
+  const audit = { recordStatement: part('audit') };
+  const outbox = { appendStatement: part('events') };
   const idempotency = {
     claim: jest.fn(),
     fingerprint: jest.fn().mockReturnValue('fp'),
     release: jest.fn().mockResolvedValue(undefined),
-    complete: jest.fn().mockResolvedValue(undefined),
+    completeStatement: part('response'),
+  };
+  const outcomes = [...(overrides.outcomes ?? [{ inserted: true, inForceKey: 'd1' }])];
+  const registrations = {
+    insert: jest.fn(() => {
+      const next = outcomes.length > 1 ? outcomes.shift()! : outcomes[0]!;
+      return next instanceof Error ? Promise.reject(next) : Promise.resolve(next);
+    }),
   };
   const service = new RegistrationService(
-    uow.asUnitOfWork,
+    registrations as never,
     customers as never,
     credentials as never,
     testEnv(),
@@ -56,7 +72,27 @@ function build(overrides: { taken?: boolean; disclosuresFail?: Error; insertOk?:
     outbox as never,
     idempotency as never,
   );
-  return { service, uow, customers, credentials, hasher, disclosures, audit, outbox, idempotency };
+  return {
+    service,
+    registrations,
+    customers,
+    credentials,
+    hasher,
+    disclosures,
+    audit,
+    outbox,
+    idempotency,
+  };
+}
+
+/** What the one registration statement was asked to write, by part. */
+function written(b: ReturnType<typeof build>, call = 0) {
+  const writes = (
+    b.registrations.insert.mock.calls as unknown as [
+      { customer: { what: string }; with: { what: string }[]; checkedInForceKey: string },
+    ][]
+  )[call]![0];
+  return writes;
 }
 
 function request(password = 'violet tractor sings at dawn', key?: string): RegistrationRequest {
@@ -117,17 +153,22 @@ describe('RegistrationService', () => {
     expect(hasher.hash).not.toHaveBeenCalled();
   });
 
-  it('stores customer, credentials, acceptances, events and audit in one unit of work', async () => {
+  it('stores customer, credentials, acceptances, events and audit in one statement', async () => {
     const b = build();
     const result = await b.service.register(request());
-    expect(b.uow.transactions).toBe(1);
-    // The acceptances checked again under the FI's lock, inside the transaction.
-    expect(b.disclosures.checkRegistrationAcceptances).toHaveBeenLastCalledWith(
-      'fi-one',
-      [{ disclosureId: 'terms', version: '1' }],
-      { locked: true },
-    );
-    const stored = b.customers.insertUnlessLoginIdTaken.mock.calls[0]![0];
+    expect(b.registrations.insert).toHaveBeenCalledTimes(1);
+    const writes = written(b);
+    // The insert applies only if the versions in force are still those checked (under the lock).
+    expect(writes.checkedInForceKey).toBe('d1');
+    expect(b.disclosures.inForceUnderLockStatement).toHaveBeenCalledWith('fi-one');
+    expect(writes.customer.what).toBe('customer');
+    expect(writes.with.map((w) => w.what)).toEqual([
+      'credentials',
+      'acceptances',
+      'events',
+      'audit',
+    ]);
+    const stored = b.customers.insertStatement.mock.calls[0]![0] as { id: string };
     expect(stored).toMatchObject({
       loginId: 'JDoe2026',
       loginIdKey: 'jdoe2026',
@@ -136,15 +177,18 @@ describe('RegistrationService', () => {
       ssnLast4: '6780',
       version: 1,
     });
-    expect(b.credentials.insert).toHaveBeenCalledWith(stored.id, '$argon2id$...', expect.any(Date));
-    expect(b.disclosures.storeAcceptances).toHaveBeenCalledWith([
+    expect(b.credentials.insertStatement).toHaveBeenCalledWith(
+      stored.id,
+      '$argon2id$...',
+      expect.any(Date),
+    );
+    expect(b.disclosures.storeAcceptancesStatement).toHaveBeenCalledWith([
       expect.objectContaining({ customerId: stored.id, disclosureId: 'terms', version: '1' }),
     ]);
-    // Every event of the registration in one append.
-    expect(b.outbox.append).toHaveBeenCalledTimes(1);
-    const events = b.outbox.append.mock.calls[0]![0] as ActivityEvent[];
+    // Every event of the registration in one insert.
+    const events = b.outbox.appendStatement.mock.calls[0]![0] as ActivityEvent[];
     expect(events.map((e) => e.eventId)).toEqual(['registrationUser', 'disclosureAcceptance']);
-    expect(b.audit.record).toHaveBeenCalledWith(
+    expect(b.audit.recordStatement).toHaveBeenCalledWith(
       expect.objectContaining({ action: 'registered', customerId: stored.id }),
       appContext,
     );
@@ -161,11 +205,43 @@ describe('RegistrationService', () => {
   });
 
   it('answers CUS_LOGIN_ID_TAKEN when the loginId was taken meanwhile', async () => {
-    const { service, credentials } = build({ insertOk: false });
-    await expect(service.register(request())).rejects.toMatchObject({
+    const b = build({ outcomes: [{ inserted: false, inForceKey: 'd1' }] });
+    await expect(b.service.register(request())).rejects.toMatchObject({
       code: 'CUS_LOGIN_ID_TAKEN',
     });
-    expect(credentials.insert).not.toHaveBeenCalled();
+    expect(b.registrations.insert).toHaveBeenCalledTimes(1);
+  });
+
+  it('checks the disclosures again when a version took effect since, and then retries', async () => {
+    const b = build({
+      outcomes: [
+        { inserted: false, inForceKey: 'd1,d2' },
+        { inserted: true, inForceKey: 'd1,d2' },
+      ],
+    });
+    b.disclosures.checkRegistrationAcceptances
+      .mockResolvedValueOnce({ accepted: [], inForceKey: 'd1' })
+      .mockResolvedValueOnce({ accepted: [], inForceKey: 'd1,d2' });
+    await expect(b.service.register(request())).resolves.toMatchObject({ status: 201 });
+    expect(b.disclosures.checkRegistrationAcceptances).toHaveBeenLastCalledWith(
+      'fi-one',
+      [{ disclosureId: 'terms', version: '1' }],
+      { fresh: true },
+    );
+    expect(written(b, 1).checkedInForceKey).toBe('d1,d2');
+    // Hashed once.
+    expect(b.hasher.hash).toHaveBeenCalledTimes(1);
+  });
+
+  it('refuses when the version that took effect since is not accepted', async () => {
+    const b = build({ outcomes: [{ inserted: false, inForceKey: 'd2' }] });
+    b.disclosures.checkRegistrationAcceptances
+      .mockResolvedValueOnce({ accepted: [], inForceKey: 'd1' })
+      .mockRejectedValueOnce(CustomerErrors.disclosureRequired([]));
+    await expect(b.service.register(request())).rejects.toMatchObject({
+      code: 'CUS_DISCLOSURE_REQUIRED',
+    });
+    expect(b.registrations.insert).toHaveBeenCalledTimes(1);
   });
 
   it('answers a replay from the stored response, creating nothing', async () => {
@@ -188,19 +264,19 @@ describe('RegistrationService', () => {
     const scope = { clientId: 'app', institutionId: 'fi-one', key: 'key-2' };
     ok.idempotency.claim.mockResolvedValue({ kind: 'claimed', scope });
     const result = await ok.service.register(request(undefined, 'key-2'));
-    expect(ok.idempotency.complete).toHaveBeenCalledWith(scope, {
+    // In the registration's own statement.
+    expect(written(ok).with.map((w) => w.what)).toContain('response');
+    expect(ok.idempotency.completeStatement).toHaveBeenCalledWith(scope, {
       status: 201,
       headers: result.headers,
       body: result.body,
     });
 
-    const failing = build();
+    const failing = build({ outcomes: [new Error('database down') as never] });
     failing.idempotency.claim.mockResolvedValue({ kind: 'claimed', scope });
-    failing.credentials.insert.mockRejectedValue(new Error('database down'));
     await expect(failing.service.register(request(undefined, 'key-2'))).rejects.toThrow(
       'database down',
     );
     expect(failing.idempotency.release).toHaveBeenCalledWith(scope);
-    expect(failing.idempotency.complete).not.toHaveBeenCalled();
   });
 });

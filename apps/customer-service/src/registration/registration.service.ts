@@ -12,7 +12,10 @@ import type { CustomerEntity } from '../customers/customer.entity';
 import { CustomerRepository } from '../customers/customer.repository';
 import { renderProfile } from '../customers/profile.service';
 import { SsnCipher } from '../customers/ssn-cipher';
-import { DisclosuresService } from '../disclosures/disclosures.service';
+import {
+  DisclosuresService,
+  type RegistrationDisclosures,
+} from '../disclosures/disclosures.service';
 import type { RequestContext } from '../http/request-context';
 import {
   IdempotencyService,
@@ -21,8 +24,8 @@ import {
 } from '../idempotency/idempotency.service';
 import { customerEvent } from '../outbox/activity-event';
 import { OutboxService } from '../outbox/outbox.service';
-import { UnitOfWork } from '../persistence/unit-of-work';
 import type { RegistrationDto } from './registration.dto';
+import { RegistrationRepository } from './registration.repository';
 
 export interface RegistrationRequest {
   institutionId: string;
@@ -40,15 +43,19 @@ export interface RegistrationRequest {
 
 export type RegistrationResult = StoredResponse & { replayed: boolean };
 
+/** Times the versions in force may change under one registration before it gives up. */
+const DISCLOSURE_ATTEMPTS = 5;
+
 /**
- * Registration: one transaction writes the customer, the credentials, the disclosure
- * acceptances, the audit entry, the events and the idempotent response, or nothing.
- * Everything that can refuse the request is checked before the (deliberately slow) hash.
+ * Registration: one statement writes the customer, the credentials, the disclosure
+ * acceptances, the audit entry, the events and the idempotent response, or nothing
+ * (RegistrationRepository). Everything that can refuse the request is checked before the
+ * (deliberately slow) hash; the statement checks the loginId and the disclosures again.
  */
 @Injectable()
 export class RegistrationService {
   constructor(
-    private readonly uow: UnitOfWork,
+    private readonly registrations: RegistrationRepository,
     private readonly customers: CustomerRepository,
     private readonly credentials: CredentialRepository,
     private readonly env: CustomerEnv,
@@ -95,12 +102,14 @@ export class RegistrationService {
     if (problems.length > 0)
       throw CustomerErrors.invalidFields([{ pointer: '/password', detail: problems.join('; ') }]);
     const key = loginIdKey(dto.loginId);
+    const refs = dto.acceptedDisclosures ?? [];
     // Both before the hash, side by side: one round trip's wait instead of two.
-    const [taken] = await Promise.all([
+    const [taken, firstCheck] = await Promise.all([
       this.customers.loginIdTaken(institutionId, key),
-      this.disclosures.checkRegistrationAcceptances(institutionId, dto.acceptedDisclosures ?? []),
+      this.disclosures.checkRegistrationAcceptances(institutionId, refs),
     ]);
     if (taken) throw CustomerErrors.loginIdTaken();
+    let checked = firstCheck;
 
     const passwordHash = await this.hasher.hash(dto.password);
     const now = new Date();
@@ -138,50 +147,69 @@ export class RegistrationService {
       updatedAt: now,
     };
 
-    return this.uow.transaction(async () => {
-      // Again under the FI's lock: a required version may have taken effect meanwhile.
-      const accepted = await this.disclosures.checkRegistrationAcceptances(
-        institutionId,
-        dto.acceptedDisclosures ?? [],
-        { locked: true },
-      );
-      if (!(await this.customers.insertUnlessLoginIdTaken(customer)))
-        throw CustomerErrors.loginIdTaken();
-      await this.credentials.insert(id, passwordHash, now);
-      const acceptances = this.disclosures.acceptances(customer, accepted, ctx, now);
-      await this.disclosures.storeAcceptances(acceptances.rows);
-      // One insert for every event of the registration.
-      await this.outbox.append(
-        [
-          customerEvent(
-            customer,
-            'registrationUser',
-            { userStatus: customer.status },
-            { ...ctx, at: now },
-          ),
-          ...acceptances.events,
-        ],
-        now,
-      );
-      await this.audit.record(
-        {
-          customerId: id,
-          institutionId,
-          action: 'registered',
-          changes: registrationChanges(customer),
-        },
-        ctx,
-      );
-      // Rendered from what was just written: a new customer has no other acceptances.
-      const profile = renderProfile(customer, acceptances.rows);
-      const response: StoredResponse = {
-        status: 201,
-        headers: { Location: `/customers/v2/customers/${id}`, ETag: profile.etag },
-        body: profile.view,
-      };
-      if (scope) await this.idempotency.complete(scope, response);
-      return response;
+    for (let attempt = 1; ; attempt++) {
+      const { outcome, response } = await this.insert(customer, passwordHash, checked, scope, ctx);
+      if (outcome.inserted) return response;
+      // Not inserted: the loginId was taken meanwhile, or a version took effect (or was
+      // withdrawn) since the check. Then check again, as of now (a refusal is final), and retry.
+      if (outcome.inForceKey === checked.inForceKey) throw CustomerErrors.loginIdTaken();
+      if (attempt === DISCLOSURE_ATTEMPTS)
+        throw new Error('the disclosures in force kept changing during a registration');
+      checked = await this.disclosures.checkRegistrationAcceptances(institutionId, refs, {
+        fresh: true,
+      });
+    }
+  }
+
+  private async insert(
+    customer: CustomerEntity,
+    passwordHash: string,
+    checked: RegistrationDisclosures,
+    scope: IdempotencyScope | undefined,
+    ctx: RequestContext,
+  ) {
+    const now = customer.createdAt;
+    const acceptances = this.disclosures.acceptances(customer, checked.accepted, ctx, now);
+    // Rendered from what is written: a new customer has no other acceptances.
+    const profile = renderProfile(customer, acceptances.rows);
+    const response: StoredResponse = {
+      status: 201,
+      headers: { Location: `/customers/v2/customers/${customer.id}`, ETag: profile.etag },
+      body: profile.view,
+    };
+    const outcome = await this.registrations.insert({
+      inForceUnderLock: this.disclosures.inForceUnderLockStatement(customer.institutionId),
+      checkedInForceKey: checked.inForceKey,
+      customer: this.customers.insertStatement(customer),
+      with: [
+        this.credentials.insertStatement(customer.id, passwordHash, now),
+        this.disclosures.storeAcceptancesStatement(acceptances.rows),
+        // Every event of the registration in one insert.
+        this.outbox.appendStatement(
+          [
+            customerEvent(
+              customer,
+              'registrationUser',
+              { userStatus: customer.status },
+              { ...ctx, at: now },
+            ),
+            ...acceptances.events,
+          ],
+          now,
+        ),
+        this.audit.recordStatement(
+          {
+            customerId: customer.id,
+            institutionId: customer.institutionId,
+            action: 'registered',
+            changes: registrationChanges(customer),
+          },
+          ctx,
+        ),
+        ...(scope ? [this.idempotency.completeStatement(scope, response)] : []),
+      ],
     });
+    return { outcome, response };
   }
 }
 
