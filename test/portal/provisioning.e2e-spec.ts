@@ -16,7 +16,11 @@ describe('developer-portal: provisioning that fails half-way finishes on retry',
   it('says what stopped, keeps what was done, and shows the keys once when a retry completes', async () => {
     const email = 'dana@example.com';
     const browser = new PortalBrowser(p.portal.url);
-    const signup = await browser.submit('/signup', '/signup', { name: 'Dana Ng', email, password: PASSWORD });
+    const signup = await browser.submit('/signup', '/signup', {
+      name: 'Dana Ng',
+      email,
+      password: PASSWORD,
+    });
     expect(signup.status).toBe(200);
     const link = new URL((await p.mailTo(email)).links[0]!);
     await browser.get(link.pathname + link.search);
