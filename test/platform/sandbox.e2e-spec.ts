@@ -396,6 +396,43 @@ describe('sandbox FIs: seed and wipe (developer portal, internal routes)', () =>
     expect((again.body.bankingActivities as unknown[]).length).toBeGreaterThan(50);
   });
 
+  it('a wipe racing a seed leaves the FI seeded or empty, never half of either', async () => {
+    const THREE = `sbx-e2e-${randomUUID().slice(0, 8)}`;
+    for (let round = 0; round < 3; round++) {
+      const answers = await Promise.all([
+        seed('customer', THREE),
+        wipe('customer', THREE),
+        seed('activity', THREE, { events: 2000 }),
+        wipe('activity', THREE),
+      ]);
+      const statuses = answers.map((a) => a.status);
+      const seeded = (status: number) => (status === 200 || status === 201 ? 'seed' : status);
+      expect([seeded(statuses[0]!), statuses[1], seeded(statuses[2]!), statuses[3]]).toEqual([
+        'seed',
+        204,
+        'seed',
+        204,
+      ]);
+      const rows = await footprint(THREE);
+      const customers = rows['customer.customers'];
+      expect(customers === 0 || customers === SANDBOX_SAMPLE_USERS.length).toBe(true);
+      expect(rows['customer.credentials']).toBe(customers);
+      expect(rows['customer.disclosure_acceptances']).toBe(customers);
+      expect(rows['customer.disclosures']).toBe(customers ? 1 : 0);
+      // The generator's events (the roster never banks through 'api', which the registrations
+      // that the outbox delivers do): all of a seed, or none.
+      const { rows: generated } = await sql.query<{ n: number; done: number }>(
+        `SELECT (SELECT count(*)::integer FROM activity.events
+                  WHERE institution_id = $1 AND channel IS DISTINCT FROM 'api') AS n,
+                (SELECT count(*)::integer FROM activity.sandbox_seeds
+                  WHERE institution_id = $1 AND completed_at IS NOT NULL) AS done`,
+        [THREE],
+      );
+      expect(generated[0]).toEqual(generated[0]!.done ? { n: 2000, done: 1 } : { n: 0, done: 0 });
+      expect(rows['activity.sandbox_seeds']).toBe(generated[0]!.done);
+    }
+  });
+
   it('refuses an FI that is not a sandbox one (403) and a malformed id (400), in the problem shape', async () => {
     for (const service of ['customer', 'activity'] as const) {
       const prefix = service === 'customer' ? 'CUS' : 'ACTIVITY';
