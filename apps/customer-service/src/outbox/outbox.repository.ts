@@ -60,7 +60,7 @@ export class OutboxRepository {
    */
   async appendIf(change: SqlStatement, events: ActivityEvent[], at: Date): Promise<boolean> {
     const n = change.params.length;
-    const rows = (await this.uow.manager.query(
+    const rows = (await this.uow.prepared(
       `WITH change AS (${change.sql})
        INSERT INTO outbox_events
               (id, institution_id, event_id, payload, created_at, attempts, next_attempt_at,

@@ -7,7 +7,6 @@ import { IdempotencyModule } from '../idempotency/idempotency.module';
 import { OutboxModule } from '../outbox/outbox.module';
 import { ThrottlingModule } from '../throttling/throttling.module';
 import { RegistrationController } from './registration.controller';
-import { RegistrationRepository } from './registration.repository';
 import { RegistrationService } from './registration.service';
 
 @Module({
@@ -21,7 +20,7 @@ import { RegistrationService } from './registration.service';
     ThrottlingModule,
   ],
   controllers: [RegistrationController],
-  providers: [RegistrationService, RegistrationRepository],
+  providers: [RegistrationService],
   exports: [RegistrationService],
 })
 export class RegistrationModule {}

@@ -1,8 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import { rateLimitKeyPart } from '@app/common';
-import { DataSource } from 'typeorm';
 import { CustomerEnv } from '../config/customer.env';
+import { UnitOfWork } from '../persistence/unit-of-work';
 
 /** The limiter's table (migration RegistrationRateLimits1796200000000); housekeeping purges it. */
 export const RATE_LIMITS_TABLE = 'rate_limits';
@@ -19,7 +18,7 @@ export class RegistrationLimitsRepository {
   private readonly limits: { client: number; address: number };
 
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly uow: UnitOfWork,
     env: CustomerEnv,
   ) {
     this.windowMs = env.REGISTRATION_WINDOW_SECONDS * 1000;
@@ -40,7 +39,8 @@ export class RegistrationLimitsRepository {
     };
     const now = Date.now();
     // A window that has run out starts again at 1; otherwise the count goes up by one.
-    const rows = (await this.dataSource.query(
+    // Outside any unit of work (the guard runs before the handler): its own commit.
+    const rows = (await this.uow.prepared(
       `INSERT INTO ${RATE_LIMITS_TABLE} AS r (key, points, expire)
        VALUES ($1, 1, $3), ($2, 1, $3)
        ON CONFLICT (key) DO UPDATE SET
