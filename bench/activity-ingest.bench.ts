@@ -12,9 +12,16 @@
  *   - mixed: `--fis` writers, every batch holding events of every FI (the platform's service
  *     token, as in bench:activity).
  * Measured per run: events/s; PostgreSQL's CPU (all its processes, from /proc) and this
- * process's, as a share of the wall time; and, sampled every 20 ms from pg_stat_activity, how
- * often a writer waits on a lock (the feed's append order) or on WAL/commit. The median of the
- * runs prints as Markdown; everything goes to bench/results/ as JSON.
+ * process's, as a share of the wall time, and PostgreSQL's CPU per event (µs: what the load of
+ * other work on the machine changes least); WAL bytes per event (pg_current_wal_lsn before and
+ * after); and, sampled every 20 ms from pg_stat_activity, how often a writer waits on a lock
+ * (the feed's append order) or on WAL/commit. The median of the runs prints as Markdown;
+ * everything goes to bench/results/ as JSON.
+ *
+ * `--baseline DIR`: before and after in one run. DIR is another built checkout (`npm run build`
+ * there, e.g. a worktree of the commit before a change); its writeEvents and migrations run in
+ * alternation with this checkout's, run by run, each on its own fresh database, so that the
+ * machine's changing load hits both alike. The summary then has a row for each and their ratio.
  */
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -22,14 +29,46 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Client, type Pool } from 'pg';
-import {
-  writeEvents,
-  type StoredEvent,
-} from '../apps/activity-service/src/ingest/event.repository';
-import { createActivityPool } from '../apps/activity-service/src/storage/activity-database';
+import { resolve } from 'node:path';
+import * as currentRepository from '../apps/activity-service/src/ingest/event.repository';
+import type { StoredEvent } from '../apps/activity-service/src/ingest/event.repository';
+import * as currentDatabase from '../apps/activity-service/src/storage/activity-database';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from '../scripts/embedded-postgres';
-import { prepareActivitySchema } from '../scripts/seed-activity';
-import { median } from './support';
+import * as currentSeed from '../scripts/seed-activity';
+import { machine, median } from './support';
+
+/** The code under test: this checkout's, or the --baseline checkout's build. */
+interface Code {
+  label: string;
+  writeEvents: typeof currentRepository.writeEvents;
+  createActivityPool: typeof currentDatabase.createActivityPool;
+  prepareActivitySchema: typeof currentSeed.prepareActivitySchema;
+}
+
+const CURRENT: Code = {
+  label: 'this checkout',
+  writeEvents: currentRepository.writeEvents,
+  createActivityPool: currentDatabase.createActivityPool,
+  prepareActivitySchema: currentSeed.prepareActivitySchema,
+};
+
+/** The same modules from another checkout's dist/ (compiled with the same layout). */
+async function baselineCode(dir: string): Promise<Code> {
+  const dist = resolve(dir, 'dist');
+  const repository = (await import(
+    join(dist, 'apps/activity-service/src/ingest/event.repository.js')
+  )) as typeof currentRepository;
+  const database = (await import(
+    join(dist, 'apps/activity-service/src/storage/activity-database.js')
+  )) as typeof currentDatabase;
+  const seed = (await import(join(dist, 'scripts/seed-activity.js'))) as typeof currentSeed;
+  return {
+    label: `baseline (${dir})`,
+    writeEvents: repository.writeEvents,
+    createActivityPool: database.createActivityPool,
+    prepareActivitySchema: seed.prepareActivitySchema,
+  };
+}
 
 const DAY_MS = 86_400_000;
 const USERS_PER_FI = 10_000;
@@ -51,6 +90,7 @@ interface Options {
   batch: number;
   mode: 'per-fi' | 'mixed';
   runs: number;
+  baseline: string | null;
 }
 
 function options(): Options {
@@ -67,6 +107,7 @@ function options(): Options {
     batch: Number(flag('batch', '5000')),
     mode,
     runs: Number(process.env.BENCH_RUNS ?? 3),
+    baseline: args.includes('--baseline') ? flag('baseline', '') : null,
   };
 }
 
@@ -121,7 +162,11 @@ function postgresTicks(dataDir: string): number {
 const TICKS_PER_SECOND = 100;
 
 interface RunResult {
+  code: string;
   eventsPerSecond: number;
+  /** PostgreSQL's CPU time (all its processes) per stored event. */
+  postgresCpuMicrosPerEvent: number;
+  walBytesPerEvent: number;
   seconds: number;
   batches: number;
   /** CPU as a share of one core over the wall time (200 % = both cores of a 2-core machine). */
@@ -135,7 +180,13 @@ interface RunResult {
   loadAfter: string;
 }
 
-async function run(o: Options, baseUrl: string, dataDir: string, n: number): Promise<RunResult> {
+async function run(
+  o: Options,
+  code: Code,
+  baseUrl: string,
+  dataDir: string,
+  n: number,
+): Promise<RunResult> {
   const admin = new Client({ connectionString: baseUrl });
   await admin.connect();
   await admin.query('DROP DATABASE IF EXISTS activity_ingest_bench WITH (FORCE)');
@@ -144,8 +195,12 @@ async function run(o: Options, baseUrl: string, dataDir: string, n: number): Pro
   const url = new URL(baseUrl);
   url.pathname = '/activity_ingest_bench';
   const now = Date.now();
-  await prepareActivitySchema(url.toString(), new Date(now - 2 * DAY_MS), new Date(now + DAY_MS));
-  const pool: Pool = createActivityPool({
+  await code.prepareActivitySchema(
+    url.toString(),
+    new Date(now - 2 * DAY_MS),
+    new Date(now + DAY_MS),
+  );
+  const pool: Pool = code.createActivityPool({
     url: url.toString(),
     max: o.fis + 1,
     statementTimeoutMs: 0,
@@ -158,7 +213,7 @@ async function run(o: Options, baseUrl: string, dataDir: string, n: number): Pro
   // Warm the pool and the plans (not measured, not stored: a batch of a FI that is not benched).
   await Promise.all(
     Array.from({ length: o.fis }, () =>
-      writeEvents(pool, makeBatch({ ...o, batch: 10 }, o.fis, now)),
+      code.writeEvents(pool, makeBatch({ ...o, batch: 10 }, o.fis, now)),
     ),
   );
 
@@ -192,6 +247,8 @@ async function run(o: Options, baseUrl: string, dataDir: string, n: number): Pro
   const loadBefore = loadavg()
     .map((l) => l.toFixed(2))
     .join(' ');
+  const lsn0 = (await monitor.query<{ l: string }>('SELECT pg_current_wal_lsn()::text AS l'))
+    .rows[0]!.l;
   const pgTicks0 = postgresTicks(dataDir);
   const cpu0 = process.cpuUsage();
   const started = performance.now();
@@ -201,7 +258,7 @@ async function run(o: Options, baseUrl: string, dataDir: string, n: number): Pro
     batches.map(async (mine) => {
       for (const b of mine) {
         // Awaited first: `accepted += await ...` would read `accepted` before the wait.
-        const stored = await writeEvents(pool, b);
+        const stored = await code.writeEvents(pool, b);
         accepted += stored.accepted;
         done++;
       }
@@ -212,11 +269,22 @@ async function run(o: Options, baseUrl: string, dataDir: string, n: number): Pro
   const pgSeconds = (postgresTicks(dataDir) - pgTicks0) / TICKS_PER_SECOND;
   sampling = false;
   await sampler;
+  const walBytes = Number(
+    (
+      await monitor.query<{ b: string }>(
+        'SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), $1::pg_lsn)::text AS b',
+        [lsn0],
+      )
+    ).rows[0]!.b,
+  );
   await monitor.end();
   await pool.end();
   const share = (x: number) => (waits.samples ? x / waits.samples : 0);
   const result: RunResult = {
+    code: code.label,
     eventsPerSecond: accepted / seconds,
+    postgresCpuMicrosPerEvent: (1e6 * pgSeconds) / accepted,
+    walBytesPerEvent: walBytes / accepted,
     seconds,
     batches: done,
     postgresCpuPct: (100 * pgSeconds) / seconds,
@@ -234,7 +302,7 @@ async function run(o: Options, baseUrl: string, dataDir: string, n: number): Pro
       .join(' '),
   };
   console.log(
-    `  run ${n}: ${Math.round(result.eventsPerSecond).toLocaleString()} events/s (${accepted.toLocaleString()} in ${seconds.toFixed(1)} s), PostgreSQL CPU ${result.postgresCpuPct.toFixed(0)} %, client ${result.clientCpuPct.toFixed(0)} %, writers waiting on a lock ${(100 * result.waits.lock).toFixed(0)} % / WAL ${(100 * result.waits.wal).toFixed(0)} % of samples (${Object.entries(
+    `  run ${n} (${code.label}): ${Math.round(result.eventsPerSecond).toLocaleString()} events/s (${accepted.toLocaleString()} in ${seconds.toFixed(1)} s), PostgreSQL CPU ${result.postgresCpuPct.toFixed(0)} % = ${result.postgresCpuMicrosPerEvent.toFixed(1)} µs/event, WAL ${Math.round(result.walBytesPerEvent)} B/event, client ${result.clientCpuPct.toFixed(0)} %, writers waiting on a lock ${(100 * result.waits.lock).toFixed(0)} % / WAL ${(100 * result.waits.wal).toFixed(0)} % of samples (${Object.entries(
       result.waitEvents,
     )
       .slice(0, 5)
@@ -272,19 +340,40 @@ async function main(): Promise<void> {
       await c.end();
       return d;
     })();
+    const codes = o.baseline ? [await baselineCode(o.baseline), CURRENT] : [CURRENT];
     const runs: RunResult[] = [];
-    for (let n = 1; n <= o.runs; n++) runs.push(await run(o, embedded.url, pgData, n));
-    const m = (f: (r: RunResult) => number) => median(runs.map(f));
-    const summary = {
-      eventsPerSecond: Math.round(m((r) => r.eventsPerSecond)),
-      postgresCpuPct: Math.round(m((r) => r.postgresCpuPct)),
-      clientCpuPct: Math.round(m((r) => r.clientCpuPct)),
-      lockWaitPct: Math.round(100 * m((r) => r.waits.lock)),
-      walWaitPct: Math.round(100 * m((r) => r.waits.wal)),
-    };
+    // Alternating, so that the machine's changing load hits each alike.
+    for (let n = 1; n <= o.runs; n++) {
+      for (const code of codes) runs.push(await run(o, code, embedded.url, pgData, n));
+    }
+    const summaries = codes.map((code) => {
+      const mine = runs.filter((r) => r.code === code.label);
+      const m = (f: (r: RunResult) => number) => median(mine.map(f));
+      return {
+        code: code.label,
+        eventsPerSecond: Math.round(m((r) => r.eventsPerSecond)),
+        postgresCpuPct: Math.round(m((r) => r.postgresCpuPct)),
+        postgresCpuMicrosPerEvent: Number(m((r) => r.postgresCpuMicrosPerEvent).toFixed(1)),
+        walBytesPerEvent: Math.round(m((r) => r.walBytesPerEvent)),
+        clientCpuPct: Math.round(m((r) => r.clientCpuPct)),
+        lockWaitPct: Math.round(100 * m((r) => r.waits.lock)),
+        walWaitPct: Math.round(100 * m((r) => r.waits.wal)),
+      };
+    });
     console.log(
-      `\n| mode | writers | events | runs | median events/s | PostgreSQL CPU | client CPU | lock waits | WAL waits |\n| --- | --: | --: | --: | --: | --: | --: | --: | --: |\n| ${o.mode} | ${o.fis} | ${o.events.toLocaleString()} | ${o.runs} | ${summary.eventsPerSecond.toLocaleString()} | ${summary.postgresCpuPct} % | ${summary.clientCpuPct} % | ${summary.lockWaitPct} % | ${summary.walWaitPct} % |`,
+      `\n${machine()}\n\n| code | mode | writers | events | runs | median events/s | PostgreSQL CPU | PostgreSQL µs/event | WAL B/event | client CPU | lock waits | WAL waits |\n| --- | --- | --: | --: | --: | --: | --: | --: | --: | --: | --: | --: |\n${summaries
+        .map(
+          (x) =>
+            `| ${x.code} | ${o.mode} | ${o.fis} | ${o.events.toLocaleString()} | ${o.runs} | ${x.eventsPerSecond.toLocaleString()} | ${x.postgresCpuPct} % | ${x.postgresCpuMicrosPerEvent} | ${x.walBytesPerEvent} | ${x.clientCpuPct} % | ${x.lockWaitPct} % | ${x.walWaitPct} % |`,
+        )
+        .join('\n')}`,
     );
+    if (summaries.length === 2) {
+      const [before, after] = summaries as [(typeof summaries)[0], (typeof summaries)[0]];
+      console.log(
+        `\nafter / before: events/s x${(after.eventsPerSecond / before.eventsPerSecond).toFixed(2)}, PostgreSQL µs/event x${(after.postgresCpuMicrosPerEvent / before.postgresCpuMicrosPerEvent).toFixed(2)}, WAL/event x${(after.walBytesPerEvent / before.walBytesPerEvent).toFixed(2)}`,
+      );
+    }
     mkdirSync(join(process.cwd(), 'bench', 'results'), { recursive: true });
     const file = join(
       process.cwd(),
@@ -294,7 +383,11 @@ async function main(): Promise<void> {
     );
     writeFileSync(
       file,
-      JSON.stringify({ options: o, nproc: cpus().length, summary, runs }, null, 2),
+      JSON.stringify(
+        { options: o, nproc: cpus().length, machine: machine(), summaries, runs },
+        null,
+        2,
+      ),
     );
     console.log(`results: ${file}`);
   } finally {

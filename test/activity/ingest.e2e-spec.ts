@@ -4,6 +4,7 @@ import {
   startActivityPlatform,
   type ActivityPlatform,
 } from '../support/activity-platform';
+import { SEQ_PER_BATCH } from '../../apps/activity-service/src/storage/schema';
 
 const DAY = 86_400_000;
 const BATCH = `${ACTIVITIES}/batch`;
@@ -104,6 +105,34 @@ describe('Banking Activity ingest (e2e)', () => {
     const rows = await stored([events[0]!.guid]);
     expect(rows).toHaveLength(1);
     expect(rows[0]!.occurred_at.toISOString()).toBe(events[0]!.timeStamp);
+  });
+
+  it('stores only the new events of a batch holding stored guids, also when it is sent twice at once', async () => {
+    const first = [event(), event()];
+    expect((await p.post(BATCH, writeA, { events: first })).body).toEqual({
+      accepted: 2,
+      duplicates: 0,
+    });
+    // A stored guid last: rows before it are written before the key conflict shows.
+    const fresh = [event(), event(), event()];
+    const batch = [...fresh, first[1]!];
+    const answers = await Promise.all([
+      p.post<{ accepted: number; duplicates: number }>(BATCH, writeA, { events: batch }),
+      p.post<{ accepted: number; duplicates: number }>(BATCH, writeA, { events: batch }),
+    ]);
+    expect(answers.map((a) => a.status)).toEqual([202, 202]);
+    expect(answers.map((a) => a.body.accepted).sort()).toEqual([0, 3]);
+    expect(answers.map((a) => a.body.duplicates).sort()).toEqual([1, 4]);
+    const rows = await stored([...first, ...fresh].map((e) => e.guid));
+    expect(rows.map((r) => r.guid).sort()).toEqual([...first, ...fresh].map((e) => e.guid).sort());
+    // One feed entry per stored batch: the retried one's rows are in no other.
+    const feed = await p.sql.query<{ n: number; events: number }>(
+      `SELECT count(*)::int AS n, sum(event_count)::int AS events FROM activity.feed_log
+        WHERE institution_id = 'fi-a' AND batch_id IN (
+          SELECT seq / ${SEQ_PER_BATCH} FROM activity.events WHERE guid::text = ANY($1::text[]))`,
+      [fresh.map((e) => e.guid)],
+    );
+    expect(feed.rows[0]).toEqual({ n: 1, events: 3 });
   });
 
   it("keeps idempotency per FI: another FI's guid is a new event, not a duplicate", async () => {

@@ -54,9 +54,14 @@ describe('batchColumns', () => {
     );
     expect(b.columns[6]).toBe('{jdoe,"NULL"}');
     expect(b.columns[7]).toBe('{NULL,"c 1"}');
-    expect(b.columns[12]).toBe(
-      '{"{\\"clientId\\":\\"app\\"}","{\\"note\\":\\"a \\\\\\"quoted\\\\\\" \\\\\\\\ value\\"}"}',
+    // Times as epoch milliseconds; the attributes as one JSON array, in the rows' order.
+    expect(b.columns[3]).toBe(
+      `{${Date.parse('2026-11-20T10:00:00.000Z')},${Date.parse('2026-11-20T09:00:00.000Z')}}`,
     );
+    expect(JSON.parse(b.columns[12]!)).toEqual([
+      { clientId: 'app' },
+      { note: 'a "quoted" \\ value' },
+    ]);
   });
 
   it('keeps a guid once per institution: the same guid of another FI is another row', () => {

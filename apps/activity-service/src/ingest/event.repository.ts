@@ -31,10 +31,17 @@ export interface WriteResult {
 
 /*
  * One statement stores a whole batch: the rows travel as one array per column (no per-row
- * round trips, and cheaper for PostgreSQL to read than one JSON document), guids the
- * institution already sent are skipped (ON CONFLICT on event_guids, keyed (institution_id,
- * guid): idempotency is per FI; in key order so two overlapping batches cannot deadlock), and
- * the batch is appended to the feed, one row per institution, by activity.append_to_feed.
+ * round trips, and cheaper for PostgreSQL to read than one JSON document), each event's key
+ * is inserted into event_guids (keyed (institution_id, guid): idempotency is per FI; in key
+ * order so two overlapping batches cannot deadlock), and the batch is appended to the feed, one
+ * row per institution, by activity.append_to_feed.
+ *
+ * Guids the institution already sent: the first attempt is a plain INSERT, which fails as a
+ * whole (unique violation on PK_event_guids, nothing stored) when one of them is there; the
+ * batch is then stored again with ON CONFLICT DO NOTHING, which skips them. ON CONFLICT costs
+ * a speculative insertion per row (a second index search and WAL record), about a tenth of
+ * PostgreSQL's time per batch, and batches with duplicates are the exception (a producer's
+ * retry), so only those pay twice.
  *
  * Why an institution's feed is in commit order and never skips a late commit: append_to_feed
  * takes the institution's next position by updating its row of activity.feed_heads, after every
@@ -56,29 +63,33 @@ export interface WriteResult {
  */
 const NEXT_BATCH = `SELECT nextval('${ACTIVITY_SCHEMA}.event_batch_seq')::text AS id`;
 
-const INSERT_BATCH = `
-WITH input AS MATERIALIZED (
-  SELECT * FROM unnest($1::integer[], $2::uuid[], $3::text[], $4::timestamptz[], $5::text[],
-    $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[],
-    $13::jsonb[])
-  AS r(i, guid, event_id, occurred_at, institution_id, user_type, login_id, customer_id,
+/*
+ * How the rows travel (each choice measured, docs/BENCHMARKS.md): times as epoch milliseconds
+ * (bigint), not ISO text, whose timestamptz parsing cost five times as much; the attributes as
+ * one JSON array, parsed once and split by jsonb_array_elements, not a jsonb[] literal, whose
+ * per-element jsonb parsing was the largest single cost of reading the batch (~9 µs an event).
+ * ROWS FROM zips the arrays and the JSON array's elements by position.
+ */
+const INPUT = `
+input AS MATERIALIZED (
+  SELECT r.i, r.guid, r.event_id, timestamptz 'epoch' + r.at_ms * interval '1 millisecond' AS occurred_at,
+    r.institution_id, r.user_type, r.login_id, r.customer_id, r.company_id, r.account_type,
+    r.channel, r.ip_address, r.attributes
+  FROM ROWS FROM (unnest($1::integer[]), unnest($2::uuid[]), unnest($3::text[]),
+    unnest($4::bigint[]), unnest($5::text[]), unnest($6::text[]), unnest($7::text[]),
+    unnest($8::text[]), unnest($9::text[]), unnest($10::text[]), unnest($11::text[]),
+    unnest($12::text[]), jsonb_array_elements($13::jsonb))
+  AS r(i, guid, event_id, at_ms, institution_id, user_type, login_id, customer_id,
     company_id, account_type, channel, ip_address, attributes)
-),
-fresh AS (
-  INSERT INTO ${ACTIVITY_SCHEMA}.event_guids (institution_id, guid, occurred_at)
-  SELECT institution_id, guid, occurred_at FROM input ORDER BY institution_id, guid
-  ON CONFLICT (institution_id, guid) DO NOTHING
-  RETURNING institution_id, guid
-),
-stored AS (
-  INSERT INTO ${EVENTS_TABLE} (seq, guid, institution_id, event_id, occurred_at, user_type,
-    login_id, customer_id, company_id, account_type, channel, ip_address, attributes)
+)`;
+
+const INSERT_EVENTS = `INSERT INTO ${EVENTS_TABLE} (seq, guid, institution_id, event_id, occurred_at,
+    user_type, login_id, customer_id, company_id, account_type, channel, ip_address, attributes)
   SELECT $14::bigint * ${SEQ_PER_BATCH} + n.i, n.guid, n.institution_id, n.event_id,
     n.occurred_at, n.user_type, n.login_id, n.customer_id, n.company_id, n.account_type,
-    n.channel, n.ip_address, n.attributes
-  FROM input n JOIN fresh f ON f.institution_id = n.institution_id AND f.guid = n.guid
-  RETURNING institution_id, occurred_at
-),
+    n.channel, n.ip_address, n.attributes`;
+
+const APPEND_TO_FEED = `
 summary AS (
   SELECT institution_id, min(occurred_at) AS min_at, max(occurred_at) AS max_at,
          count(*)::integer AS event_count
@@ -88,6 +99,42 @@ SELECT institution_id, event_count,
        ${ACTIVITY_SCHEMA}.append_to_feed($14::bigint, institution_id, min_at, max_at, event_count)::text AS position
 FROM summary
 ORDER BY institution_id`;
+
+/**
+ * The batch when none of its guids is stored yet; fails with 23505 on PK_event_guids if one is.
+ * Every row is then new, so the events come straight from the input; the keys are inserted
+ * first (the scalar subquery is an InitPlan, run once before the first event row).
+ */
+export const INSERT_BATCH_SQL = `
+WITH ${INPUT},
+keys AS (
+  INSERT INTO ${ACTIVITY_SCHEMA}.event_guids (institution_id, guid, occurred_at)
+  SELECT institution_id, guid, occurred_at FROM input ORDER BY institution_id, guid
+  RETURNING 1
+),
+stored AS (
+  ${INSERT_EVENTS}
+  FROM input n WHERE (SELECT count(*) FROM keys) > 0
+  RETURNING institution_id, occurred_at
+),
+${APPEND_TO_FEED}`;
+
+/** The batch, skipping the guids already stored: only the keys inserted bring their event. */
+export const INSERT_BATCH_SKIPPING_STORED_SQL = `
+WITH ${INPUT},
+fresh AS (
+  INSERT INTO ${ACTIVITY_SCHEMA}.event_guids (institution_id, guid, occurred_at)
+  SELECT institution_id, guid, occurred_at FROM input ORDER BY institution_id, guid
+  ON CONFLICT (institution_id, guid) DO NOTHING
+  RETURNING institution_id, guid
+),
+stored AS (
+  ${INSERT_EVENTS}
+  FROM input n JOIN fresh f ON f.institution_id = n.institution_id AND f.guid = n.guid
+  RETURNING institution_id, occurred_at
+),
+${APPEND_TO_FEED}`;
+const GUID_KEY = 'PK_event_guids';
 
 /** After the commit: wakes the FIs' streams on every replica (see above). */
 const NOTIFY_FEED = `
@@ -112,8 +159,8 @@ export class EventRepository {
 /**
  * Stores a batch atomically and idempotently (a guid the event's institution sent before counts
  * as a duplicate, also within the batch); the seed script calls it directly. Given a pool, a partition missing for an old event is created and the
- * batch retried; given a client, errors go to the caller. Either way the insert must run in
- * autocommit (see above).
+ * batch retried; given a client, errors go to the caller (except the duplicate-guid retry, see
+ * above). Either way the insert must run in autocommit (see above).
  */
 export async function writeEvents(
   db: Pool | PoolClient,
@@ -123,14 +170,15 @@ export async function writeEvents(
   if (batch.count === 0) return { accepted: 0, duplicates: events.length, institutions: [] };
   const { columns, min, max } = batch;
 
-  for (let attempt = 0; ; attempt++) {
+  let skipStored = false;
+  for (let attempt = 0; ;) {
     try {
       // The batch id is taken first, so an event's seq says when its batch started.
       const batchId = (await db.query<{ id: string }>(NEXT_BATCH)).rows[0]!.id;
-      const result = await db.query<{ institution_id: string; event_count: number }>(INSERT_BATCH, [
-        ...columns,
-        batchId,
-      ]);
+      const result = await db.query<{ institution_id: string; event_count: number }>(
+        skipStored ? INSERT_BATCH_SKIPPING_STORED_SQL : INSERT_BATCH_SQL,
+        [...columns, batchId],
+      );
       const accepted = result.rows.reduce((sum, r) => sum + r.event_count, 0);
       const institutions = result.rows.map((r) => r.institution_id);
       if (institutions.length) {
@@ -139,8 +187,17 @@ export async function writeEvents(
       }
       return { accepted, duplicates: events.length - accepted, institutions };
     } catch (err) {
-      if (attempt >= 2 || !isPool(db)) throw err;
-      const { code, message } = err as { code?: string; message?: string };
+      const { code, message, constraint } = err as {
+        code?: string;
+        message?: string;
+        constraint?: string;
+      };
+      // A guid already stored (see above): the statement failed as a whole, in autocommit.
+      if (code === '23505' && constraint === GUID_KEY && !skipStored) {
+        skipStored = true;
+        continue;
+      }
+      if (attempt++ >= 2 || !isPool(db)) throw err;
       if (code === '23514' && NO_PARTITION.test(message ?? '')) {
         await ensurePartitions(db, new Date(min), new Date(max + 1));
       } else if (!code || !RETRYABLE.has(code)) {
@@ -153,7 +210,10 @@ export async function writeEvents(
 const isPool = (db: Pool | PoolClient): db is Pool => 'totalCount' in db;
 
 export interface BatchColumns {
-  /** The 13 column arrays of INSERT_BATCH as PostgreSQL array literals. */
+  /**
+   * The 13 columns of INSERT_BATCH_SQL: 12 PostgreSQL array literals (times as epoch
+   * milliseconds) and the attributes as one JSON array.
+   */
   columns: string[];
   /** Distinct (institution, guid) pairs, i.e. rows. */
   count: number;
@@ -187,7 +247,7 @@ export function batchColumns(events: StoredEvent[]): BatchColumns {
     seen.add(key);
     guids!.push(guid);
     types!.push(e.eventId);
-    times!.push(e.timeStamp);
+    times!.push(String(t));
     fis!.push(arrayElement(e.institutionId));
     userTypes!.push(e.userType ?? 'NULL');
     logins!.push(arrayElement(e.loginId));
@@ -196,9 +256,14 @@ export function batchColumns(events: StoredEvent[]): BatchColumns {
     accounts!.push(arrayElement(e.accountType));
     channels!.push(e.channel ?? 'NULL');
     ips!.push(arrayElement(e.ipAddress));
-    attributes!.push(quoted(JSON.stringify(e.attributes)));
+    attributes!.push(JSON.stringify(e.attributes));
   }
-  return { columns: columns.map((c) => `{${c.join(',')}}`), count: seen.size, min, max };
+  return {
+    columns: [...columns.slice(0, 12).map((c) => `{${c.join(',')}}`), `[${attributes!.join(',')}]`],
+    count: seen.size,
+    min,
+    max,
+  };
 }
 
 /** Needs double quotes in an array literal: empty, NULL, or holding a delimiter, quote, backslash, brace or space. */
