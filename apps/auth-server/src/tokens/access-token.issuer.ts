@@ -31,8 +31,16 @@ export interface IssuedAccessToken {
  * signature (52 against 24 µs of CPU on the benchmark machine; docs/BENCHMARKS.md).
  */
 export function es256Signature(input: string, key: KeyObject): Buffer {
-  return toLowS(p1363OfDer(sign('sha256', Buffer.from(input), key)));
+  const signature = p1363OfDer(sign('sha256', Buffer.from(input), key));
+  // s (the second half) compared with n/2 bytewise: BigInt arithmetic only for a high S.
+  return signature.compare(HALF_ORDER, 0, 32, 32, 64) > 0 ? toLowS(signature) : signature;
 }
+
+/** n/2 for P-256 (n: the order of the curve), big-endian: a low S is at most this. */
+const HALF_ORDER = Buffer.from(
+  '7fffffff800000007fffffffffffffffde737d56d38bcf4279dce5617e3192a8',
+  'hex',
+);
 
 /** ECDSA-Sig-Value (SEQUENCE of two INTEGERs, RFC 3279) to r || s for a 256-bit curve. */
 export function p1363OfDer(der: Buffer): Buffer {
