@@ -19,6 +19,7 @@ import { validationProblem } from '../errors/validation';
 import { boundedFastifyJsonParser } from '../http/json-body';
 import { TRANSACTION_ID_HEADER, transactionIdMiddleware } from '../http/transaction-id';
 import { fastifyFrameworkErrors } from '../http/undecodable-url';
+import { RequestLog } from '../logging/logging.module';
 import { Metrics, MetricsModule, type ObservablePool } from '../metrics/metrics';
 import { serveMetrics } from '../metrics/metrics.endpoint';
 import { traceIdMiddleware } from '../telemetry/trace-id';
@@ -78,8 +79,7 @@ export interface RunningService {
 export function configureApp(app: NestFastifyApplication, options: BootstrapOptions): void {
   const env = app.get(CommonEnv);
   app.useLogger(app.get(Logger));
-  app.use(transactionIdMiddleware);
-  app.use(traceIdMiddleware);
+  startRequests(app);
   serveMetrics(app, app.get(Metrics), { token: env.METRICS_TOKEN });
   observeDatabasePool(app);
   // First, so that a filter a service adds in `configure` is tried before it (last added, first tried).
@@ -142,6 +142,25 @@ export function configureApp(app: NestFastifyApplication, options: BootstrapOpti
     { tokenUrl, callerCodes: appCallerCodes(app) },
   );
   setupDocs(app, document, docs, { reference: options.reference, tokenUrl });
+}
+
+const proceed = () => undefined;
+
+/**
+ * What every request gets first, in one Fastify `onRequest` hook (also for unmatched routes):
+ * its transactionId, its trace id and its logging context. As Nest middleware these ran through
+ * Fastify's middleware engine, which matched each one's route pattern per request.
+ */
+function startRequests(app: NestFastifyApplication): void {
+  const requestLog = app.get(RequestLog);
+  app
+    .getHttpAdapter()
+    .getInstance()
+    .addHook('onRequest', (request, reply, done) => {
+      transactionIdMiddleware(request.raw, reply.raw, proceed);
+      traceIdMiddleware(request.raw, reply.raw, proceed);
+      requestLog.start(request.raw, reply.raw, done);
+    });
 }
 
 /** The TypeORM pool (pg.Pool) of the service, when it has one, as db_pool_connections{pool="main"}. */

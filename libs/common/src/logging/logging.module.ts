@@ -1,9 +1,9 @@
-import { randomUUID } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
-import { DynamicModule, Module, RequestMethod } from '@nestjs/common';
-import { LoggerModule } from 'nestjs-pino';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { DynamicModule, Injectable, Module } from '@nestjs/common';
+import { LoggerModule, PinoLogger } from 'nestjs-pino';
 import pino from 'pino';
 import { CommonEnv } from '../config/env';
+import { censorChildBindings, redactor } from './redaction';
 
 /** Paths never written to a log line, whatever a handler logs. */
 export const REDACTED_PATHS = [
@@ -26,7 +26,7 @@ export const REDACTED_PATHS = [
 
 /**
  * The request's own URL: under Fastify, middleware sees `url` relative to the route pattern it
- * matched (here: '/'), the full one in `originalUrl`.
+ * matched, the full one in `originalUrl` (RequestLog runs before any: `url` is the full one).
  */
 const urlOf = (req: IncomingMessage): string =>
   (req as { originalUrl?: string }).originalUrl ?? req.url ?? '';
@@ -68,8 +68,78 @@ function requestView(req: IncomingMessage) {
 }
 
 /**
+ * The service's pino logger: JSON lines written asynchronously (off the request path; pino
+ * flushes on exit), REDACTED_PATHS censored in every line and in every child's bindings.
+ */
+function rootLogger(service: string, level: string): pino.Logger {
+  const redact = redactor(REDACTED_PATHS, '[redacted]');
+  const logger = pino(
+    { level, base: { service }, formatters: { log: redact, bindings: redact } },
+    pino.destination({ dest: 1, sync: false }),
+  );
+  censorChildBindings(logger, redact);
+  return logger;
+}
+
+/**
+ * Each request's logging context and completion line, started by one Fastify `onRequest` hook
+ * (bootstrap.ts) instead of pino-http run as Nest middleware: Fastify's middleware engine
+ * matched each middleware's route pattern and wrapped it per request, and pino-http built its
+ * full request and response views (headers included) only for the serializers to read one
+ * field of each (docs/BENCHMARKS.md, auth-server).
+ */
+@Injectable()
+export class RequestLog {
+  constructor(private readonly context: PinoLogger) {}
+
+  /**
+   * Runs `next` (the rest of the request) in a logging context whose logger is bound to the
+   * request's `transactionId`, so every line logged while serving it carries the id; writes the
+   * completion line when the response is finished, closed or fails.
+   */
+  start(req: IncomingMessage, res: ServerResponse, next: () => void): void {
+    this.context.runInContext(
+      () => {
+        const log = this.context.logger;
+        const startedAt = Date.now();
+        const complete = (err?: unknown): void => {
+          res.off('close', complete);
+          res.off('finish', complete);
+          res.off('error', complete);
+          const level = requestLogLevel(req, res, err);
+          if (!log.isLevelEnabled(level)) return;
+          const responseTime = Date.now() - startedAt;
+          const view = requestView(req);
+          const failure =
+            err ??
+            res.err ??
+            (res.statusCode >= 500 ? new Error(`failed with status code ${res.statusCode}`) : null);
+          if (failure) {
+            log[level](
+              { req: view, traceId: req.traceId, res, err: failure, responseTime },
+              'request errored',
+            );
+            return;
+          }
+          log[level](
+            { req: view, traceId: req.traceId, res, responseTime },
+            !req.readableAborted && res.writableEnded ? 'request completed' : 'request aborted',
+          );
+        };
+        res.on('close', complete);
+        res.on('finish', complete);
+        res.on('error', complete);
+        next();
+      },
+      // The request itself, written as its transactionId by the serializer below.
+      { bindings: { transactionId: req } },
+    );
+  }
+}
+
+/**
  * Structured JSON logs; every line of a request carries its `transactionId`, its completion line
- * its `traceId` too.
+ * its `traceId` too (RequestLog).
  */
 @Module({})
 export class LoggingModule {
@@ -80,45 +150,23 @@ export class LoggingModule {
         LoggerModule.forRootAsync({
           inject: [CommonEnv],
           useFactory: (env: CommonEnv) => ({
-            // nestjs-pino's default route pattern ('{/*splat}') never matches under Fastify's
-            // middleware engine, which left the Fastify services without request logs.
-            forRoutes: [{ path: '{*path}', method: RequestMethod.ALL }],
-            pinoHttp: [
-              {
-                level: env.LOG_LEVEL,
-                base: { service },
-                genReqId: (req: IncomingMessage) => req.transactionId ?? randomUUID(),
-                // The request is bound to its logger as `transactionId` alone (the id, through the
-                // serializer below): every line logged while serving it carries the id, for one
-                // child logger per request instead of two (half pino-http's cost per request).
-                customAttributeKeys: { req: 'transactionId' },
-                // The completion line also names the request's W3C trace (telemetry/trace-id.ts).
-                customSuccessObject: (req: IncomingMessage, _res: unknown, line: object) => ({
-                  req: requestView(req),
-                  traceId: req.traceId,
-                  ...line,
-                }),
-                customErrorObject: (
-                  req: IncomingMessage,
-                  _res: unknown,
-                  _err: unknown,
-                  line: object,
-                ) => ({ req: requestView(req), traceId: req.traceId, ...line }),
-                redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
-                serializers: {
-                  // Fastify gives the raw request an id of its own ('req-1'): read ours.
-                  transactionId: (req: { id: string; raw?: IncomingMessage }) =>
-                    req.raw?.transactionId ?? req.id,
-                  res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
-                },
-                customLogLevel: requestLogLevel,
+            // No Nest middleware: RequestLog starts each request's logging (bootstrap.ts).
+            forRoutes: [],
+            pinoHttp: {
+              logger: rootLogger(service, env.LOG_LEVEL),
+              // The serializers get the objects themselves, not pino-http's views of them.
+              wrapSerializers: false,
+              serializers: {
+                // The request a logging context is bound to (RequestLog): its id.
+                transactionId: (req: { transactionId?: string }) => req.transactionId,
+                res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
               },
-              // Asynchronous writes keep logging off the request path; pino flushes on exit.
-              pino.destination({ dest: 1, sync: false }),
-            ],
+            },
           }),
         }),
       ],
+      providers: [RequestLog],
+      exports: [RequestLog],
     };
   }
 }
