@@ -71,6 +71,62 @@ describe('customer-service: schema', () => {
     }
   });
 
+  it("lets only the sandbox wipe delete an sbx- FI's acceptances and audit rows, in a transaction that names that FI", async () => {
+    const fi = 'sbx-schema';
+    const customerId = '8a9c1c1e-8d5e-4a43-9a57-2f2f2f2f2f2f';
+    await dataSource.query(
+      `INSERT INTO customer.customers (id, institution_id, login_id, login_id_key, user_type, status,
+         first_name, last_name, birth_date, ssn_sealed, ssn_last4, email_address, phone_number,
+         postal_address, created_at, updated_at)
+       VALUES ($1, $2, 'sandbox1', 'sandbox1', 'RETAIL', 'registered', 'J', 'D', '1990-01-01',
+         'v1.x', '1234', 'j@example.com', '+12025550143', '{}', now(), now())`,
+      [customerId, fi],
+    );
+    await dataSource.query(
+      `INSERT INTO customer.disclosure_acceptances
+         (id, customer_id, institution_id, disclosure_id, version, accepted_at, client_id)
+       VALUES (gen_random_uuid(), $1, $2, 'terms', '1', now(), 'app')`,
+      [customerId, fi],
+    );
+    await dataSource.query(
+      `INSERT INTO customer.audit_events
+         (id, customer_id, institution_id, action, actor_type, actor_id, changes, occurred_at)
+       VALUES (gen_random_uuid(), $1, $2, 'registered', 'client', 'app', '[]', now())`,
+      [customerId, fi],
+    );
+    /** `sql` in its own transaction, after naming `wipe` as the FI being wiped (if given). */
+    const inTransaction = (wipe: string | null, sql: string) =>
+      dataSource.transaction(async (em) => {
+        if (wipe) await em.query(`SELECT set_config('customer.sandbox_wipe', $1, true)`, [wipe]);
+        return em.query(sql);
+      });
+    for (const table of ['disclosure_acceptances', 'audit_events']) {
+      const remove = `DELETE FROM customer.${table} WHERE institution_id = '${fi}'`;
+      await expect(inTransaction(null, remove)).rejects.toThrow(/append-only/);
+      await expect(inTransaction('sbx-another', remove)).rejects.toThrow(/append-only/);
+      await expect(
+        inTransaction(
+          fi,
+          `UPDATE customer.${table} SET client_id = 'x' WHERE institution_id = '${fi}'`,
+        ),
+      ).rejects.toThrow(/append-only/);
+      // A real FI's rows, even when a transaction names that FI.
+      await expect(
+        inTransaction('fi', `DELETE FROM customer.${table} WHERE institution_id = 'fi'`),
+      ).rejects.toThrow(/append-only/);
+      await inTransaction(fi, remove);
+      const [{ n }] = (await dataSource.query(
+        `SELECT count(*)::integer AS n FROM customer.${table} WHERE institution_id = $1`,
+        [fi],
+      )) as { n: number }[];
+      expect({ table, n }).toEqual({ table, n: 0 });
+    }
+    // The setting is the transaction's only: the next one is refused again.
+    await expect(
+      dataSource.query(`DELETE FROM customer.audit_events WHERE institution_id = 'fi'`),
+    ).rejects.toThrow(/append-only/);
+  });
+
   it('refuses values outside the model', async () => {
     await expect(
       dataSource.query(`UPDATE customer.customers SET status = 'deleted'`),
