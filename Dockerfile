@@ -1,5 +1,5 @@
 # syntax=docker/dockerfile:1
-# One image per service: docker build --build-arg APP=auth-server|customer-service|activity-service .
+# One image per service: docker build --build-arg APP=auth-server|customer-service|activity-service|developer-portal .
 # Node 24 LTS, the line package.json pins for development (devDependencies.node, engines).
 ARG NODE_IMAGE=node:24.21-bookworm-slim
 
@@ -15,6 +15,16 @@ COPY apps apps
 COPY scripts scripts
 COPY bench bench
 RUN npm run build && npm prune --omit=dev --ignore-scripts
+# What an app reads at run time besides its compiled code, put beside it in dist: the developer
+# portal's templates and static files, and the Postman files it serves (nothing for the others).
+ARG APP
+COPY docs/postman docs/postman
+RUN mkdir -p dist/docs \
+  && if [ "${APP}" = developer-portal ]; then \
+       (cd apps/developer-portal/src && find . \( -name '*.eta' -o -path '*/assets/*' \) -type f \
+         -exec cp --parents {} ../../../dist/apps/developer-portal/src/ \;) \
+       && cp -r docs/postman dist/docs/postman; \
+     fi
 
 FROM ${NODE_IMAGE} AS runtime
 ARG APP
@@ -25,9 +35,10 @@ COPY --from=build --chown=node:node /src/package.json ./
 COPY --from=build --chown=node:node /src/node_modules ./node_modules
 COPY --from=build --chown=node:node /src/dist/libs ./dist/libs
 COPY --from=build --chown=node:node /src/dist/apps/${APP} ./dist/apps/${APP}
+COPY --from=build --chown=node:node /src/dist/docs ./dist/docs
 USER node
-EXPOSE 3001 3002 3003
-# PORT is the service's own port (AUTH_PORT / CUSTOMER_PORT / ACTIVITY_PORT), set by compose.
+EXPOSE 3001 3002 3003 3004
+# PORT is the service's own port (AUTH_PORT / CUSTOMER_PORT / ACTIVITY_PORT / PORTAL_PORT), set by compose.
 HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+process.env.PORT+'/health/ready').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 # The OpenTelemetry preload starts tracing before the service loads, when

@@ -1,6 +1,7 @@
 /**
- * The three services in this process, on one database: for generating the OpenAPI documents
- * (npm run postman) and for the tests that need the whole platform (gateway, Postman).
+ * The three services and the developer portal in this process, on one database: for generating
+ * the OpenAPI documents (npm run postman) and for the tests that need the whole platform
+ * (gateway, Postman).
  */
 import { randomBytes } from 'node:crypto';
 import type { INestApplication } from '@nestjs/common';
@@ -11,11 +12,13 @@ import { AuthServerModule } from '../apps/auth-server/src/app.module';
 import { authServerOptions } from '../apps/auth-server/src/main';
 import { CustomerServiceModule } from '../apps/customer-service/src/app.module';
 import { customerServiceOptions } from '../apps/customer-service/src/main';
+import { DeveloperPortalModule } from '../apps/developer-portal/src/app.module';
+import { developerPortalOptions } from '../apps/developer-portal/src/main';
 import { freePort } from './embedded-postgres';
 import { SANDBOX } from './sandbox';
 
 export interface LocalPlatform {
-  urls: { auth: string; customer: string; activity: string };
+  urls: { auth: string; customer: string; activity: string; portal: string };
   env: Record<string, string>;
   close(): Promise<void>;
 }
@@ -24,7 +27,8 @@ export async function startLocalPlatform(
   databaseUrl: string,
   extra: Record<string, string> = {},
 ): Promise<LocalPlatform> {
-  const [authPort, customerPort, activityPort] = [
+  const [authPort, customerPort, activityPort, portalPort] = [
+    await freePort(),
     await freePort(),
     await freePort(),
     await freePort(),
@@ -33,6 +37,7 @@ export async function startLocalPlatform(
     auth: `http://127.0.0.1:${authPort}`,
     customer: `http://127.0.0.1:${customerPort}`,
     activity: `http://127.0.0.1:${activityPort}`,
+    portal: `http://127.0.0.1:${portalPort}`,
   };
   const secret = () => randomBytes(32).toString('base64url');
   const env: Record<string, string> = {
@@ -60,6 +65,7 @@ export async function startLocalPlatform(
     PORTAL_CLIENT_SECRET: secret(),
     ACTIVITY_SERVICE_URL: urls.activity,
     OUTBOX_POLL_MS: '200',
+    PORTAL_PUBLIC_URL: urls.portal,
     ...extra,
   };
   // Each service is configured by its own record (not process.env); each resource server reads
@@ -91,6 +97,10 @@ export async function startLocalPlatform(
           port: activityPort,
         })
       ).app,
+    );
+    apps.push(
+      (await bootstrap(DeveloperPortalModule, { ...developerPortalOptions, env, port: portalPort }))
+        .app,
     );
   } catch (err) {
     await Promise.all(apps.map((a) => a.close()));

@@ -6,6 +6,7 @@ import { parse } from 'yaml';
 import { ActivityEnv } from '../../apps/activity-service/src/config/activity.env';
 import { AuthEnv } from '../../apps/auth-server/src/config/auth.env';
 import { CustomerEnv } from '../../apps/customer-service/src/config/customer.env';
+import { PortalEnv } from '../../apps/developer-portal/src/config/portal.env';
 
 const ROOT = join(__dirname, '../..');
 const read = (file: string) => readFileSync(join(ROOT, file), 'utf8');
@@ -32,6 +33,7 @@ const APPS: Record<string, { portEnv: string; port: string }> = {
   'auth-server': { portEnv: 'AUTH_PORT', port: '3001' },
   'customer-service': { portEnv: 'CUSTOMER_PORT', port: '3002' },
   'activity-service': { portEnv: 'ACTIVITY_PORT', port: '3003' },
+  'developer-portal': { portEnv: 'PORTAL_PORT', port: '3004' },
 };
 
 /** `${VAR:-default}` / `${VAR:?msg}` / `${VAR}` references in a text. */
@@ -39,11 +41,12 @@ const variables = (text: string) =>
   [...text.matchAll(/\$\{([A-Z0-9_]+)(?::[-?][^}]*)?\}/g)].map((m) => m[1]!);
 
 describe('docker-compose.yml', () => {
-  it('has PostgreSQL, the three services and a gateway, each depending only on services that exist', () => {
+  it('has PostgreSQL, the three services, the developer portal and a gateway, each depending only on services that exist', () => {
     expect(Object.keys(services).sort()).toEqual([
       'activity-service',
       'auth-server',
       'customer-service',
+      'developer-portal',
       'gateway',
       'grafana',
       'postgres',
@@ -94,6 +97,8 @@ describe('docker-compose.yml', () => {
       CUSTOMER_UPSTREAM_2: replica('customer-service', 2),
       ACTIVITY_UPSTREAM: replica('activity-service', 1),
       ACTIVITY_UPSTREAM_2: replica('activity-service', 2),
+      PORTAL_UPSTREAM: replica('developer-portal', 1),
+      PORTAL_UPSTREAM_2: replica('developer-portal', 2),
     });
     for (const app of Object.keys(APPS))
       expect(gateway.depends_on?.[app]).toEqual({ condition: 'service_healthy' });
@@ -170,6 +175,7 @@ describe('docker-compose.yml with .env.example', () => {
       'auth-server': AuthEnv,
       'customer-service': CustomerEnv,
       'activity-service': ActivityEnv,
+      'developer-portal': PortalEnv,
     } as const;
     for (const [app, cls] of Object.entries(classes)) {
       const env = Object.fromEntries(
@@ -257,6 +263,7 @@ describe('gateway template', () => {
       '/admin/': 'auth_server',
       '/customers/': 'customer_service',
       '/data-apis/': 'activity_service',
+      '/portal/': 'developer_portal',
     });
   });
 
@@ -271,6 +278,7 @@ describe('gateway template', () => {
       auth_server: ['AUTH_UPSTREAM', 'AUTH_UPSTREAM_2'],
       customer_service: ['CUSTOMER_UPSTREAM', 'CUSTOMER_UPSTREAM_2'],
       activity_service: ['ACTIVITY_UPSTREAM', 'ACTIVITY_UPSTREAM_2'],
+      developer_portal: ['PORTAL_UPSTREAM', 'PORTAL_UPSTREAM_2'],
     });
     const env = services.gateway!.environment!;
     for (const servers of Object.values(upstreams))
@@ -313,6 +321,9 @@ describe('gateway template', () => {
       '/health/ready',
       '/docs',
       '/docs-json',
+      '/portal/health/ready',
+      '/portal/metrics',
+      '/portal/dev/mail',
     ];
     expect(internal.map((path) => ({ path, upstream: upstreamFor(path) }))).toEqual(
       internal.map((path) => ({ path, upstream: undefined })),

@@ -91,9 +91,10 @@ describe('API gateway (the nginx configuration of docker-compose, run by nginx o
     if (!NGINX)
       throw new Error('nginx is not installed: .ci/run installs it (apt-get install nginx-light)');
     db = await createTestDatabase('gateway');
-    platform = await startLocalPlatform(db.url);
     const port = await freePort();
     gateway = `http://127.0.0.1:${port}`;
+    // The portal's pages are served under the gateway's /portal/.
+    platform = await startLocalPlatform(db.url, { PORTAL_PUBLIC_URL: `${gateway}/portal` });
     const dir = mkdtempSync(join(tmpdir(), 'gateway-'));
     chmodSync(dir, 0o755);
     for (const sub of ['body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']) {
@@ -113,6 +114,8 @@ describe('API gateway (the nginx configuration of docker-compose, run by nginx o
         CUSTOMER_UPSTREAM_2: hostPort(platform.urls.customer),
         ACTIVITY_UPSTREAM: hostPort(platform.urls.activity),
         ACTIVITY_UPSTREAM_2: hostPort(platform.urls.activity),
+        PORTAL_UPSTREAM: hostPort(platform.urls.portal),
+        PORTAL_UPSTREAM_2: hostPort(platform.urls.portal),
       }),
     );
     writeFileSync(
@@ -314,5 +317,33 @@ describe('API gateway (the nginx configuration of docker-compose, run by nginx o
       if (status !== 404) answered.push(`${method} ${path} -> ${status}`);
     }
     expect(answered).toEqual([]);
+  });
+
+  it('serves the developer portal under /portal/ with its links there, and keeps its internal paths inside', async () => {
+    const bare = await fetch(`${gateway}/portal`, { redirect: 'manual' });
+    expect(bare.status).toBe(301);
+    expect(bare.headers.get('location')).toMatch(/\/portal\/$/);
+    const home = await fetch(`${gateway}/portal/`);
+    expect(home.status).toBe(200);
+    const html = await home.text();
+    expect(html).toContain('href="/portal/signup"');
+    expect(html).toContain('href="/portal/assets/portal.css"');
+    expect((await fetch(`${gateway}/portal/assets/portal.css`)).status).toBe(200);
+    expect((await fetch(`${gateway}/portal/login`)).status).toBe(200);
+    const apps = await fetch(`${gateway}/portal/apps`, { redirect: 'manual' });
+    expect(apps.status).toBe(303);
+    expect(apps.headers.get('location')).toBe('/portal/login?next=%2Fapps');
+    for (const path of [
+      '/portal/health/live',
+      '/portal/health/ready',
+      '/portal/metrics',
+      '/portal/dev/mail',
+      '/portal/internal/anything',
+    ]) {
+      expect({ path, status: await rawRequest(gateway, 'GET', path) }).toEqual({
+        path,
+        status: 404,
+      });
+    }
   });
 });

@@ -53,6 +53,7 @@ describe('Prometheus scrapes the platform with the shipped configuration', () =>
       'auth-server:3001': new URL(platform.urls.auth).host,
       'customer-service:3002': new URL(platform.urls.customer).host,
       'activity-service:3003': new URL(platform.urls.activity).host,
+      'developer-portal:3004': new URL(platform.urls.portal).host,
     };
     for (const job of shipped.scrape_configs) {
       job.scrape_interval = '1s';
@@ -112,9 +113,9 @@ describe('Prometheus scrapes the platform with the shipped configuration', () =>
         if (prometheus?.exitCode !== null)
           throw new Error(`prometheus stopped:\n${output.join('')}`);
         const answer = await query('sum(up{job="digital-banking"})');
-        return answer?.data.result[0]?.value[1] === '3' ? answer : undefined;
+        return answer?.data.result[0]?.value[1] === '4' ? answer : undefined;
       },
-      'all three targets up',
+      'all four targets up',
       60_000,
     );
     expect(up.status).toBe('success');

@@ -280,6 +280,9 @@ describe('Replicas: two instances of each service on one database behind the com
         CUSTOMER_UPSTREAM_2: hostPort(urls.customer[1]!),
         ACTIVITY_UPSTREAM: hostPort(urls.activity[0]!),
         ACTIVITY_UPSTREAM_2: hostPort(urls.activity[1]!),
+        // The developer portal is not part of this test: a closed port (nginx resolves no name).
+        PORTAL_UPSTREAM: '127.0.0.1:9',
+        PORTAL_UPSTREAM_2: '127.0.0.1:9',
       }),
     );
     writeFileSync(
