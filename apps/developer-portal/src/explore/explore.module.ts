@@ -1,6 +1,8 @@
 import { Module } from '@nestjs/common';
 import { PortalEnv } from '../config/portal.env';
 import { ActivityClient } from './activity.client';
+import { DeliveriesController } from './deliveries/deliveries.controller';
+import { DeliveriesService } from './deliveries/deliveries.service';
 import { publicApiBases } from './public-apis';
 import { ReferenceController } from './reference/reference.controller';
 import { ReferenceDocuments } from './reference/reference.documents';
@@ -15,10 +17,11 @@ import { TestDriveService } from './test-drive/test-drive.service';
  * (SandboxTokenService), never with a secret.
  */
 @Module({
-  controllers: [TestDriveController, ReferenceController],
+  controllers: [TestDriveController, ReferenceController, DeliveriesController],
   providers: [
     SandboxTokenService,
     TestDriveService,
+    DeliveriesService,
     {
       provide: ActivityClient,
       inject: [PortalEnv],

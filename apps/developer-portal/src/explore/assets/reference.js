@@ -32,16 +32,49 @@
     displayRequestDuration: true,
     defaultModelsExpandDepth: 0,
     docExpansion: 'list',
+    // Plain response bodies: the highlighter's colours are below 4.5:1 on its dark background.
+    syntaxHighlight: { activated: false },
     onComplete: function () {
       label();
       if (root.getAttribute('data-authorise') === 'yes') authorise();
     },
   });
 
-  // Swagger UI's server selector has no accessible name; it gets one (and again after renders).
+  // Swagger UI leaves some controls without a name and its code blocks out of the tab order;
+  // they get both as they are rendered (operations render when opened).
+  var NAMES = [
+    ['select#servers', 'Server'],
+    ['select.examples-select-element', 'Example'],
+    ['select.content-type', 'Media type'],
+    ['textarea.body-param__text', 'Request body'],
+  ];
+  // A <label> counts only with text of its own: the server selector's wraps the select alone.
+  function named(el) {
+    if (el.hasAttribute('aria-label') || el.hasAttribute('aria-labelledby')) return true;
+    var labels = el.labels || [];
+    for (var i = 0; i < labels.length; i++) {
+      var text = labels[i].textContent;
+      if (labels[i].contains(el)) text = text.replace(el.textContent, '');
+      if (text.trim() !== '') return true;
+    }
+    return false;
+  }
   function label() {
-    var selects = root.querySelectorAll('select#servers:not([aria-label])');
-    for (var i = 0; i < selects.length; i++) selects[i].setAttribute('aria-label', 'Server');
+    NAMES.forEach(function (pair) {
+      var found = root.querySelectorAll(pair[0]);
+      for (var i = 0; i < found.length; i++)
+        if (!named(found[i])) found[i].setAttribute('aria-label', pair[1]);
+    });
+    var params = root.querySelectorAll('tr[data-param-name]');
+    for (var p = 0; p < params.length; p++) {
+      var controls = params[p].querySelectorAll('input, select, textarea');
+      for (var c = 0; c < controls.length; c++)
+        if (!named(controls[c]))
+          controls[c].setAttribute('aria-label', params[p].getAttribute('data-param-name'));
+    }
+    var blocks = root.querySelectorAll('pre');
+    for (var b = 0; b < blocks.length; b++)
+      if (!blocks[b].hasAttribute('tabindex')) blocks[b].setAttribute('tabindex', '0');
   }
   new window.MutationObserver(label).observe(root, { childList: true, subtree: true });
 

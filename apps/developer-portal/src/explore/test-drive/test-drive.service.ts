@@ -27,6 +27,8 @@ export const TEST_DRIVE_SCOPES = ['banking-activities:read', 'account:read'] as 
 
 /** Events the chart counts at most (the export is read as a stream and left there). */
 export const CHART_MAX_EVENTS = 50_000;
+/** Bars at most: 8 days of hours. */
+export const CHART_MAX_BUCKETS = 192;
 const CATALOGUE_TTL_MS = 5 * 60_000;
 
 /** Result columns in this order when present; every other member goes to Details. */
@@ -185,6 +187,8 @@ export class TestDriveService {
     const { pageSize: _p, nextPageToken: _t, requestedAttributes: _r, ...filters } = body;
     const counter = new HourlyCounter(Date.parse(body.startTime), Date.parse(body.endTime), {
       maxEvents: CHART_MAX_EVENTS,
+      // Hourly for a week and a bit; longer windows get wider buckets, and say so.
+      maxBuckets: CHART_MAX_BUCKETS,
     });
     const answer = await this.activity.exportEach(
       token.accessToken,
