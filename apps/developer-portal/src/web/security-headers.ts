@@ -7,7 +7,16 @@ import type { PortalEnv } from '../config/portal.env';
  * call the APIs from the browser (try-it) may connect to the auth-server's public origin too.
  */
 export function contentSecurityPolicy(env: PortalEnv): string {
-  const apiOrigin = new URL(env.AUTH_ISSUER).origin;
+  // Try-it on /reference calls the three services from the browser: their own origins when the
+  // portal runs on its own (npm start); behind the gateway they share the portal's ('self').
+  const apiOrigin = [
+    ...new Set(
+      [
+        env.AUTH_ISSUER,
+        ...(env.basePath === '' ? [env.CUSTOMER_SERVICE_URL, env.ACTIVITY_SERVICE_URL] : []),
+      ].map((u) => new URL(u).origin),
+    ),
+  ].join(' ');
   return [
     "default-src 'none'",
     "script-src 'self'",
