@@ -6,10 +6,6 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { bootstrap } from '@app/common';
-import { DeveloperPortalModule } from '../../apps/developer-portal/src/app.module';
-import { developerPortalOptions } from '../../apps/developer-portal/src/main';
-import { freePort } from '../../scripts/embedded-postgres';
 import { startLocalPlatform, type LocalPlatform } from '../../scripts/local-platform';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 
@@ -114,47 +110,24 @@ export interface PortalStack {
 }
 
 /**
- * What `npm start` runs, in this process: the three services in sandbox mode (CORS for loopback
- * origins, webhooks to this machine allowed) and the developer portal with its own mail
- * catcher, on one fresh database. The browser reaches everything on 127.0.0.1.
+ * What `npm start` runs, in this process (scripts/local-platform.ts): the three services in
+ * sandbox mode (CORS for loopback origins; webhooks to this machine allowed here) and the
+ * developer portal with its own mail catcher, on one fresh database, all on 127.0.0.1.
  */
 export async function startPortalStack(label: string): Promise<PortalStack> {
   const db = await createTestDatabase(label);
-  let platform: LocalPlatform | undefined;
   try {
-    platform = await startLocalPlatform(db.url, { DELIVERY_ALLOW_PRIVATE_TARGETS: 'true' });
-    const port = await freePort();
-    const env: Record<string, string> = {
-      NODE_ENV: 'test',
-      LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
-      DATABASE_URL: db.url,
-      DATABASE_POOL_SIZE: '5',
-      AUTH_ISSUER: platform.urls.auth,
-      AUTH_INTERNAL_URL: platform.urls.auth,
-      PORTAL_PUBLIC_URL: `http://127.0.0.1:${port}`,
-      PORTAL_CLIENT_SECRET: platform.env.PORTAL_CLIENT_SECRET!,
-      CUSTOMER_SERVICE_URL: platform.urls.customer,
-      ACTIVITY_SERVICE_URL: platform.urls.activity,
-      PLATFORM_TIMEOUT_MS: '30000',
-    };
-    const portal = await bootstrap(DeveloperPortalModule, {
-      ...developerPortalOptions,
-      env,
-      port,
-    });
-    const started = platform;
+    const platform = await startLocalPlatform(db.url, { DELIVERY_ALLOW_PRIVATE_TARGETS: 'true' });
     return {
       db,
-      platform: started,
-      portalUrl: `http://127.0.0.1:${port}`,
+      platform,
+      portalUrl: platform.urls.portal,
       close: async () => {
-        await portal.app.close();
-        await started.close();
+        await platform.close();
         await db.drop();
       },
     };
   } catch (err) {
-    await platform?.close();
     await db.drop();
     throw err;
   }
