@@ -16,14 +16,16 @@ COPY scripts scripts
 COPY bench bench
 RUN npm run build && npm prune --omit=dev --ignore-scripts
 # What an app reads at run time besides its compiled code, put beside it in dist: the developer
-# portal's templates and static files, and the Postman files it serves (nothing for the others).
+# portal's templates and static files, and the Postman and OpenAPI files it serves (nothing for
+# the others; the reference falls back to docs/openapi when a service serves no /docs-json).
 ARG APP
 COPY docs/postman docs/postman
+COPY docs/openapi docs/openapi
 RUN mkdir -p dist/docs \
   && if [ "${APP}" = developer-portal ]; then \
        (cd apps/developer-portal/src && find . \( -name '*.eta' -o -path '*/assets/*' \) -type f \
          -exec cp --parents {} ../../../dist/apps/developer-portal/src/ \;) \
-       && cp -r docs/postman dist/docs/postman; \
+       && cp -r docs/postman dist/docs/postman && cp -r docs/openapi dist/docs/openapi; \
      fi
 
 FROM ${NODE_IMAGE} AS runtime
