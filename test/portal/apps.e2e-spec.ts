@@ -1,3 +1,5 @@
+import { SANDBOX_SAMPLE_PASSWORD } from '@app/common';
+import { postForm } from '../support/platform';
 import { textById } from './support/browser';
 import { provisionedDeveloper, tokenWith, type ProvisionedDeveloper } from './support/developer';
 import { startPortalPlatform, type PortalPlatform } from './support/portal';
@@ -41,6 +43,19 @@ describe('developer-portal: apps, keys, Postman, sandbox reset', () => {
       [ada.institutionId],
     );
     expect(rows[0]!.n).toBeGreaterThan(0);
+  });
+
+  it('lets a sample customer of the sandbox log in with the first app (password grant)', async () => {
+    const page = await ada.browser.get('/sandbox');
+    expect(page.status).toBe(200);
+    expect(page.html).toContain('olivia.smith');
+    const res = await postForm(
+      `${p.auth.url}/oauth2/v1/token`,
+      { grant_type: 'password', username: 'olivia.smith', password: SANDBOX_SAMPLE_PASSWORD },
+      { basic: ada.first },
+    );
+    expect(res.status).toBe(200);
+    expect(res.body.refresh_token).toBeDefined();
   });
 
   it('lists the organization’s apps with name, Shared Key, scopes, created and last used', async () => {

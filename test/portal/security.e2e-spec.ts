@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import { HousekeepingJob } from '../../apps/developer-portal/src/housekeeping/housekeeping.job';
 import { PortalBrowser, type PageAnswer } from './support/browser';
 import { startPortalPlatform, type PortalPlatform } from './support/portal';
 
@@ -121,6 +123,32 @@ describe('developer-portal: account security', () => {
       for (const row of rows) expect(row.id_hash.length).toBe(32);
       const stored = rows.map((r) => r.id_hash.toString('base64url'));
       expect(stored).not.toContain(victim.cookies.get('portal_session'));
+    });
+
+    it('ends a session after its idle time and at its absolute expiry; housekeeping removes them', async () => {
+      const email = 'expiry@example.com';
+      await signUp(email);
+      const idle = new PortalBrowser(p.portal.url);
+      const absolute = new PortalBrowser(p.portal.url);
+      await logIn(idle, email);
+      await logIn(absolute, email);
+      const hashOf = (b: PortalBrowser) =>
+        createHash('sha256').update(b.cookies.get('portal_session')!).digest();
+      expect((await idle.get('/welcome')).status).toBe(200);
+      await p.sql.query(
+        `UPDATE portal.sessions SET last_seen_at = now() - interval '61 minutes' WHERE id_hash = $1`,
+        [hashOf(idle)],
+      );
+      await p.sql.query(`UPDATE portal.sessions SET expires_at = now() WHERE id_hash = $1`, [
+        hashOf(absolute),
+      ]);
+      expect((await idle.get('/welcome')).status).toBe(303);
+      expect((await absolute.get('/welcome')).status).toBe(303);
+      await p.portal.app.get(HousekeepingJob).run();
+      const left = await p.sql.query(`SELECT 1 FROM portal.sessions WHERE id_hash = ANY($1)`, [
+        [hashOf(idle), hashOf(absolute)],
+      ]);
+      expect(left.rowCount).toBe(0);
     });
 
     it('ends the session server-side at log-out: the old cookie no longer signs anyone in', async () => {

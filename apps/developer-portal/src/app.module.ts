@@ -7,6 +7,7 @@ import { PortalEnv } from './config/portal.env';
 import { portalDatabase } from './database';
 import { ExploreModule } from './explore/explore.module';
 import { HomeModule } from './home/home.module';
+import { HousekeepingModule } from './housekeeping/housekeeping.module';
 import { MailModule } from './mail/mail.module';
 import { OrganizationsModule } from './organizations/organizations.module';
 import { PlatformClientModule } from './platform/platform.module';
@@ -29,6 +30,7 @@ import { WebModule } from './web/web.module';
     OrganizationsModule,
     AppsModule,
     SandboxModule,
+    HousekeepingModule,
     ExploreModule,
   ],
 })

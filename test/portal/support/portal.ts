@@ -50,12 +50,14 @@ export async function startPortalPlatform(
   const portalSecret = randomBytes(32).toString('base64url');
   const started: RunningApp[] = [];
   try {
+    const [customerPort, activityPort] = [await freePort(), await freePort()];
     const auth = await startAuthServer(db, {
       PORTAL_CLIENT_SECRET: portalSecret,
+      // The password grant checks customers' credentials there.
+      CUSTOMER_SERVICE_URL: `http://127.0.0.1:${customerPort}`,
     });
     started.push(auth);
     const withServices = options.withServices ?? true;
-    const [customerPort, activityPort] = [await freePort(), await freePort()];
     let customer: RunningApp | undefined;
     let activity: RunningApp | undefined;
     const startServices = async () => {

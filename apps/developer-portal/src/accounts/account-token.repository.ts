@@ -47,10 +47,4 @@ export class AccountTokenRepository {
       [developerId, purpose],
     );
   }
-
-  async deleteExpired(): Promise<void> {
-    await this.dataSource.query(
-      `DELETE FROM portal.account_tokens WHERE expires_at < now() - interval '1 day'`,
-    );
-  }
 }

@@ -70,13 +70,4 @@ export class SessionRepository {
   async deleteForDeveloper(developerId: string): Promise<void> {
     await this.dataSource.getRepository(SessionEntity).delete({ developerId });
   }
-
-  /** Housekeeping: sessions past their absolute expiry or idle too long. */
-  async deleteExpired(idleSince: Date): Promise<number> {
-    const result = await this.dataSource.query(
-      `DELETE FROM portal.sessions WHERE expires_at <= now() OR last_seen_at <= $1`,
-      [idleSince],
-    );
-    return (result as [unknown, number])[1] ?? 0;
-  }
 }

@@ -59,10 +59,6 @@ export class SessionService {
     await this.sessions.deleteForDeveloper(developerId);
   }
 
-  async purgeExpired(): Promise<number> {
-    return this.sessions.deleteExpired(this.idleSince());
-  }
-
   private idleSince(): Date {
     return new Date(Date.now() - this.env.SESSION_IDLE_MINUTES * 60_000);
   }

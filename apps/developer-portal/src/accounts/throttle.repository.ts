@@ -12,10 +12,7 @@ export type ThrottleBucket = 'login-address' | 'login-email' | 'account-address'
 export class ThrottleRepository {
   private readonly limiters: Record<ThrottleBucket, RateLimiterPostgres>;
 
-  constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
-    env: PortalEnv,
-  ) {
+  constructor(@InjectDataSource() dataSource: DataSource, env: PortalEnv) {
     const limiter = (keyPrefix: ThrottleBucket, points: number) =>
       postgresRateLimiter(dataSource, {
         schema: 'portal',
@@ -36,10 +33,5 @@ export class ThrottleRepository {
   /** One hit; the seconds to wait when over the limit, else 0. */
   hit(bucket: ThrottleBucket, key: string): Promise<number> {
     return consumeOrWait(this.limiters[bucket], key);
-  }
-
-  /** Housekeeping: windows that have ended (the limiters do not sweep themselves). */
-  async deleteExpired(): Promise<void> {
-    await this.dataSource.query(`DELETE FROM portal.rate_limits WHERE expire < $1`, [Date.now()]);
   }
 }

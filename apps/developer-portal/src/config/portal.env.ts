@@ -153,6 +153,12 @@ export class PortalEnv extends CommonEnv {
   @Max(86_400)
   THROTTLE_WINDOW_SECONDS = 900;
 
+  /** How often ended sessions, old links and ended rate-limit windows are purged. */
+  @toInt()
+  @IsInt()
+  @Min(1_000)
+  HOUSEKEEPING_INTERVAL_MS = 600_000;
+
   /** Verification links are valid this long (the issue asks for 24 h), reset links this long. */
   @toInt()
   @IsInt()
