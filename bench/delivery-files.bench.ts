@@ -12,7 +12,7 @@
  * to bench/results/ as JSON.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -34,6 +34,7 @@ import {
   startEmbeddedPostgres,
   type EmbeddedDatabase,
 } from '../scripts/embedded-postgres';
+import { median } from './support';
 import { prepareActivitySchema } from '../scripts/seed-activity';
 
 const ROOT = resolve(__dirname, '../..');
@@ -50,8 +51,13 @@ function options() {
   };
   return {
     events: Number(flag('events') ?? 1_000_000),
+    /** The smaller window, to show memory flat as the window grows. */
+    small: Number(flag('small') ?? 250_000),
+    rounds: Number(flag('rounds') ?? 3),
     format: (flag('format') ?? 'ndjson') as 'ndjson' | 'csv',
     keep: args.includes('--keep'),
+    /** With DATABASE_URL: use the data a previous run left (same sizes), skip generating it. */
+    reuse: args.includes('--reuse'),
   };
 }
 
@@ -95,6 +101,7 @@ async function generate(pool: Pool, events: number, hour: Date, firstBatch: numb
 }
 
 interface Result {
+  window: string;
   events: number;
   format: string;
   seconds: number;
@@ -105,6 +112,31 @@ interface Result {
   rssPeakMb: number;
   heapBeforeMb: number;
   heapPeakMb: number;
+  /** CPU of this process (rows to text, gzip, SHA-256, inserts) per 1,000 events. */
+  nodeCpuMsPerK: number;
+  /** CPU of the PostgreSQL backends of the service's pools per 1,000 events (Linux, local). */
+  pgCpuMsPerK: number | null;
+}
+
+/** CPU time (ms) of local processes from /proc; null where it cannot be read. */
+function cpuMs(pids: number[]): number | null {
+  try {
+    let ticks = 0;
+    for (const pid of pids) {
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]);
+    }
+    return (ticks * 1000) / 100;
+  } catch {
+    return null;
+  }
+}
+
+async function backendPids(pool: Pool): Promise<number[]> {
+  const rows = await pool.query<{ pid: number }>(
+    `SELECT pid FROM pg_stat_activity WHERE application_name LIKE 'activity-service%' AND datname = current_database()`,
+  );
+  return rows.rows.map((r) => r.pid);
 }
 
 async function measure(
@@ -112,7 +144,10 @@ async function measure(
   pool: Pool,
   sub: Subscription,
   hour: Date,
+  label: string,
 ): Promise<Result> {
+  // Each round builds the window anew (a regular window's file is otherwise built once).
+  await pool.query(`DELETE FROM activity.delivery_files WHERE subscription_id = $1`, [sub.id]);
   global.gc?.();
   const mb = (b: number) => b / 2 ** 20;
   const before = process.memoryUsage();
@@ -123,6 +158,10 @@ async function measure(
     rssPeak = Math.max(rssPeak, m.rss);
     heapPeak = Math.max(heapPeak, m.heapUsed);
   }, 50);
+  // The service pools' backends (those of the warm-up's connections, kept idle in the pools).
+  const pids = await backendPids(pool);
+  const pgBefore = cpuMs(pids);
+  const cpuBefore = process.cpuUsage();
   const started = performance.now();
   const ref = await files.build(
     sub,
@@ -134,6 +173,8 @@ async function measure(
     },
   );
   const seconds = (performance.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpuBefore);
+  const pgAfter = cpuMs(pids);
   clearInterval(sampler);
   const chunks = Number(
     (
@@ -144,6 +185,7 @@ async function measure(
     ).rows[0].n,
   );
   return {
+    window: label,
     events: ref.count,
     format: sub.format,
     seconds,
@@ -154,17 +196,25 @@ async function measure(
     rssPeakMb: mb(rssPeak),
     heapBeforeMb: mb(before.heapUsed),
     heapPeakMb: mb(heapPeak),
+    nodeCpuMsPerK: (cpu.user + cpu.system) / 1000 / (ref.count / 1000),
+    pgCpuMsPerK:
+      pgBefore !== null && pgAfter !== null && pids.length
+        ? (pgAfter - pgBefore) / (ref.count / 1000)
+        : null,
   };
 }
+
+const load = () =>
+  loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
 
 async function main(): Promise<void> {
   const o = options();
   const machine = `${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
-  const loadBefore = loadavg()
-    .map((l) => l.toFixed(2))
-    .join(' ');
+  const loadBefore = load();
   console.log(
-    `delivery files benchmark: ${o.events.toLocaleString()} events, ${o.format}; ${machine}; load ${loadBefore}`,
+    `delivery files benchmark: windows of ${o.small.toLocaleString()} and ${o.events.toLocaleString()} events, ${o.format}, ${o.rounds} rounds; ${machine}; load ${loadBefore}`,
   );
 
   let embedded: EmbeddedDatabase | undefined;
@@ -183,23 +233,59 @@ async function main(): Promise<void> {
   try {
     const admin = new Client({ connectionString: baseUrl });
     await admin.connect();
-    await admin.query('DROP DATABASE IF EXISTS delivery_files_bench WITH (FORCE)');
-    await admin.query('CREATE DATABASE delivery_files_bench');
+    const sizes = `${o.small}/${o.events}`;
+    let reused = false;
+    if (o.reuse && baseUrl === process.env.DATABASE_URL) {
+      const found = await admin.query<{ description: string | null }>(
+        `SELECT shobj_description(oid, 'pg_database') AS description FROM pg_database WHERE datname = 'delivery_files_bench'`,
+      );
+      reused = found.rows[0]?.description?.startsWith(`${sizes} `) ?? false;
+    }
+    // The hours the data was generated for, kept in the database's comment for --reuse.
+    let hours: { warm: Date; small: Date; large: Date };
+    if (reused) {
+      const description = (
+        await admin.query<{ d: string }>(
+          `SELECT shobj_description(oid, 'pg_database') AS d FROM pg_database WHERE datname = 'delivery_files_bench'`,
+        )
+      ).rows[0]!.d;
+      const [warm, small, large] = description.split(' ')[1]!.split(',').map((t) => new Date(t));
+      hours = { warm: warm!, small: small!, large: large! };
+      console.log('reusing the generated data');
+    } else {
+      await admin.query('DROP DATABASE IF EXISTS delivery_files_bench WITH (FORCE)');
+      await admin.query('CREATE DATABASE delivery_files_bench');
+      const now = Date.now();
+      await prepareActivitySchema(dbUrl.toString(), new Date(now - 3 * DAY), new Date(now + DAY));
+      const large = new Date(Math.floor(now / HOUR) * HOUR - 2 * HOUR);
+      hours = {
+        warm: new Date(large.getTime() - 2 * HOUR),
+        small: new Date(large.getTime() - HOUR),
+        large,
+      };
+      const gen = new Pool({ connectionString: dbUrl.toString(), max: 1 });
+      console.log('generating data with SQL...');
+      const t = performance.now();
+      let batch = 1;
+      for (const [events, hour] of [
+        [Math.ceil(o.small / 10), hours.warm],
+        [o.small, hours.small],
+        [o.events, hours.large],
+      ] as const) {
+        await generate(gen, events, hour, batch);
+        batch += Math.ceil(events / BATCH);
+      }
+      await gen.query('VACUUM ANALYZE activity.events');
+      await gen.query('VACUUM ANALYZE activity.feed_log');
+      await gen.end();
+      await admin.query(
+        `COMMENT ON DATABASE delivery_files_bench IS '${sizes} ${[hours.warm, hours.small, hours.large].map((h) => h.toISOString()).join(',')}'`,
+      );
+      console.log(`  ${((performance.now() - t) / 1000).toFixed(1)} s`);
+    }
     await admin.end();
-    const now = Date.now();
-    await prepareActivitySchema(dbUrl.toString(), new Date(now - 3 * DAY), new Date(now + DAY));
 
     const pool = new Pool({ connectionString: dbUrl.toString(), max: 2 });
-    const hour = new Date(Math.floor(now / HOUR) * HOUR - 2 * HOUR);
-    const warmHour = new Date(hour.getTime() - HOUR);
-    console.log('generating data with SQL...');
-    let t = performance.now();
-    await generate(pool, Math.ceil(o.events / 10), warmHour, 1);
-    await generate(pool, o.events, hour, 1 + Math.ceil(o.events / 10 / BATCH));
-    await pool.query('VACUUM ANALYZE activity.events');
-    await pool.query('VACUUM ANALYZE activity.feed_log');
-    console.log(`  ${((performance.now() - t) / 1000).toFixed(1)} s`);
-
     const env = Object.assign(new ActivityEnv(), {
       NODE_ENV: 'production',
       DATABASE_URL: dbUrl.toString(),
@@ -233,7 +319,7 @@ async function main(): Promise<void> {
       format: o.format,
       destination: { type: 'pull' },
       status: 'active',
-      createdAt: warmHour,
+      createdAt: hours.warm,
     };
     await pool.query(
       `INSERT INTO activity.delivery_subscriptions (id, institution_id, name, cadence, filter, format, destination, cursor_position)
@@ -246,10 +332,10 @@ async function main(): Promise<void> {
     const positions = (
       await pool.query<{ lo: string; hi: string }>(
         `SELECT min(position) - 1 AS lo, max(position) AS hi FROM activity.feed_log WHERE sequenced_at >= $1 AND sequenced_at < $2`,
-        [hour.toISOString(), new Date(hour.getTime() + HOUR).toISOString()],
+        [hours.large.toISOString(), new Date(hours.large.getTime() + HOUR).toISOString()],
       )
     ).rows[0]!;
-    t = performance.now();
+    const t = performance.now();
     const cursor = await repo.openRange(
       compileRange({
         institutionId: FI,
@@ -268,24 +354,61 @@ async function main(): Promise<void> {
       `cursor alone: ${sqlRows.toLocaleString()} rows in ${sqlSeconds.toFixed(2)} s (${Math.round(sqlRows / sqlSeconds).toLocaleString()}/s)`,
     );
 
-    const warm = await measure(files, pool, sub, warmHour);
+    const warm = await measure(files, pool, sub, hours.warm, 'warm-up');
     console.log(`warm-up: ${warm.events.toLocaleString()} events in ${warm.seconds.toFixed(2)} s`);
-    const result = await measure(files, pool, sub, hour);
-    const loadAfter = loadavg()
-      .map((l) => l.toFixed(2))
-      .join(' ');
+    const runs: Result[] = [];
+    for (let r = 0; r < o.rounds; r++) {
+      for (const [hour, label] of [
+        [hours.small, 'small'],
+        [hours.large, 'large'],
+      ] as const) {
+        const result = await measure(files, pool, sub, hour, label);
+        runs.push(result);
+        console.log(
+          `  round ${r + 1} ${result.events.toLocaleString()} events: ${result.seconds.toFixed(2)} s = ${Math.round(result.eventsPerSecond).toLocaleString()}/s; heap ${result.heapBeforeMb.toFixed(0)} -> ${result.heapPeakMb.toFixed(0)} MB, RSS ${result.rssBeforeMb.toFixed(0)} -> ${result.rssPeakMb.toFixed(0)} MB; CPU per 1,000 events: node ${result.nodeCpuMsPerK.toFixed(1)} ms, PostgreSQL ${result.pgCpuMsPerK?.toFixed(1) ?? '?'} ms; load ${load()}`,
+        );
+      }
+    }
+    const loadAfter = load();
     await db.onApplicationShutdown();
     await pool.end();
 
-    const row = (r: Result) =>
-      `| ${r.events.toLocaleString()} | ${r.format} + gzip | ${r.seconds.toFixed(2)} | **${Math.round(r.eventsPerSecond).toLocaleString()}** | ${(r.bytes / 2 ** 20).toFixed(1)} MiB in ${r.chunks} chunks | ${r.rssBeforeMb.toFixed(0)} → ${r.rssPeakMb.toFixed(0)} MB | ${r.heapBeforeMb.toFixed(0)} → ${r.heapPeakMb.toFixed(0)} MB |`;
+    const med = (xs: number[]) => median(xs);
+    const pgCpu = (rs: Result[]) => {
+      const known = rs.flatMap((r) => (r.pgCpuMsPerK === null ? [] : [r.pgCpuMsPerK]));
+      return known.length ? med(known) : null;
+    };
+    const summary = (['small', 'large'] as const).map((label) => {
+      const rs = runs.filter((r) => r.window === label);
+      return {
+        window: label,
+        events: rs[0]!.events,
+        eventsPerSecond: med(rs.map((r) => r.eventsPerSecond)),
+        rounds: rs.map((r) => Math.round(r.eventsPerSecond)),
+        bytes: rs[0]!.bytes,
+        chunks: rs[0]!.chunks,
+        rssPeakMb: Math.max(...rs.map((r) => r.rssPeakMb)),
+        heapPeakMb: Math.max(...rs.map((r) => r.heapPeakMb)),
+        rssBeforeMb: med(rs.map((r) => r.rssBeforeMb)),
+        heapBeforeMb: med(rs.map((r) => r.heapBeforeMb)),
+        nodeCpuMsPerK: med(rs.map((r) => r.nodeCpuMsPerK)),
+        pgCpuMsPerK: pgCpu(rs),
+      };
+    });
     console.log(`\n${machine}; load ${loadBefore} before, ${loadAfter} after\n`);
     console.log(
-      '| events | file | seconds | events/s | size | RSS (before → peak) | heap (before → peak) |',
+      '| events | file | events/s (median) | rounds | size | RSS before → peak | heap before → peak | CPU ms / 1,000 events (node, PostgreSQL) |',
     );
-    console.log('| --- | --- | --- | --- | --- | --- | --- |');
-    console.log(row(warm));
-    console.log(row(result));
+    console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
+    for (const r of summary) {
+      console.log(
+        `| ${r.events.toLocaleString()} | ${o.format} + gzip | **${Math.round(r.eventsPerSecond).toLocaleString()}** | ${r.rounds.map((x) => x.toLocaleString()).join(' · ')} | ${(r.bytes / 2 ** 20).toFixed(1)} MiB in ${r.chunks} chunks | ${r.rssBeforeMb.toFixed(0)} → ${r.rssPeakMb.toFixed(0)} MB | ${r.heapBeforeMb.toFixed(0)} → ${r.heapPeakMb.toFixed(0)} MB | ${r.nodeCpuMsPerK.toFixed(1)}, ${r.pgCpuMsPerK?.toFixed(1) ?? '?'} |`,
+      );
+    }
+    const [small, large] = summary;
+    console.log(
+      `\nmemory as the window grows ${(large!.events / small!.events).toFixed(1)}x: peak heap ${small!.heapPeakMb.toFixed(0)} → ${large!.heapPeakMb.toFixed(0)} MB, peak RSS ${small!.rssPeakMb.toFixed(0)} → ${large!.rssPeakMb.toFixed(0)} MB; target ≥ 100,000 events/s: ${large!.eventsPerSecond >= 100_000 ? 'met' : 'not met'} (${Math.round(large!.eventsPerSecond).toLocaleString()}/s)`,
+    );
     const out = join(ROOT, 'bench', 'results');
     mkdirSync(out, { recursive: true });
     writeFileSync(
@@ -297,7 +420,8 @@ async function main(): Promise<void> {
           loadAfter,
           cursorOnly: { rows: sqlRows, seconds: sqlSeconds },
           warm,
-          result,
+          runs,
+          summary,
         },
         null,
         2,

@@ -40,14 +40,35 @@ describe('ExportService', () => {
     service = new ExportService({ exportCursor } as unknown as ActivityRepository, env);
   });
 
-  it('yields NDJSON lines in chunks of 500', async () => {
-    open(Array.from({ length: 501 }, (_, i) => [`{"n":${i}}`]));
+  it('yields NDJSON lines in chunks of about 64 KiB, built from the columns', async () => {
+    const row = (i: number): ExportRow => [
+      `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
+      'loginSuccess',
+      '2026-11-30T10:00:00.000Z',
+      'retail',
+      `user-${i}`,
+      null,
+      null,
+      null,
+      'mobile',
+      '203.0.113.9',
+      i % 2 ? '{"clientId": "app"}' : null,
+    ];
+    open(Array.from({ length: 2001 }, (_, i) => row(i)));
     const doc = await service.open(app, range, 'application/x-ndjson');
     expect(doc.format).toBe('ndjson');
     const chunks = await text(doc.chunks);
-    expect(chunks).toHaveLength(2);
-    expect(chunks.join('').split('\n')).toHaveLength(502);
-    expect(chunks[1]).toBe('{"n":500}\n');
+    expect(chunks.length).toBeGreaterThan(1);
+    expect(chunks.slice(0, -1).every((c) => c.length >= 64 * 1024 && c.endsWith('\n'))).toBe(true);
+    const lines = chunks.join('').split('\n');
+    expect(lines).toHaveLength(2002);
+    expect(lines[2000]).toBe(
+      '{"guid":"00000000-0000-4000-8000-000000002000","eventId":"loginSuccess",' +
+        '"timeStamp":"2026-11-30T10:00:00.000Z","userType":"retail","loginId":"user-2000",' +
+        '"customerId":null,"institutionCustomerId":null,"accountType":null,"channel":"mobile",' +
+        '"ipAddress":"203.0.113.9"}',
+    );
+    expect(JSON.parse(lines[1]!)).toMatchObject({ loginId: 'user-1', clientId: 'app' });
     doc.close();
     expect(close).toHaveBeenCalled();
   });

@@ -1,19 +1,17 @@
 import { Injectable } from '@nestjs/common';
 import type { AccessPrincipal } from '@app/common';
 import { ActivityEnv } from '../config/activity.env';
-import { ActivityRepository, readConsistency, type ExportRow } from '../search/activity.repository';
+import { ActivityRepository, readConsistency } from '../search/activity.repository';
 import { confineToCustomer } from '../search/customer-scope';
 import { parseSearchRequest } from '../search/search.query';
 import { compileExport } from '../search/search.sql';
-import { csvLine, negotiateFormat, type ExportFormat } from './export.format';
-
-/** Lines per chunk handed to the response. */
-const LINES_PER_CHUNK = 500;
+import { eventColumnsSql, lineChunks } from './event-lines';
+import { negotiateFormat, type ExportFormat } from './export.format';
 
 /** An export ready to send: its format and its text, chunk by chunk. */
 export interface ExportDocument {
   format: ExportFormat;
-  /** Chunks of whole lines; reading them moves the database cursor. */
+  /** Chunks of whole lines (about 64 KiB each); reading them moves the database cursor. */
   chunks: AsyncIterable<string>;
   /** Releases the cursor's connection; call it once the chunks are read or abandoned. */
   close(): void;
@@ -46,25 +44,9 @@ export class ExportService {
       mode: 'export',
     });
     confineToCustomer(principal, q);
-    const sql = compileExport(q, format);
+    const requested = q.requestedAttributes;
+    const sql = compileExport(q, (params) => eventColumnsSql(requested, format, params));
     const cursor = await this.activities.exportCursor(sql, readConsistency(consistency));
-    return { format, chunks: lines(format, sql.columns, cursor.rows), close: cursor.close };
+    return { format, chunks: lineChunks(cursor.rows, format, requested), close: cursor.close };
   }
-}
-
-/** Rows to text lines, a chunk of lines at a time. */
-async function* lines(
-  format: ExportFormat,
-  columns: string[],
-  rows: AsyncIterable<ExportRow>,
-): AsyncGenerator<string> {
-  let chunk: string[] = format === 'csv' ? [csvLine(columns)] : [];
-  for await (const row of rows) {
-    chunk.push(format === 'csv' ? csvLine(row) : (row[0] as string));
-    if (chunk.length >= LINES_PER_CHUNK) {
-      yield `${chunk.join('\n')}\n`;
-      chunk = [];
-    }
-  }
-  if (chunk.length) yield `${chunk.join('\n')}\n`;
 }

@@ -123,37 +123,18 @@ export function compileSearchPage(q: SearchQuery, after: Keyset | null): Compile
   return { text, values: params.values };
 }
 
-/** Every match, in order, for a cursor: `item` (NDJSON) or one column per field (CSV). */
+/**
+ * Every match, in order, for a cursor; `selectList` writes the columns over `e` (the export's
+ * serializer, export/event-lines.ts, says which).
+ */
 export function compileExport(
   q: SearchQuery,
-  format: 'ndjson' | 'csv',
-): CompiledSql & { columns: string[] } {
+  selectList: (params: SqlParams) => string,
+): CompiledSql {
   const params = new SqlParams();
   const where = wherePredicates(q, params, null);
   if (q.eventIds.length === 1) where.push(`e.event_id = ${params.add(q.eventIds[0], 'text')}`);
   if (q.eventIds.length > 1) where.push(`e.event_id = ANY(${params.add(q.eventIds, 'text[]')})`);
-  let selectList: string;
-  let columns: string[];
-  if (format === 'ndjson') {
-    selectList = `${itemSql(q.requestedAttributes, params)} AS item`;
-    columns = ['item'];
-  } else {
-    columns = q.requestedAttributes
-      ? [...IDENTITY_FIELDS, ...q.requestedAttributes.filter((r) => !IDENTITY_FIELDS.includes(r))]
-      : [...FIXED_FIELDS.map((f) => f.attributeId), 'attributes'];
-    selectList = columns
-      .map((id) => {
-        if (id === 'timeStamp') return TIMESTAMP_SQL;
-        if (id === 'attributes')
-          return `CASE WHEN e.attributes = '{}'::jsonb THEN NULL ELSE e.attributes::text END`;
-        const attribute = resolveAttribute(id)!;
-        if (attribute.kind === 'fixed') return `e.${attribute.field.column}::text`;
-        // Strings as they are, other JSON values (numbers, booleans, arrays) as JSON text.
-        const key = params.add(id, 'text');
-        return `CASE WHEN jsonb_typeof(e.attributes->${key}) = 'string' THEN e.attributes->>${key} ELSE (e.attributes->${key})::text END`;
-      })
-      .join(', ');
-  }
-  const text = `SELECT ${selectList} FROM ${EVENTS_TABLE} e WHERE ${where.join(' AND ')} ${orderBy(q)}`;
-  return { text, values: params.values, columns };
+  const text = `SELECT ${selectList(params)} FROM ${EVENTS_TABLE} e WHERE ${where.join(' AND ')} ${orderBy(q)}`;
+  return { text, values: params.values };
 }

@@ -2,16 +2,15 @@ import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
-import { csvLine } from '../../export/export.format';
+import { lineChunks, type EventRow } from '../../export/event-lines';
 import type { FileFormat } from '../delivery.ports';
 
-/** Lines joined into one string before compression. */
-const LINES_PER_PIECE = 500;
 /** Size of a stored chunk (one bytea row). */
 export const CHUNK_BYTES = 1_048_576;
 /**
- * gzip level: 1 (zlib's fastest, as the export uses): compression is the builder's largest cost
- * and level 6 halves the throughput for files about a fifth smaller (bench/delivery-files).
+ * gzip level 1 (zlib's fastest, as the export uses): compression is the builder's largest cost
+ * in the service and level 6 halves the throughput for files about a fifth smaller
+ * (bench/delivery-files, docs/BENCHMARKS.md).
  */
 export const GZIP_LEVEL = 1;
 
@@ -29,34 +28,16 @@ export interface ChunkSink {
   append(chunk: Buffer): Promise<void>;
 }
 
-/** Rows to text: NDJSON lines (the event's JSON, one cell) or CSV lines after a header. */
-async function* text(
-  format: FileFormat,
-  columns: string[],
-  rows: AsyncIterable<(string | null)[]>,
-  counter: { count: number },
-): AsyncGenerator<string> {
-  let piece: string[] = format === 'csv' ? [csvLine(columns)] : [];
-  for await (const row of rows) {
-    piece.push(format === 'csv' ? csvLine(row) : (row[0] as string));
-    counter.count++;
-    if (piece.length >= LINES_PER_PIECE) {
-      yield `${piece.join('\n')}\n`;
-      piece = [];
-    }
-  }
-  if (piece.length) yield `${piece.join('\n')}\n`;
-}
-
 /**
- * Streams rows into a gzip file, handing the sink chunks of `chunkBytes` and computing the
- * count, size and SHA-256 on the way: at most a chunk and the streams' buffers are in memory,
- * whatever the number of rows. The sink's backpressure (an awaited insert) holds the rows.
+ * Streams rows (export/event-lines.ts columns) into a gzip file of NDJSON or CSV lines (the
+ * export's serializer), handing the sink chunks of `chunkBytes` and computing the count, size
+ * and SHA-256 on the way: at most a chunk and the streams' buffers are in memory, whatever the
+ * number of rows. The sink's backpressure (an awaited insert) holds the rows.
  */
 export async function buildFile(
-  rows: AsyncIterable<(string | null)[]>,
+  rows: AsyncIterable<EventRow>,
   format: FileFormat,
-  columns: string[],
+  requestedAttributes: string[] | null,
   sink: ChunkSink,
   options: { chunkBytes?: number; gzipLevel?: number } = {},
 ): Promise<BuiltFile> {
@@ -65,7 +46,7 @@ export async function buildFile(
   const hash = createHash('sha256');
   let bytes = 0;
   await pipeline(
-    Readable.from(text(format, columns, rows, counter)),
+    Readable.from(lineChunks(rows, format, requestedAttributes, counter)),
     createGzip({ level: options.gzipLevel ?? GZIP_LEVEL, chunkSize: 64 * 1024 }),
     async (gz: AsyncIterable<Buffer>) => {
       let pending: Buffer[] = [];

@@ -5,7 +5,7 @@ import { ActivityEnv } from '../../config/activity.env';
 import type { DeliveryWindow, FileDelivery, FileRef, Subscription } from '../delivery.ports';
 import { buildFile } from './file-builder';
 import { DeliveryFilesRepository, type FileRecord } from './files.repository';
-import { compileRange, csvColumns } from './files.sql';
+import { compileRange } from './files.sql';
 import { ManifestSigner } from './manifest-signer.service';
 import { SftpClient } from './sftp.client';
 import {
@@ -113,12 +113,7 @@ export class FileDeliveryService implements FileDelivery {
       const cursor = await this.files.openRange(sql);
       let totals;
       try {
-        totals = await buildFile(
-          cursor.rows,
-          sub.format,
-          csvColumns(sub.requestedAttributes),
-          writer,
-        );
+        totals = await buildFile(cursor.rows, sub.format, sub.requestedAttributes, writer);
       } finally {
         cursor.close();
       }
