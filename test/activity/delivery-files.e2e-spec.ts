@@ -4,8 +4,9 @@ import { gunzipSync } from 'node:zlib';
 import { compactVerify, createLocalJWKSet, type JSONWebKeySet } from 'jose';
 import { Server, utils, type Connection } from 'ssh2';
 import type { Subscription } from '../../apps/activity-service/src/delivery/delivery.ports';
+import { DeliveryRepository } from '../../apps/activity-service/src/delivery/delivery.repository';
+import { DeliveryRetention } from '../../apps/activity-service/src/delivery/delivery.retention';
 import { FileDeliveryService } from '../../apps/activity-service/src/delivery/files/file-delivery.service';
-import { DeliveryFilesPurger } from '../../apps/activity-service/src/delivery/files/files.purger';
 import { signedPayload } from '../../apps/activity-service/src/delivery/files/manifest-signer.service';
 import { generateEvents, ingest, type WireEvent } from '../support/activity-fixtures';
 import {
@@ -135,6 +136,7 @@ function attrs(mode: number, size: number) {
 const FI = 'fi-files';
 const OTHER_FI = 'fi-files-other';
 const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
 const ATTRIBUTES: Record<string, Record<string, unknown>> = {
   loginSuccess: { clientId: 'web-app' },
   userLocked: { failedLoginCount: 5 },
@@ -512,21 +514,105 @@ describe('Delivery files: windows by commit time, SFTP, manifests, pull (e2e)', 
     await verifyManifest(ref.manifest);
   });
 
-  it('purges files past the look-back window, chunks included', async () => {
+  it('retention purges old finished deliveries, attempts and files past the window, in batches, never what is pending or still needed', async () => {
+    const retention = p.activity.app.get(DeliveryRetention);
     const sub = await subscription(FI, { cadence: 'hourly', destination: { type: 'pull' } });
-    const w = files.nextWindow(sub, { start: new Date(0), end: new Date(Date.now() - 30 * HOUR) });
-    const ref = await files.build(sub, w, { replay: false });
+    const other = await subscription(FI, { cadence: 'hourly', destination: { type: 'pull' } });
+    // Three consecutive windows of `sub`; two of `other`, the first one's delivery still pending.
+    const w1 = files.nextWindow(sub, { start: new Date(0), end: new Date(Date.now() - 40 * HOUR) });
+    const w2 = files.nextWindow(sub, w1);
+    const w3 = files.nextWindow(sub, w2);
+    const f1 = await files.build(sub, w1, { replay: false });
+    const f2 = await files.build(sub, w2, { replay: false });
+    const f3 = await files.build(sub, w3, { replay: false });
+    const pendingFile = await files.build(other, w1, { replay: false });
+    const otherNewest = await files.build(other, w2, { replay: false });
+    // The controllable clock: "now" is the real time plus `days` (the rows' stamps are real).
+    const later = (days: number) => new Date(Date.now() + days * DAY);
+    const delivery = async (subId: string, status: string, w: { start: Date; end: Date }) => {
+      const id = randomUUID();
+      await p.sql.query(
+        `INSERT INTO activity.deliveries (id, subscription_id, institution_id, type, status, window_start, window_end,
+           delivered_at, attempt_count)
+         VALUES ($1, $2, $3, 'file', $4, $5, $6, CASE WHEN $4 = 'delivered' THEN now() END, 1)`,
+        [id, subId, FI, status, w.start, w.end],
+      );
+      await p.sql.query(
+        `INSERT INTO activity.delivery_attempts (delivery_id, at, status_code, duration_ms) VALUES ($1, now(), 500, 3)`,
+        [id],
+      );
+      return id;
+    };
+    const done1 = await delivery(sub.id, 'delivered', w1);
+    const done2 = await delivery(sub.id, 'delivered', w2);
+    const failedTest = await delivery(sub.id, 'failed', w3);
+    const pending = await delivery(other.id, 'pending', w1);
+    const left = async () =>
+      (
+        await p.sql.query<{
+          deliveries: string[];
+          attempts: number;
+          files: string[];
+          chunks: number;
+        }>(
+          `SELECT (SELECT coalesce(array_agg(id::text ORDER BY id), '{}') FROM activity.deliveries
+                    WHERE subscription_id IN ($1, $2)) AS deliveries,
+                  (SELECT count(*)::int FROM activity.delivery_attempts a JOIN activity.deliveries d ON d.id = a.delivery_id
+                    WHERE d.subscription_id IN ($1, $2)) AS attempts,
+                  (SELECT coalesce(array_agg(id::text ORDER BY id), '{}') FROM activity.delivery_files
+                    WHERE subscription_id IN ($1, $2)) AS files,
+                  (SELECT count(*)::int FROM activity.delivery_file_chunks c JOIN activity.delivery_files f ON f.id = c.file_id
+                    WHERE f.subscription_id IN ($1, $2)) AS chunks`,
+          [sub.id, other.id],
+        )
+      ).rows[0]!;
+    const sorted = (ids: string[]) => [...ids].sort();
+
+    // Inside the window (ACTIVITY_DELIVERY_RETENTION_DAYS, the look-back's 93 by default): nothing.
+    expect(await retention.purge(later(92))).toEqual({ deliveries: 0, files: 0 });
+    expect((await left()).deliveries).toHaveLength(4);
+
+    // Past it: the finished deliveries and their attempts go, and the old files but those a
+    // pending delivery still needs and each subscription's newest (where its next window starts).
+    const purged = await retention.purge(later(94));
+    expect(purged.deliveries).toBe(3);
+    expect(purged.files).toBe(2);
+    const after = await left();
+    expect(after.deliveries).toEqual([pending]);
+    expect(after.attempts).toBe(1);
+    expect(after.files).toEqual(sorted([pendingFile.fileId, f3.fileId, otherNewest.fileId]));
+    expect(after.chunks).toBeGreaterThanOrEqual(3);
+    for (const gone of [done1, done2, failedTest]) expect(after.deliveries).not.toContain(gone);
+    for (const gone of [f1.fileId, f2.fileId]) expect(after.files).not.toContain(gone);
+
+    // Once delivered (and old), that delivery and its file go too; the newest files stay.
     await p.sql.query(
-      `UPDATE activity.delivery_files SET created_at = now() - interval '94 days' WHERE id = $1`,
-      [ref.fileId],
+      `UPDATE activity.deliveries SET status = 'delivered', delivered_at = now() WHERE id = $1`,
+      [pending],
     );
-    const purged = await p.activity.app.get(DeliveryFilesPurger).purge(new Date());
-    expect(purged).toBeGreaterThanOrEqual(1);
-    const left = await p.sql.query(
-      `SELECT (SELECT count(*) FROM activity.delivery_files WHERE id = $1)::int AS files,
-              (SELECT count(*) FROM activity.delivery_file_chunks WHERE file_id = $1)::int AS chunks`,
-      [ref.fileId],
+    await retention.purge(later(94));
+    const last = await left();
+    expect(last.deliveries).toEqual([]);
+    expect(last.files).toEqual(sorted([f3.fileId, otherNewest.fileId]));
+  });
+
+  it('retention deletes in batches, and stops between batches when asked', async () => {
+    const sub = await subscription(FI, { cadence: 'hourly', destination: { type: 'pull' } });
+    await p.sql.query(
+      `INSERT INTO activity.deliveries (id, subscription_id, institution_id, type, status, delivered_at, created_at)
+       SELECT gen_random_uuid(), $1, $2, 'batch', 'delivered', now() - interval '200 days', now() - interval '200 days'
+         FROM generate_series(1, 25)`,
+      [sub.id, FI],
     );
-    expect(left.rows[0]).toEqual({ files: 0, chunks: 0 });
+    const repo = p.activity.app.get(DeliveryRepository);
+    const cutoff = new Date(Date.now() - 100 * DAY);
+    // Batches of 10, asked to stop after the first: 10 gone, 15 left; then the rest.
+    expect(await repo.purgeFinishedBefore(cutoff, () => true, 10)).toBe(10);
+    expect(await repo.purgeFinishedBefore(cutoff, () => false, 10)).toBe(15);
+    const n = await p.sql.query(
+      `SELECT count(*)::int AS n FROM activity.deliveries WHERE subscription_id = $1`,
+      [sub.id],
+    );
+    expect(n.rows[0].n).toBe(0);
   });
 });

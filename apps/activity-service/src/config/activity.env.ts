@@ -246,7 +246,20 @@ export class ActivityEnv extends CommonEnv {
   })
   ACTIVITY_PUBLIC_URL?: string;
 
-  /** How often files older than the look-back window (ACTIVITY_MAX_LOOKBACK_DAYS) are purged. */
+  /**
+   * How long delivery files, finished deliveries and their attempts (the delivery log) are kept:
+   * the look-back window by default, since a replay may only ask for that range and the
+   * contract keeps files for it. Pending deliveries, and the files they or a subscription's
+   * next window still need, are kept whatever their age.
+   */
+  @toInt()
+  @IsInt()
+  @Min(1)
+  @Max(3660)
+  @AtLeast('ACTIVITY_MAX_LOOKBACK_DAYS')
+  ACTIVITY_DELIVERY_RETENTION_DAYS = 93;
+
+  /** How often delivery rows and files older than ACTIVITY_DELIVERY_RETENTION_DAYS are purged. */
   @toInt()
   @IsInt()
   @Min(1000)

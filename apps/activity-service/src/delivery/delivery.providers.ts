@@ -4,6 +4,7 @@ import { DeliveryDatabase } from './delivery.database';
 import { DeliveryDispatcher } from './delivery.dispatcher';
 import { DeliveryMetrics } from './delivery.metrics';
 import { DeliveryRepository } from './delivery.repository';
+import { DeliveryRetention } from './delivery.retention';
 import { DeliverySecrets } from './delivery-secrets';
 import { SubscriptionService } from './subscription.service';
 import { WebhookClient } from './webhook.client';
@@ -19,4 +20,5 @@ export const DELIVERY_PROVIDERS = [
   DeliveryDispatcher,
   SubscriptionService,
   DeliveryMetrics,
+  DeliveryRetention,
 ];

@@ -410,6 +410,31 @@ export class DeliveryRepository {
     ]);
   }
 
+  /**
+   * Deletes finished deliveries (delivered or failed, never pending) that ended before
+   * `cutoff`, their attempts with them (ON DELETE CASCADE), `batch` at a time so that no
+   * statement holds many row locks or much WAL at once; returns how many.
+   */
+  async purgeFinishedBefore(
+    cutoff: Date,
+    stopping: () => boolean = () => false,
+    batch = 1000,
+  ): Promise<number> {
+    let purged = 0;
+    for (;;) {
+      const rows = await this.db.query(
+        `DELETE FROM ${D} WHERE id IN (
+           SELECT id FROM ${D}
+            WHERE status <> 'pending' AND coalesce(delivered_at, created_at) < $1::timestamptz
+            LIMIT $2::integer
+         ) RETURNING id`,
+        [cutoff.toISOString(), batch],
+      );
+      purged += rows.length;
+      if (rows.length < batch || stopping()) return purged;
+    }
+  }
+
   async markFailed(deliveryId: string): Promise<void> {
     await this.db.query(
       `UPDATE ${D} SET status = 'failed', next_attempt_at = NULL WHERE id = $1::uuid`,

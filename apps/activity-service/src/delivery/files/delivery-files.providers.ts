@@ -2,7 +2,6 @@ import type { Provider, Type } from '@nestjs/common';
 import { FILE_DELIVERY } from '../delivery.ports';
 import { FileDeliveryService } from './file-delivery.service';
 import { DeliveryFilesController } from './files.controller';
-import { DeliveryFilesPurger } from './files.purger';
 import { DeliveryFilesRepository } from './files.repository';
 import { DeliveryFilesService } from './files.service';
 import { ManifestSigner } from './manifest-signer.service';
@@ -24,5 +23,4 @@ export const DELIVERY_FILES_PROVIDERS: Provider[] = [
   FileDeliveryService,
   { provide: FILE_DELIVERY, useExisting: FileDeliveryService },
   DeliveryFilesService,
-  DeliveryFilesPurger,
 ];

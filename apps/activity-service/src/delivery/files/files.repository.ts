@@ -10,6 +10,7 @@ import type { FileFormat } from '../delivery.ports';
 const FILES = `${ACTIVITY_SCHEMA}.delivery_files`;
 const CHUNKS = `${ACTIVITY_SCHEMA}.delivery_file_chunks`;
 const FEED = `${ACTIVITY_SCHEMA}.feed_log`;
+/** The delivery retention task's lock (the key files-only purging had). */
 const PURGE_LOCK_KEY = 'activity:delivery-files-purge';
 
 /** A row of a file's query, one cell per column (NDJSON: the event's JSON). */
@@ -291,13 +292,29 @@ export class DeliveryFilesRepository {
     return chunkWriter(client, file.id, end);
   }
 
-  /** Deletes files created before `cutoff` (their chunks with them), a few at a time. */
+  /**
+   * Deletes files (their chunks cascade) created before `cutoff`, 50 at a time, except those
+   * still needed: a file whose delivery is pending (same subscription and window, SFTP uploads
+   * and webhook links read it), and each subscription's newest regular file, whose
+   * to_position is where its next window starts (lastDeliveredPosition).
+   */
   async purgeBefore(cutoff: Date, stopping: () => boolean = () => false): Promise<number> {
     let purged = 0;
     for (;;) {
       const rows = await this.db.query(
         `DELETE FROM ${FILES} WHERE id IN (
-           SELECT id FROM ${FILES} WHERE created_at < $1::timestamptz LIMIT 50
+           SELECT f.id FROM ${FILES} f
+            WHERE f.created_at < $1::timestamptz
+              AND NOT EXISTS (
+                SELECT 1 FROM ${ACTIVITY_SCHEMA}.deliveries d
+                 WHERE d.subscription_id = f.subscription_id AND d.status = 'pending'
+                   AND d.type = 'file' AND d.window_start = f.window_start
+                   AND d.window_end = f.window_end)
+              AND (f.replay OR EXISTS (
+                SELECT 1 FROM ${FILES} n
+                 WHERE n.subscription_id = f.subscription_id AND NOT n.replay
+                   AND n.window_end > f.window_end))
+            LIMIT 50
          ) RETURNING id`,
         [cutoff.toISOString()],
       );
