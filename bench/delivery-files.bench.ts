@@ -249,7 +249,10 @@ async function main(): Promise<void> {
           `SELECT shobj_description(oid, 'pg_database') AS d FROM pg_database WHERE datname = 'delivery_files_bench'`,
         )
       ).rows[0]!.d;
-      const [warm, small, large] = description.split(' ')[1]!.split(',').map((t) => new Date(t));
+      const [warm, small, large] = description
+        .split(' ')[1]!
+        .split(',')
+        .map((t) => new Date(t));
       hours = { warm: warm!, small: small!, large: large! };
       console.log('reusing the generated data');
     } else {
