@@ -25,7 +25,11 @@ function build(
     needsRehash: jest.fn().mockReturnValue(options.rehash ?? false),
     hash: jest.fn().mockResolvedValue('$argon2id$new'),
   };
-  const audit = { record: jest.fn().mockResolvedValue(undefined) };
+  const auditPart = { sql: 'INSERT INTO audit_events ...' };
+  const audit = {
+    record: jest.fn().mockResolvedValue(undefined),
+    recordStatement: jest.fn().mockReturnValue(auditPart),
+  };
   const outbox = {
     append: jest.fn().mockResolvedValue(undefined),
     // Applies unless the row changed since findByLogin read it.
@@ -57,6 +61,7 @@ function build(
     events,
     guarded,
     guardedEvents,
+    auditPart,
   };
 }
 
@@ -80,8 +85,48 @@ describe('CredentialsService.verify', () => {
     expect(uow.transactions).toBe(0);
   });
 
-  it('a first login activates the customer, audits it and announces loginSuccess', async () => {
-    const { service, customers, audit, events } = build(customer({ status: 'registered' }));
+  it('a first login activates the customer, audits it and announces loginSuccess: one guarded statement', async () => {
+    const registered = customer({ status: 'registered', version: 1 });
+    const b = build(registered);
+    await expect(b.service.verify(check, 'tx-1')).resolves.toEqual({
+      result: 'ok',
+      customerId: customer().id,
+      loginId: 'jdoe2026',
+      userType: 'RETAIL',
+    });
+    expect(b.uow.transactions).toBe(0);
+    expect(b.customers.lockById).not.toHaveBeenCalled();
+    // Guarded by what was read, and moving the status (with a new version) to active.
+    expect(b.customers.lastLoginIfUnchanged).toHaveBeenCalledWith(
+      expect.objectContaining({ id: registered.id, version: 1, status: 'registered' }),
+      expect.any(Date),
+      'active',
+    );
+    const audited = {
+      action: 'statusChanged',
+      changes: [{ field: 'userStatus', old: 'registered', new: 'active' }],
+    };
+    const ctx = {
+      actor: { type: 'customer', id: customer().id },
+      transactionId: 'tx-1',
+      userAgent: 'x'.repeat(512),
+    };
+    expect(b.audit.recordStatement).toHaveBeenCalledWith(
+      expect.objectContaining(audited),
+      expect.objectContaining(ctx),
+    );
+    // The audit entry and the event only with the change, in the same statement.
+    expect(b.outbox.appendIf).toHaveBeenCalledWith(b.guarded, expect.any(Array), expect.any(Date), [
+      b.auditPart,
+    ]);
+    expect(b.guardedEvents().map((e) => e.eventId)).toEqual(['loginSuccess']);
+    expect(b.audit.record).not.toHaveBeenCalled();
+  });
+
+  it('a first login of a customer changed since it was read: activated under the row lock', async () => {
+    const { service, customers, audit, events } = build(customer({ status: 'registered' }), {
+      changedSinceRead: true,
+    });
     await expect(service.verify(check, 'tx-1')).resolves.toEqual({
       result: 'ok',
       customerId: customer().id,
@@ -123,8 +168,9 @@ describe('CredentialsService.verify', () => {
     expect(customers.lastLoginIfUnchanged).toHaveBeenCalledWith(
       expect.objectContaining({ id: active.id, version: 7, status: 'active' }),
       expect.any(Date),
+      'active',
     );
-    expect(outbox.appendIf).toHaveBeenCalledWith(guarded, expect.any(Array), expect.any(Date));
+    expect(outbox.appendIf).toHaveBeenCalledWith(guarded, expect.any(Array), expect.any(Date), []);
     expect(guardedEvents()).toEqual([
       expect.objectContaining({
         eventId: 'loginSuccess',
@@ -147,10 +193,10 @@ describe('CredentialsService.verify', () => {
     expect(events().map((e) => e.eventId)).toEqual(['loginSuccess']);
   });
 
-  it('failures to clear, a status to change or a lock: never the guarded statement', async () => {
+  it('failures to clear or a lock: never the guarded statement', async () => {
     for (const found of [
       customer({ status: 'active', failedLoginCount: 2 }),
-      customer({ status: 'registered' }),
+      customer({ status: 'registered', failedLoginCount: 1 }),
       customer({ status: 'locked', failedLoginCount: 3 }),
     ]) {
       const { service, outbox, uow } = build(found);

@@ -164,11 +164,11 @@ export class CredentialsService {
   }
 
   /**
-   * The common success: a customer who is not locked, has no failures to clear and whose
-   * status a login does not change. Then a login changes only `lastLoginAt` and adds the
-   * `loginSuccess` event: one statement (no transaction, no row lock), applied only if the row
-   * is still as `findByLogin` read it. False when it is not (or the case is not this one): the
-   * caller then decides under the row lock, as for every other case.
+   * The common success: a customer who is not locked and has no failures to clear. Then a
+   * login changes `lastLoginAt` (and, the first time, the status to `active`, audited) and adds
+   * the `loginSuccess` event: one statement (no transaction, no row lock), applied only if the
+   * row is still as `findByLogin` read it. False when it is not (or the case is not this one):
+   * the caller then decides under the row lock, as for every other case.
    */
   private async recordPlainSuccess(
     login: LoginRecord,
@@ -176,17 +176,26 @@ export class CredentialsService {
     ctx: RequestContext,
   ): Promise<boolean> {
     const customer = login.customer;
-    if (
-      customer.status === 'locked' ||
-      customer.failedLoginCount !== 0 ||
-      statusAfterLogin(customer.status) !== customer.status
-    )
-      return false;
+    if (customer.status === 'locked' || customer.failedLoginCount !== 0) return false;
+    const status = statusAfterLogin(customer.status);
     const now = new Date();
     return this.outbox.appendIf(
-      this.customers.lastLoginIfUnchanged(customer, now),
+      this.customers.lastLoginIfUnchanged(customer, now, status),
       [customerEvent(customer, 'loginSuccess', { clientId }, { ...ctx, at: now })],
       now,
+      status === customer.status
+        ? []
+        : [
+            this.audit.recordStatement(
+              {
+                customerId: customer.id,
+                institutionId: customer.institutionId,
+                action: 'statusChanged',
+                changes: [{ field: 'userStatus', old: customer.status, new: status }],
+              },
+              ctx,
+            ),
+          ],
     );
   }
 

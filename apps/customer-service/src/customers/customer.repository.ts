@@ -98,20 +98,30 @@ export class CustomerRepository {
   }
 
   /**
-   * A login that changes nothing but `last_login_at`, as a statement to compose (not run): it
-   * applies only while the row is still as it was read (same version, status, no failures),
-   * and then returns the id. Any change since (a failure counted, a lock, an edit) bumps the
-   * version, so it then returns nothing and the caller takes the locking path.
+   * A successful login without failures to clear, as a statement to compose (not run): sets
+   * `last_login_at` and, when the login changes the status (a first login), the status with a
+   * new version. It applies only while the row is still as it was read (same version, status,
+   * no failures), and then returns the id. Any change since (a failure counted, a lock, an
+   * edit) bumps the version, so it then returns nothing and the caller takes the locking path.
    */
   lastLoginIfUnchanged(
     read: Pick<CustomerEntity, 'id' | 'version' | 'status'>,
     at: Date,
+    status: UserStatus = read.status,
   ): SqlStatement {
+    if (status === read.status)
+      return {
+        sql: `UPDATE customers SET last_login_at = $1
+               WHERE id = $2 AND version = $3 AND status = $4 AND failed_login_count = 0
+              RETURNING id`,
+        params: [at, read.id, read.version, read.status],
+      };
     return {
-      sql: `UPDATE customers SET last_login_at = $1
+      sql: `UPDATE customers
+               SET last_login_at = $1, status = $5, version = version + 1, updated_at = $1
              WHERE id = $2 AND version = $3 AND status = $4 AND failed_login_count = 0
             RETURNING id`,
-      params: [at, read.id, read.version, read.status],
+      params: [at, read.id, read.version, read.status, status],
     };
   }
 

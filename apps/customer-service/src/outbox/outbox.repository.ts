@@ -55,32 +55,25 @@ export class OutboxRepository {
 
   /**
    * Runs `change` (a data-modifying statement that returns rows when it applies) and, in the
-   * same statement, appends `events` only if it did: one round trip and one commit, and the
-   * events exist exactly when the change does. Returns whether the change applied.
+   * same statement, appends `events` (and applies `also`) only if it did: one round trip and
+   * one commit, and the events exist exactly when the change does. Returns whether it applied.
    */
-  async appendIf(change: SqlStatement, events: ActivityEvent[], at: Date): Promise<boolean> {
-    const n = change.params.length;
-    const rows = (await this.uow.prepared(
-      `WITH change AS (${change.sql})
-       INSERT INTO outbox_events
-              (id, institution_id, event_id, payload, created_at, attempts, next_attempt_at,
-               last_error, dispatched_at, dead_at)
-       SELECT e.id, e.institution_id, e.event_id, e.payload, $${n + 5}, 0, $${n + 5},
-              NULL, NULL, NULL
-         FROM unnest($${n + 1}::uuid[], $${n + 2}::text[], $${n + 3}::text[], $${n + 4}::jsonb[])
-              AS e(id, institution_id, event_id, payload)
-        WHERE EXISTS (SELECT 1 FROM change)
-       RETURNING id`,
+  async appendIf(
+    change: SqlStatement,
+    events: ActivityEvent[],
+    at: Date,
+    also: GatedStatement[] = [],
+  ): Promise<boolean> {
+    const applied = 'EXISTS (SELECT 1 FROM change)';
+    const [row] = await this.uow.together<{ applied: boolean }>(
       [
-        ...change.params,
-        events.map((e) => e.guid),
-        events.map((e) => e.institutionId),
-        events.map((e) => e.eventId),
-        events.map((e) => JSON.stringify(e)),
-        at,
+        { name: 'change', statement: change },
+        ...also.map((part, i) => ({ name: `also_${i}`, statement: part(applied) })),
+        { name: 'events', statement: this.appendStatement(events, at)(applied) },
       ],
-    )) as unknown[];
-    return rows.length > 0;
+      `SELECT ${applied} AS applied`,
+    );
+    return row!.applied;
   }
 
   /** Backlog figures for /metrics: events not yet delivered (nor dead) and the oldest one's age. */

@@ -21,8 +21,13 @@ export class OutboxService {
    * `change` (built by another repository) and the events in one statement: the events are
    * written only if the change applied, which is returned. Needs no unit of work around it.
    */
-  appendIf(change: SqlStatement, events: ActivityEvent[], at: Date): Promise<boolean> {
+  appendIf(
+    change: SqlStatement,
+    events: ActivityEvent[],
+    at: Date,
+    also: GatedStatement[] = [],
+  ): Promise<boolean> {
     if (events.length === 0) throw new Error('appendIf needs at least one event');
-    return this.outbox.appendIf(change, events, at);
+    return this.outbox.appendIf(change, events, at, also);
   }
 }
