@@ -1,9 +1,9 @@
 import { pipeline } from 'node:stream/promises';
-import { createGzip, constants as zlib } from 'node:zlib';
+import { createGzip } from 'node:zlib';
 import type { Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { transactionIdOf } from '@app/common';
-import { CONTENT_TYPES, wantsGzip } from './export.format';
+import { CONTENT_TYPES, GZIP_OPTIONS, wantsGzip } from './export.format';
 import type { ExportDocument } from './export.service';
 
 /**
@@ -30,9 +30,7 @@ export async function sendExport(
     res.setHeader('Cache-Control', 'no-store');
     res.setHeader('Vary', 'Accept, Accept-Encoding');
     if (gzip) res.setHeader('Content-Encoding', 'gzip');
-    await (gzip
-      ? pipeline(doc.chunks, createGzip({ level: zlib.Z_BEST_SPEED }), res)
-      : pipeline(doc.chunks, res));
+    await (gzip ? pipeline(doc.chunks, createGzip(GZIP_OPTIONS), res) : pipeline(doc.chunks, res));
   } catch (err) {
     if (res.headersSent) {
       if ((err as { code?: string }).code !== 'ERR_STREAM_PREMATURE_CLOSE') {

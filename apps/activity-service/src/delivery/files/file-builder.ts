@@ -3,16 +3,11 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import { lineChunks, type EventRow } from '../../export/event-lines';
+import { GZIP_OPTIONS } from '../../export/export.format';
 import type { FileFormat } from '../delivery.ports';
 
 /** Size of a stored chunk (one bytea row). */
 export const CHUNK_BYTES = 1_048_576;
-/**
- * gzip level 1 (zlib's fastest, as the export uses): compression is the builder's largest cost
- * in the service and level 6 halves the throughput for files about a fifth smaller
- * (bench/delivery-files, docs/BENCHMARKS.md).
- */
-export const GZIP_LEVEL = 1;
 
 export interface BuiltFile {
   /** Events (CSV: lines without the header). */
@@ -47,7 +42,7 @@ export async function buildFile(
   let bytes = 0;
   await pipeline(
     Readable.from(lineChunks(rows, format, requestedAttributes, counter)),
-    createGzip({ level: options.gzipLevel ?? GZIP_LEVEL, chunkSize: 64 * 1024 }),
+    createGzip({ ...GZIP_OPTIONS, level: options.gzipLevel ?? GZIP_OPTIONS.level }),
     async (gz: AsyncIterable<Buffer>) => {
       let pending: Buffer[] = [];
       let pendingBytes = 0;
