@@ -39,7 +39,7 @@ export interface WriteResult {
  * Guids the institution already sent: the first attempt is a plain INSERT, which fails as a
  * whole (unique violation on PK_event_guids, nothing stored) when one of them is there; the
  * batch is then stored again with ON CONFLICT DO NOTHING, which skips them. ON CONFLICT costs
- * a speculative insertion per row (a second index search and WAL record), about a tenth of
+ * a speculative insertion per row (a second index search and WAL record), about 7 % of
  * PostgreSQL's time per batch, and batches with duplicates are the exception (a producer's
  * retry), so only those pay twice.
  *
