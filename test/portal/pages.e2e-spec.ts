@@ -2,6 +2,7 @@ import { DeveloperPortalModule } from '../../apps/developer-portal/src/app.modul
 import { developerPortalOptions } from '../../apps/developer-portal/src/main';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { baseEnv, startApp, type RunningApp } from '../support/platform';
+import { PortalBrowser, type PageAnswer } from './support/browser';
 
 describe('developer-portal: pages, headers, health', () => {
   let db: TestDatabase;
@@ -76,6 +77,36 @@ describe('developer-portal: pages, headers, health', () => {
       expect(await (await fetch(`${sending.url}/`)).text()).not.toContain('/dev/mail');
     } finally {
       await sending.close();
+    }
+  });
+
+  it('throttles sign-ups per client address with 429 and Retry-After', async () => {
+    const limited = await startApp(
+      DeveloperPortalModule,
+      developerPortalOptions,
+      baseEnv(db, {
+        SIGNUP_LIMIT_PER_ADDRESS: '2',
+        ARGON2_MEMORY_KIB: '7168',
+        ARGON2_ITERATIONS: '1',
+      }),
+    );
+    try {
+      const statuses: number[] = [];
+      let last: PageAnswer | undefined;
+      for (let i = 0; i < 3; i += 1) {
+        const browser = new PortalBrowser(limited.url);
+        last = await browser.submit('/signup', '/signup', {
+          name: 'Sam Signup',
+          email: `throttle${i}@example.com`,
+          password: 'seven purple otters juggle quietly',
+        });
+        statuses.push(last.status);
+      }
+      expect(statuses).toEqual([200, 200, 429]);
+      expect(Number(last!.headers.get('retry-after'))).toBeGreaterThan(0);
+      expect(last!.html).toContain('Too many attempts');
+    } finally {
+      await limited.close();
     }
   });
 
