@@ -48,6 +48,8 @@ function copyOf(value: object): Record<string, unknown> {
   return { ...(value as Record<string, unknown>) };
 }
 
+const hasOwn = (o: object, key: string): boolean => Object.prototype.hasOwnProperty.call(o, key);
+
 function redact(value: unknown, node: PathNode, censor: string): unknown {
   if (value === null || typeof value !== 'object') return value;
   const source = value as Record<string, unknown>;
@@ -58,7 +60,9 @@ function redact(value: unknown, node: PathNode, censor: string): unknown {
     copy[key] = next;
   };
   for (const [name, child] of node.children) {
-    if (!(name in source)) continue;
+    // Own properties only: JSON lines hold nothing else (and a miss costs one lookup, not a walk
+    // up a long prototype chain such as a ServerResponse's).
+    if (!hasOwn(source, name)) continue;
     set(name, child.censor ? censor : redact(source[name], child, censor));
   }
   const any = node.any;
