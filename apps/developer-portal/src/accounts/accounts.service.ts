@@ -169,8 +169,10 @@ export class AccountsService {
         { pointer: '/email', detail: 'Enter an email address like name@example.com.' },
       ]);
     await this.limit('account-address', address);
+    // Counted for every address, known or not: the same work on both paths.
+    const allowed = await this.mailAllowed(email);
     const developer = await this.developers.findByEmail(email);
-    if (!developer || !(await this.mailAllowed(email))) return;
+    if (!developer || !allowed) return;
     const token = await this.issue(developer.id, 'reset', this.env.RESET_LINK_MINUTES * 60_000);
     this.mailer.sendInBackground({
       to: developer.email,
