@@ -243,12 +243,21 @@ describe('Banking Activity delivery: realtime webhooks (e2e)', () => {
       await ingest(p, internal, [...a, ...b], 97);
     }
     const expected = events.filter((e) => e.userType === 'business').map((e) => e.guid);
+    // A receiver dedupes by webhook-id (Standard Webhooks): a batch arrives a second time only
+    // when its first send was not acknowledged within DELIVERY_TIMEOUT_MS (a loaded machine).
+    const firstOfEach = (): Received[] => {
+      const seen = new Set<unknown>();
+      return delivered(rx, '/rt').filter((r) => {
+        const id = r.headers['webhook-id'];
+        return seen.has(id) ? false : (seen.add(id), true);
+      });
+    };
     const got = await until(() => {
-      const all = delivered(rx, '/rt').flatMap((r) => r.json.bankingActivities.map((e) => e.guid));
+      const all = firstOfEach().flatMap((r) => r.json.bankingActivities.map((e) => e.guid));
       return all.length >= expected.length ? all : undefined;
     });
     expect(got).toEqual(expected);
-    const batches = delivered(rx, '/rt');
+    const batches = firstOfEach();
     batches.forEach((r, i) => {
       verify(sub.secret, r);
       expect(r.json).toMatchObject({
@@ -261,7 +270,17 @@ describe('Banking Activity delivery: realtime webhooks (e2e)', () => {
       expect(r.json.count).toBe(r.json.bankingActivities.length);
       expect(r.json.count).toBeLessThanOrEqual(500);
     });
-    expect(new Set(batches.map((r) => r.headers['webhook-id'])).size).toBe(batches.length);
+    // Every repeat is the same delivery (same id, sequence and body) after an attempt the
+    // delivery log shows as unacknowledged: never a second delivery of the same events.
+    const receipts = delivered(rx, '/rt');
+    const byId = new Map(batches.map((r) => [r.headers['webhook-id'], r]));
+    for (const r of receipts) expect(r.body).toBe(byId.get(r.headers['webhook-id'])!.body);
+    const log = (await deliveries(tokenA, sub.subscriptionId)).body.deliveries;
+    expect(log).toHaveLength(batches.length);
+    const unacknowledged = log
+      .flatMap((d) => d.attempts)
+      .filter((a) => a.statusCode === null).length;
+    expect(receipts.length - batches.length).toBeLessThanOrEqual(unacknowledged);
   });
 
   it('retries a failing receiver (500, timeout, 429 with Retry-After) with the same webhook-id and sequence, and logs each attempt', async () => {
