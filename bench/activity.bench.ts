@@ -1,8 +1,16 @@
 /**
  * `npm run bench:activity -- [--events 10000000] [--users 50000] [--fis 5] [--days 90]
- *   [--samples 200] [--ingest-seconds 20] [--ingest-concurrency 4] [--reuse] [--keep]
- *   [--only latency,ingest,export] [--export-rounds 3]`
+ *   [--samples 200] [--rounds 3] [--ingest-seconds 20] [--ingest-concurrency 4] [--reuse] [--keep]
+ *   [--data-dir DIR] [--baseline DIR] [--only search,ingest,export] [--export-rounds 3]`
  * `npm run bench:export`: the export part alone on 2 M events of one FI over 30 days.
+ *
+ * Search only, on data seeded once and kept (the second run reuses the 10 M events):
+ *   npm run bench:activity -- --only search --keep --reuse
+ * `--keep` keeps the cluster in .data/bench-postgres (port 54339), `--data-dir` anywhere else
+ * (another checkout's, say); `--reuse` uses the events found there when there are enough.
+ * `--baseline DIR`: another checkout, built (`npm run build` there), whose activity-service runs
+ * beside this one on the same data; each sample then measures both services and both builds'
+ * statements direct, in turns, so before and after see the same load.
  *
  * The Banking Activity benchmark on real PostgreSQL (DATABASE_URL, else a throwaway embedded
  * cluster):
@@ -29,7 +37,6 @@ import {
   type AttributeDefinition,
 } from '../apps/activity-service/src/catalogue/event-catalogue';
 import { parseSearchRequest } from '../apps/activity-service/src/search/search.query';
-import { compileSearchPage } from '../apps/activity-service/src/search/search.sql';
 import { createActivityPool } from '../apps/activity-service/src/storage/activity-database';
 import { SEQ_PER_BATCH } from '../apps/activity-service/src/storage/schema';
 import {
@@ -38,7 +45,7 @@ import {
   type EmbeddedDatabase,
 } from '../scripts/embedded-postgres';
 import { prepareActivitySchema } from '../scripts/seed-activity';
-import { benchNodeArgs, median } from './support';
+import { benchNodeArgs, machine as describeMachine, median } from './support';
 
 const ROOT = resolve(__dirname, '../..');
 const DAY_MS = 86_400_000;
@@ -50,10 +57,14 @@ interface Options {
   fis: number;
   days: number;
   samples: number;
+  rounds: number;
   ingestSeconds: number;
   ingestConcurrency: number;
   reuse: boolean;
   keep: boolean;
+  dataDir: string | null;
+  /** Another built checkout whose activity-service is measured beside this one's. */
+  baseline: string | null;
   only: Set<string>;
   exportRounds: number;
 }
@@ -65,17 +76,26 @@ function options(): Options {
     return i >= 0 ? Number(args[i + 1]) : fallback;
   };
   const only = args.indexOf('--only');
+  const dataDir = args.indexOf('--data-dir');
+  const baseline = args.indexOf('--baseline');
+  // `search` is the first-page latency part (its old name, `latency`, still works).
+  const parts = (only >= 0 ? args[only + 1]!.split(',') : ['search', 'ingest', 'export']).map(
+    (p) => (p === 'latency' ? 'search' : p),
+  );
   return {
     events: flag('events', 10_000_000),
     users: flag('users', 50_000),
     fis: flag('fis', 5),
     days: flag('days', 90),
     samples: flag('samples', 200),
+    rounds: flag('rounds', 3),
     ingestSeconds: flag('ingest-seconds', 20),
     ingestConcurrency: flag('ingest-concurrency', 4),
     reuse: args.includes('--reuse'),
-    keep: args.includes('--keep'),
-    only: new Set(only >= 0 ? args[only + 1]!.split(',') : ['latency', 'ingest', 'export']),
+    keep: args.includes('--keep') || dataDir >= 0,
+    dataDir: dataDir >= 0 ? resolve(args[dataDir + 1]!) : null,
+    baseline: baseline >= 0 ? resolve(args[baseline + 1]!) : null,
+    only: new Set(parts),
     exportRounds: flag('export-rounds', 3),
   };
 }
@@ -219,8 +239,9 @@ async function startService(
   portEnv: string,
   env: NodeJS.ProcessEnv,
   port: number,
+  root = ROOT,
 ): Promise<Service> {
-  const child = spawn(process.execPath, [...benchNodeArgs(), join(ROOT, 'dist', entry)], {
+  const child = spawn(process.execPath, [...benchNodeArgs(), join(root, 'dist', entry)], {
     env: { ...process.env, ...env, [portEnv]: String(port), HOST: '127.0.0.1' },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
@@ -303,15 +324,19 @@ function post(
 const percentile = (sorted: number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 
-interface ShapeResult {
+interface RoundResult {
   shape: string;
   apiP50: number;
   apiP95: number;
   sqlP50: number;
   sqlP95: number;
+  rows: number;
+}
+
+interface ShapeResult extends RoundResult {
   ratioP50: number;
   ratioP95: number;
-  rows: number;
+  rounds: RoundResult[];
   /** EXPLAIN of one sample: the indexes scanned, whether anything was sorted, planning. */
   plan: { indexes: string[]; sort: boolean; planningMs: number; executionMs: number };
 }
@@ -345,14 +370,57 @@ async function explain(pool: Pool, text: string, values: unknown[]): Promise<Sha
   };
 }
 
+/**
+ * A build of the activity-service to measure: this checkout's, or a baseline checkout's
+ * (`--baseline DIR`, built), each with its own statements compiled by its own code.
+ */
+interface Target {
+  label: string;
+  url: string;
+  compile: (body: Record<string, unknown>) => {
+    pageSize: number;
+    compiled: { text: string; values: unknown[]; name?: string };
+  };
+}
+
+/** A checkout's parse and compile functions (dist/), for its side of the direct SQL. */
+function compilerOf(root: string, fi: string): Target['compile'] {
+  const load = (file: string): unknown =>
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    require(join(root, 'dist', 'apps', 'activity-service', 'src', 'search', file));
+  const { parseSearchRequest: parse } = load('search.query') as {
+    parseSearchRequest: typeof parseSearchRequest;
+  };
+  const { compileSearchPage: compilePage } = load('search.sql') as {
+    compileSearchPage: (
+      q: unknown,
+      after: null,
+    ) => { text: string; values: unknown[]; name?: string };
+  };
+  return (body) => {
+    const q = parse(body, {
+      institutionId: fi,
+      now: Date.now(),
+      maxLookbackDays: 93,
+      mode: 'search',
+    });
+    return { pageSize: q.pageSize, compiled: compilePage(q, null) };
+  };
+}
+
+/** Events a page statement found: one row with `rows` (since the page is one row), else rows. */
+function pageRows(result: { rows: Record<string, unknown>[]; rowCount: number | null }): number {
+  const first = result.rows[0];
+  return first && typeof first.rows === 'number' ? first.rows : (result.rowCount ?? 0);
+}
+
 async function latency(
   o: Options,
-  activityUrl: string,
+  targets: Target[],
   readToken: string,
   pool: Pool,
   now: number,
-): Promise<ShapeResult[]> {
-  const fi = fiName(0);
+): Promise<Map<string, ShapeResult[]>> {
   const start = new Date(now - Math.min(o.days, 92) * DAY_MS).toISOString();
   const end = new Date(now).toISOString();
   // Users of bench-fi-1 are user<n> with n % fis == 0.
@@ -394,82 +462,124 @@ async function latency(
       body: () => ({ startTime: start, endTime: end, eventIds: ['passwordReset'] }),
     },
   ];
-  const results: ShapeResult[] = [];
-  for (const shape of shapes) {
-    const api: number[] = [];
-    const sql: number[] = [];
-    let rows = 0;
-    for (let k = -20; k < o.samples; k++) {
-      const body = shape.body(k + 100);
-      const q = parseSearchRequest(body, {
-        institutionId: fi,
-        now: Date.now(),
-        maxLookbackDays: 93,
-        mode: 'search',
-      });
-      const compiled = compileSearchPage(q, null);
-      // Both run each sample, in turns first: whichever goes first reads the user's rows
-      // from colder caches, so neither side always gets the warm run.
-      const viaApi = async () => {
-        const t = performance.now();
-        const res = await post(
-          `${activityUrl}/data-apis/v1/banking-activities`,
-          { authorization: `Bearer ${readToken}`, 'content-type': 'application/json' },
-          JSON.stringify(body),
-        );
-        if (res.status !== 200 && res.status !== 204) {
-          throw new Error(`search ${res.status}: ${res.text}`);
+  // Rounds over all six shapes, so that the machine's changing load hits every shape alike.
+  const rounds = new Map<string, RoundResult[][]>(targets.map((t) => [t.label, []]));
+  for (let round = 1; round <= o.rounds; round++) {
+    console.log(`  round ${round} of ${o.rounds}:`);
+    const results = new Map<string, RoundResult[]>(targets.map((t) => [t.label, []]));
+    for (const shape of shapes) {
+      const api = new Map<string, number[]>(targets.map((t) => [t.label, []]));
+      const sql = new Map<string, number[]>(targets.map((t) => [t.label, []]));
+      const rows = new Map<string, number>(targets.map((t) => [t.label, 0]));
+      for (let k = -20; k < o.samples; k++) {
+        const body = shape.body(k + 100);
+        const text = JSON.stringify(body);
+        // Every measurement of the sample, its order turning with k: whichever goes first
+        // reads the user's rows from colder caches, so no side always gets the warm run.
+        const runs: (() => Promise<void>)[] = [];
+        for (const target of targets) {
+          const { pageSize, compiled } = target.compile(body);
+          runs.push(async () => {
+            const t = performance.now();
+            const res = await post(
+              `${target.url}/data-apis/v1/banking-activities`,
+              { authorization: `Bearer ${readToken}`, 'content-type': 'application/json' },
+              text,
+            );
+            const ms = performance.now() - t;
+            if (res.status !== 200 && res.status !== 204) {
+              throw new Error(`search ${res.status}: ${res.text}`);
+            }
+            if (k >= 0) api.get(target.label)!.push(ms);
+          });
+          // The service's own statement, run the way its repository runs it: the same pool
+          // settings, the same values, and prepared under the same name when the service
+          // prepares it (so neither side alone skips parsing and planning).
+          runs.push(async () => {
+            const t = performance.now();
+            const r = await pool.query({
+              name: compiled.name,
+              text: compiled.text,
+              values: compiled.values,
+            });
+            const ms = performance.now() - t;
+            if (k >= 0) {
+              sql.get(target.label)!.push(ms);
+              rows.set(target.label, rows.get(target.label)! + Math.min(pageRows(r), pageSize));
+            }
+          });
         }
-        return performance.now() - t;
-      };
-      const viaSql = async () => {
-        const t = performance.now();
-        const r = await pool.query(compiled.text, compiled.values);
-        sqlRows = Math.min(r.rowCount ?? 0, q.pageSize);
-        return performance.now() - t;
-      };
-      let sqlRows = 0;
-      let apiMs: number;
-      let sqlMs: number;
-      if (k % 2 === 0) {
-        apiMs = await viaApi();
-        sqlMs = await viaSql();
-      } else {
-        sqlMs = await viaSql();
-        apiMs = await viaApi();
+        const turn = ((k % runs.length) + runs.length) % runs.length;
+        for (let i = 0; i < runs.length; i++) await runs[(turn + i) % runs.length]!();
       }
-      if (k >= 0) {
-        api.push(apiMs);
-        sql.push(sqlMs);
-        rows += sqlRows;
+      for (const target of targets) {
+        const a = api.get(target.label)!.sort((x, y) => x - y);
+        const q = sql.get(target.label)!.sort((x, y) => x - y);
+        const r: RoundResult = {
+          shape: shape.name,
+          apiP50: percentile(a, 50),
+          apiP95: percentile(a, 95),
+          sqlP50: percentile(q, 50),
+          sqlP95: percentile(q, 95),
+          rows: Math.round(rows.get(target.label)! / o.samples),
+        };
+        console.log(
+          `    ${targets.length > 1 ? `[${target.label}] ` : ''}${r.shape}: API p50 ${r.apiP50.toFixed(2)} p95 ${r.apiP95.toFixed(2)} ms | SQL p50 ${r.sqlP50.toFixed(2)} p95 ${r.sqlP95.toFixed(2)} ms | ratio p50 ${(r.apiP50 / r.sqlP50).toFixed(2)} | rows ${r.rows}`,
+        );
+        results.get(target.label)!.push(r);
       }
     }
-    api.sort((a, b) => a - b);
-    sql.sort((a, b) => a - b);
-    const sample = parseSearchRequest(shape.body(100), {
-      institutionId: fi,
-      now: Date.now(),
-      maxLookbackDays: 93,
-      mode: 'search',
-    });
-    const compiledSample = compileSearchPage(sample, null);
-    const r: ShapeResult = {
-      plan: await explain(pool, compiledSample.text, compiledSample.values),
-      shape: shape.name,
-      apiP50: percentile(api, 50),
-      apiP95: percentile(api, 95),
-      sqlP50: percentile(sql, 50),
-      sqlP95: percentile(sql, 95),
-      ratioP50: percentile(api, 50) / percentile(sql, 50),
-      ratioP95: percentile(api, 95) / percentile(sql, 95),
-      rows: Math.round(rows / o.samples),
-    };
-    console.log(
-      `  ${r.shape}: API p50 ${r.apiP50.toFixed(1)} p95 ${r.apiP95.toFixed(1)} ms | SQL p50 ${r.sqlP50.toFixed(1)} p95 ${r.sqlP95.toFixed(1)} ms | rows ${r.rows} | ${r.plan.indexes.join(', ')}${r.plan.sort ? ' + Sort' : ''}, planning ${r.plan.planningMs.toFixed(1)} ms`,
-    );
-    results.push(r);
+    for (const target of targets) rounds.get(target.label)!.push(results.get(target.label)!);
   }
-  return results;
+  const summary = new Map<string, ShapeResult[]>();
+  for (const target of targets) {
+    const byRound = rounds.get(target.label)!;
+    const out: ShapeResult[] = [];
+    for (const [i, shape] of shapes.entries()) {
+      const of = (pick: (r: RoundResult) => number) => median(byRound.map((r) => pick(r[i]!)));
+      const sample = target.compile(shape.body(100)).compiled;
+      out.push({
+        shape: shape.name,
+        rows: byRound[0]![i]!.rows,
+        apiP50: of((r) => r.apiP50),
+        apiP95: of((r) => r.apiP95),
+        sqlP50: of((r) => r.sqlP50),
+        sqlP95: of((r) => r.sqlP95),
+        // The median of each round's ratio: both sides of a ratio were measured side by side.
+        ratioP50: of((r) => r.apiP50 / r.sqlP50),
+        ratioP95: of((r) => r.apiP95 / r.sqlP95),
+        rounds: byRound.map((r) => r[i]!),
+        plan: await explain(pool, sample.text, sample.values),
+      });
+    }
+    summary.set(target.label, out);
+  }
+  return summary;
+}
+
+/** The summary: medians over the rounds, one line per shape, against issue 14's targets. */
+function printSummary(label: string, results: ShapeResult[], rounds: number): void {
+  const pad = (s: string, n: number) => s.padStart(n);
+  console.log(
+    `\nsearch, first page, ${label}, medians of ${rounds} round(s) (target: ratio p50 <= 1.3, API p95 < 25 ms):`,
+  );
+  console.log(
+    `| shape                          | rows | API p50 | API p95 | SQL p50 | SQL p95 | ratio p50 | ratio p95 | met |`,
+  );
+  console.log(
+    `| ------------------------------ | ---: | ------: | ------: | ------: | ------: | --------: | --------: | --- |`,
+  );
+  for (const r of results) {
+    const met = r.ratioP50 <= 1.3 && r.apiP95 < 25;
+    console.log(
+      `| ${r.shape.padEnd(30)} | ${pad(String(r.rows), 4)} | ${pad(r.apiP50.toFixed(2), 7)} | ${pad(r.apiP95.toFixed(2), 7)} | ${pad(r.sqlP50.toFixed(2), 7)} | ${pad(r.sqlP95.toFixed(2), 7)} | ${pad(r.ratioP50.toFixed(2), 9)} | ${pad(r.ratioP95.toFixed(2), 9)} | ${met ? 'yes' : 'no '} |`,
+    );
+  }
+  for (const r of results) {
+    console.log(
+      `  plan ${r.shape}: ${r.plan.indexes.join(', ')}${r.plan.sort ? ' + Sort' : ''}, planning ${r.plan.planningMs.toFixed(2)} ms, execution ${r.plan.executionMs.toFixed(2)} ms`,
+    );
+  }
 }
 
 function batchBody(fiCount: number, users: number): string {
@@ -626,12 +736,14 @@ async function main(): Promise<void> {
   const o = options();
   const machine = {
     nproc: cpus().length,
+    cpu: cpus()[0]?.model ?? 'cpu',
+    node: process.version,
     loadBefore: loadavg()
       .map((l) => l.toFixed(2))
       .join(' '),
   };
   console.log(
-    `activity benchmark: ${o.events.toLocaleString()} events, ${o.users} users, ${o.fis} FIs, ${o.days} days; nproc ${machine.nproc}, load ${machine.loadBefore}`,
+    `activity benchmark: ${o.events.toLocaleString()} events, ${o.users} users, ${o.fis} FIs, ${o.days} days; ${describeMachine()}`,
   );
 
   let embedded: EmbeddedDatabase | undefined;
@@ -639,7 +751,7 @@ async function main(): Promise<void> {
   let dataDir: string | undefined;
   if (!baseUrl) {
     dataDir = o.keep
-      ? join(ROOT, '.data', 'bench-postgres')
+      ? (o.dataDir ?? join(ROOT, '.data', 'bench-postgres'))
       : mkdtempSync(join(tmpdir(), 'activity-bench-'));
     embedded = await startTunedPostgres(dataDir, o.keep ? 54339 : await freePort());
     baseUrl = embedded.url;
@@ -668,6 +780,8 @@ async function main(): Promise<void> {
       statementTimeoutMs: 0,
       applicationName: 'bench',
     });
+    // PostgreSQL stopped under idle clients at the end must not crash the run.
+    pool.on('error', () => undefined);
     const count = Number((await pool.query('SELECT count(*) FROM activity.events')).rows[0].count);
     let dataNow = now;
     if (o.reuse && count >= o.events) {
@@ -700,6 +814,9 @@ async function main(): Promise<void> {
       ADMIN_CLIENT_SECRET: adminCreds.secret,
       CUSTOMER_SERVICE_CLIENT_SECRET: internalSecret,
       ACTIVITY_PAGE_TOKEN_KEY: randomBytes(32).toString('base64url'),
+      // Required in production since the delivery features; unused by the parts measured here.
+      DELIVERY_SECRET_KEY: randomBytes(32).toString('base64url'),
+      ACTIVITY_DELIVERY_KEY_ENCRYPTION_KEY: randomBytes(32).toString('base64url'),
     };
     const authPort = await freePort();
     const issuer = `http://127.0.0.1:${authPort}`;
@@ -717,6 +834,29 @@ async function main(): Promise<void> {
       await freePort(),
     );
     children.push(activity.child);
+    const targets: Target[] = [
+      {
+        label: o.baseline ? 'after' : 'this build',
+        url: activity.url,
+        compile: compilerOf(ROOT, fiName(0)),
+      },
+    ];
+    if (o.baseline && o.only.has('search')) {
+      // The baseline's service on the same database, measured in the same samples.
+      const baseline = await startService(
+        'apps/activity-service/src/main.js',
+        'ACTIVITY_PORT',
+        { ...env, AUTH_ISSUER: issuer, AUTH_INTERNAL_URL: issuer },
+        await freePort(),
+        o.baseline,
+      );
+      children.push(baseline.child);
+      targets.push({
+        label: `before (${o.baseline})`,
+        url: baseline.url,
+        compile: compilerOf(o.baseline, fiName(0)),
+      });
+    }
     const readToken = await token(auth.url, adminCreds, fiName(0), READ_SCOPES);
 
     const results: Record<string, unknown> = {
@@ -725,9 +865,11 @@ async function main(): Promise<void> {
       size,
       postgres: embedded ? PG_SETTINGS : 'DATABASE_URL, as configured',
     };
-    if (o.only.has('latency')) {
+    if (o.only.has('search')) {
       console.log('first-page latency (sequential requests, API vs the same SQL direct):');
-      results.latency = await latency(o, activity.url, readToken, pool, dataNow);
+      const search = await latency(o, targets, readToken, pool, dataNow);
+      results.latency = Object.fromEntries(search);
+      for (const [label, shapes] of search) printSummary(label, shapes, o.rounds);
     }
     if (o.only.has('ingest')) {
       const form = await fetch(`${auth.url}/oauth2/v1/token`, {
@@ -820,6 +962,7 @@ async function main(): Promise<void> {
     results.loadAfter = loadavg()
       .map((l) => l.toFixed(2))
       .join(' ');
+    console.log(`load average before: ${machine.loadBefore}; after: ${String(results.loadAfter)}`);
     await pool.end();
     mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });
     const file = join(

@@ -32,9 +32,18 @@ describe('ActivityRepository', () => {
       searchPool: (from: string) => (from === 'primary' ? primary : replica),
     } as unknown as ActivityDatabase);
     const sql = { text: 'SELECT 1', values: [] };
-    expect(await repository.searchPage(sql)).toEqual([{ seq: '1' }]);
-    expect(await repository.searchPage(sql, 'strong')).toEqual([{ seq: '2' }]);
+    expect(await repository.searchPage(sql)).toEqual({ seq: '1' });
+    expect(await repository.searchPage(sql, 'strong')).toEqual({ seq: '2' });
     expect(replica.query).toHaveBeenCalledTimes(1);
     expect(primary.query).toHaveBeenCalledTimes(1);
+  });
+
+  it('runs a named page statement by its name (parsed once per connection)', async () => {
+    const query = jest.fn().mockResolvedValue({ rows: [{ rows: 0, items: null }] });
+    const repository = new ActivityRepository({
+      searchPool: () => ({ query }),
+    } as unknown as ActivityDatabase);
+    await repository.searchPage({ name: 'search_x', text: 'SELECT 1', values: [1] });
+    expect(query).toHaveBeenCalledWith({ name: 'search_x', text: 'SELECT 1', values: [1] });
   });
 });

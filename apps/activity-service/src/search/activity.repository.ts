@@ -1,15 +1,20 @@
 import { Injectable } from '@nestjs/common';
 import { ActivityErrors } from '../common/activity.errors';
 import type { CompiledSql } from '../common/sql-params';
+import type { CompiledPage } from './search.sql';
 import { ActivityDatabase, type ReadFrom, openRowCursor } from '../storage/activity-database';
 
 /** PostgreSQL's code for a statement cancelled by statement_timeout. */
 const QUERY_CANCELED = '57014';
-/** A row of compileSearchPage: the keyset and the event's JSON text. */
+/** The one row of compileSearchPage: how many matched, the items' JSON, the last keyset. */
 export interface PageRow {
-  seq: string;
-  ts: string;
-  item: string;
+  /** Matches read: at most pageSize + 1. */
+  rows: number;
+  /** The page's events as JSON texts joined with commas; null when nothing matched. */
+  items: string | null;
+  /** The keyset of the page's last event, when a further one matched. */
+  last_ts: string | null;
+  last_seq: string | null;
 }
 
 /** A row of compileExport, one cell per column. */
@@ -48,14 +53,19 @@ const readFrom = (consistency: ReadConsistency): ReadFrom =>
 export class ActivityRepository {
   constructor(private readonly db: ActivityDatabase) {}
 
-  /** One page (pageSize + 1 rows); a query cut by statement_timeout is 503 ACTIVITY_UNAVAILABLE. */
-  async searchPage(
-    sql: CompiledSql,
-    consistency: ReadConsistency = 'eventual',
-  ): Promise<PageRow[]> {
+  /**
+   * One page; a query cut by statement_timeout is 503 ACTIVITY_UNAVAILABLE. A named statement is
+   * parsed once per connection (pg keeps track), then only bound and executed.
+   */
+  async searchPage(sql: CompiledPage, consistency: ReadConsistency = 'eventual'): Promise<PageRow> {
     try {
       const pool = this.db.searchPool(readFrom(consistency));
-      return (await pool.query<PageRow & Record<string, unknown>>(sql.text, sql.values)).rows;
+      const result = await pool.query<PageRow & Record<string, unknown>>({
+        name: sql.name,
+        text: sql.text,
+        values: sql.values,
+      });
+      return result.rows[0]!;
     } catch (err) {
       if ((err as { code?: string }).code === QUERY_CANCELED) {
         throw ActivityErrors.unavailable('The search took too long; narrow the range or filters.');

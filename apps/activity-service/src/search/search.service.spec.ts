@@ -23,19 +23,24 @@ const range = {
   startTime: new Date(Date.now() - 3_600_000).toISOString(),
   endTime: new Date().toISOString(),
 };
-const rows = (n: number, from = 0): PageRow[] =>
-  Array.from({ length: n }, (_, i) => ({
-    seq: String(8192 + from + i),
-    ts: '2026-11-21T09:00:00.000Z',
-    item: `{"n":${from + i}}`,
-  }));
+/** PostgreSQL's answer when `n` events (at most pageSize + 1) matched from event `from` on. */
+const rows = (n: number, pageSize: number, from = 0): PageRow => {
+  const shown = Array.from({ length: Math.min(n, pageSize) }, (_, i) => `{"n":${from + i}}`);
+  const more = n > pageSize;
+  return {
+    rows: n,
+    items: n === 0 ? null : shown.join(','),
+    last_ts: more ? '2026-11-21T09:00:00.000Z' : null,
+    last_seq: more ? String(8192 + from + pageSize - 1) : null,
+  };
+};
 type Page = { nextPageToken: string | null; count: number; bankingActivities: unknown[] };
 
 describe('SearchService', () => {
-  let searchPage: jest.Mock<Promise<PageRow[]>, [unknown]>;
+  let searchPage: jest.Mock<Promise<PageRow>, [unknown]>;
   let service: SearchService;
   beforeEach(() => {
-    searchPage = jest.fn<Promise<PageRow[]>, [unknown]>();
+    searchPage = jest.fn<Promise<PageRow>, [unknown]>();
     service = new SearchService(
       { searchPage } as unknown as ActivityRepository,
       new TokenSigner(env),
@@ -48,18 +53,18 @@ describe('SearchService', () => {
   };
 
   it('joins the rows of a page, and issues a token only when a further row came', async () => {
-    searchPage.mockResolvedValueOnce(rows(3));
+    searchPage.mockResolvedValueOnce(rows(3, 2));
     const first = await search(app, { ...range, pageSize: 2 });
     expect(first).toMatchObject({ count: 2, bankingActivities: [{ n: 0 }, { n: 1 }] });
     expect(first!.nextPageToken).toEqual(expect.any(String));
 
-    searchPage.mockResolvedValueOnce(rows(1, 2));
+    searchPage.mockResolvedValueOnce(rows(1, 2, 2));
     const last = await search(app, { ...range, pageSize: 2, nextPageToken: first!.nextPageToken });
     expect(last).toMatchObject({ count: 1, nextPageToken: null, bankingActivities: [{ n: 2 }] });
   });
 
   it('takes a page token with the same filters only (pageSize may change)', async () => {
-    searchPage.mockResolvedValue(rows(3));
+    searchPage.mockResolvedValue(rows(3, 2));
     const token = (await search(app, { ...range, pageSize: 2, eventIds: ['logout'] }))!
       .nextPageToken;
     await expect(
@@ -87,13 +92,13 @@ describe('SearchService', () => {
   });
 
   it('answers null (204) when nothing matches', async () => {
-    searchPage.mockResolvedValue([]);
+    searchPage.mockResolvedValue(rows(0, 500));
     expect(await search(app, range)).toBeNull();
   });
 
   describe('with a customer token', () => {
     it('reads the customer named by loginId or customerId', async () => {
-      searchPage.mockResolvedValue(rows(1));
+      searchPage.mockResolvedValue(rows(1, 500));
       await expect(search(customer, { ...range, userId: 'jdoe' })).resolves.not.toBeNull();
       await expect(
         search(customer, { ...range, userIdType: 'customerId', userIds: ['c-1'] }),

@@ -45,18 +45,17 @@ export class SearchService {
       after = readPageToken(this.signer, q.nextPageToken, hash);
       if (!after) throw ActivityErrors.invalidPageToken();
     }
-    const rows = await this.activities.searchPage(
+    const page = await this.activities.searchPage(
       compileSearchPage(q, after),
       readConsistency(consistency),
     );
-    if (rows.length === 0) return null;
-    const page = rows.length > q.pageSize ? rows.slice(0, q.pageSize) : rows;
-    const last = page[page.length - 1]!;
+    if (page.rows === 0 || page.items === null) return null;
     const next =
-      rows.length > q.pageSize
-        ? issuePageToken(this.signer, hash, { ts: last.ts, seq: last.seq })
+      page.rows > q.pageSize && page.last_ts !== null && page.last_seq !== null
+        ? issuePageToken(this.signer, hash, { ts: page.last_ts, seq: page.last_seq })
         : null;
-    // Items are JSON text made by PostgreSQL (search.sql.ts), joined without a parse.
-    return `{"nextPageToken":${JSON.stringify(next)},"count":${page.length},"bankingActivities":[${page.map((r) => r.item).join(',')}]}`;
+    const count = Math.min(page.rows, q.pageSize);
+    // Items are JSON text made and joined by PostgreSQL (search.sql.ts), passed on without a parse.
+    return `{"nextPageToken":${JSON.stringify(next)},"count":${count},"bankingActivities":[${page.items}]}`;
   }
 }

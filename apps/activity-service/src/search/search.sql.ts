@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { resolveAttribute } from '../catalogue/attributes';
 import { FIXED_FIELDS } from '../catalogue/event-catalogue';
 import { SqlParams, type CompiledSql } from '../common/sql-params';
@@ -12,8 +13,12 @@ export interface Keyset {
   seq: string;
 }
 
+/** The event time of `alias`'s row as the API writes it. */
+const timestampSql = (alias: string) =>
+  `to_char(${alias}.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+
 /** The event time as the API writes it. */
-export const TIMESTAMP_SQL = `to_char(e.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+export const TIMESTAMP_SQL = timestampSql('e');
 
 /** Beyond this many event types, one filtered scan plans faster than a branch per type. */
 const MAX_TYPE_BRANCHES = 8;
@@ -82,45 +87,90 @@ function wherePredicates(q: SearchQuery, params: SqlParams, after: Keyset | null
   return where;
 }
 
-const orderBy = (q: SearchQuery) => `ORDER BY e.occurred_at ${q.sortOrder}, e.seq ${q.sortOrder}`;
+const orderBy = (q: SearchQuery, alias = 'e') =>
+  `ORDER BY ${alias}.occurred_at ${q.sortOrder}, ${alias}.seq ${q.sortOrder}`;
+
+/** A compiled page: a named statement when its text comes from a bounded set (see below). */
+export interface CompiledPage extends CompiledSql {
+  /** The prepared statement's name on each connection, when the text is one of few. */
+  name?: string;
+}
+
+/** Names of prepared page statements, by text (bounded: see compileSearchPage). */
+const statementNames = new Map<string, string>();
+const MAX_NAMED_STATEMENTS = 500;
+
+function statementName(text: string): string | undefined {
+  let name = statementNames.get(text);
+  if (name === undefined && statementNames.size < MAX_NAMED_STATEMENTS) {
+    name = `search_${createHash('sha256').update(text).digest('base64url').slice(0, 20)}`;
+    statementNames.set(text, name);
+  }
+  return name;
+}
 
 /**
- * One page of a search: pageSize + 1 rows (the extra one tells whether there is a next page)
- * in (event time, seq) order after the keyset, never OFFSET. Each row has the keyset and the
- * event's JSON.
+ * One page of a search as a single row: `rows` (how many of pageSize + 1 matched; the extra one
+ * tells whether there is a next page), `items` (the JSON text of the first pageSize events,
+ * joined with commas, in order) and the keyset (event time, seq) of the page's last event when
+ * there is a next page (`last_ts`, `last_seq`). Keyset order after the previous page, never
+ * OFFSET. PostgreSQL joins the items, so the service receives one value instead of a row per
+ * event (and no event time is formatted but the last one's).
  *
  * Several event types of the whole FI (shapes 5) are asked as one ordered, limited branch per
  * type, merged: each branch walks its own range of IDX_events_type_time, so a rare type
  * among common ones never scans the FI's whole range.
+ *
+ * Without additionalFilters and requestedAttributes the statement's text depends only on the
+ * query's shape (which lists are given, how many types), never on a value: such statements are
+ * named, so that each connection parses them once and PostgreSQL may reuse the plan. Generic
+ * plans were checked against custom ones for skewed values (a rare and a common event type, a
+ * heavy and a light user, a short and a long range): the same indexes, the same buffers.
  */
-export function compileSearchPage(q: SearchQuery, after: Keyset | null): CompiledSql {
+export function compileSearchPage(q: SearchQuery, after: Keyset | null): CompiledPage {
   const params = new SqlParams();
-  const limit = q.pageSize + 1;
-  const select = `SELECT e.seq::text AS seq, ${TIMESTAMP_SQL} AS ts`;
   const perTypeBranches =
     q.eventIds.length > 1 &&
     q.eventIds.length <= MAX_TYPE_BRANCHES &&
     q.userIds.length === 0 &&
     q.companyIds.length === 0;
 
+  let from: string;
+  let where: string;
+  let limit: string;
   if (!perTypeBranches) {
-    const where = wherePredicates(q, params, after);
-    if (q.eventIds.length === 1) where.push(`e.event_id = ${params.add(q.eventIds[0], 'text')}`);
-    if (q.eventIds.length > 1) where.push(`e.event_id = ANY(${params.add(q.eventIds, 'text[]')})`);
-    const item = itemSql(q.requestedAttributes, params);
-    const text = `${select}, ${item} AS item FROM ${EVENTS_TABLE} e WHERE ${where.join(' AND ')} ${orderBy(q)} LIMIT ${params.add(limit, 'integer')}`;
-    return { text, values: params.values };
+    const predicates = wherePredicates(q, params, after);
+    if (q.eventIds.length === 1)
+      predicates.push(`e.event_id = ${params.add(q.eventIds[0], 'text')}`);
+    if (q.eventIds.length > 1)
+      predicates.push(`e.event_id = ANY(${params.add(q.eventIds, 'text[]')})`);
+    from = `${EVENTS_TABLE} e`;
+    where = ` WHERE ${predicates.join(' AND ')}`;
+    limit = params.add(q.pageSize + 1, 'integer');
+  } else {
+    const common = wherePredicates(q, params, after).join(' AND ');
+    limit = params.add(q.pageSize + 1, 'integer');
+    const branches = q.eventIds.map(
+      (id) =>
+        `(SELECT * FROM ${EVENTS_TABLE} e WHERE ${common} AND e.event_id = ${params.add(id, 'text')} ${orderBy(q)} LIMIT ${limit})`,
+    );
+    from = `(${branches.join(' UNION ALL ')}) e`;
+    where = '';
   }
-
-  const common = wherePredicates(q, params, after).join(' AND ');
-  const limitParam = params.add(limit, 'integer');
-  const branches = q.eventIds.map(
-    (id) =>
-      `(SELECT * FROM ${EVENTS_TABLE} e WHERE ${common} AND e.event_id = ${params.add(id, 'text')} ${orderBy(q)} LIMIT ${limitParam})`,
-  );
   const item = itemSql(q.requestedAttributes, params);
-  const text = `${select}, ${item} AS item FROM (${branches.join(' UNION ALL ')}) e ${orderBy(q)} LIMIT ${limitParam}`;
-  return { text, values: params.values };
+  const pageSize = params.add(q.pageSize, 'integer');
+  const page =
+    `SELECT e.occurred_at, e.seq, ${item} AS item, row_number() OVER (${orderBy(q)}) AS n ` +
+    `FROM ${from}${where} ${orderBy(q)} LIMIT ${limit}`;
+  // The aggregate's order is the page's own (no sort: the rows arrive in it).
+  const text =
+    `SELECT count(*)::int AS rows, ` +
+    `string_agg(p.item, ',' ${orderBy(q, 'p')}) FILTER (WHERE p.n <= ${pageSize}) AS items, ` +
+    `max(${timestampSql('p')}) FILTER (WHERE p.n = ${pageSize}) AS last_ts, ` +
+    `max(p.seq) FILTER (WHERE p.n = ${pageSize})::text AS last_seq ` +
+    `FROM (${page}) p`;
+  const named = q.filter === null && q.requestedAttributes === null;
+  return { text, values: params.values, name: named ? statementName(text) : undefined };
 }
 
 /**
