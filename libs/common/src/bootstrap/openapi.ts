@@ -11,11 +11,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import type { FastifyRequest } from 'fastify';
-import {
-  CALLER_ERROR_CODES,
-  DEFAULT_CALLER_ERROR_CODES,
-  type CallerErrorCodes,
-} from '../auth/guards';
+import { CALLER_ERROR_CODES, type CallerErrorCodes } from '../auth/guards';
 import { CUSTOMER_SCOPES, FI_SCOPES, INTERNAL_SCOPES, Scope } from '../auth/scopes';
 import { loadEnv, type EnvSource } from '../config/env';
 import { OAUTH_ERROR_SCHEMA, PROBLEM_CONTENT_TYPE, PROBLEM_SCHEMA } from '../errors/problem';
@@ -375,11 +371,7 @@ export function docsEnv(source: EnvSource | undefined): DocsEnv {
 
 /** The caller codes of the app (its PlatformModule's callerErrorCodes), for the 403s. */
 export function appCallerCodes(app: NestFastifyApplication): CallerErrorCodes {
-  try {
-    return app.get<CallerErrorCodes>(CALLER_ERROR_CODES, { strict: false });
-  } catch {
-    return DEFAULT_CALLER_ERROR_CODES;
-  }
+  return app.get<CallerErrorCodes>(CALLER_ERROR_CODES, { strict: false });
 }
 
 const REFERENCE_BASE_HEADER = 'x-reference-base';

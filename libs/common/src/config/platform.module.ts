@@ -1,6 +1,10 @@
 import { DynamicModule, Global, Module, type Type } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
-import { CALLER_ERROR_CODES, type CallerErrorCodes } from '../auth/guards';
+import {
+  CALLER_ERROR_CODES,
+  DEFAULT_CALLER_ERROR_CODES,
+  type CallerErrorCodes,
+} from '../auth/guards';
 import { DatabaseModule } from '../database/database.module';
 import type { ServiceDatabase } from '../database/data-source.options';
 import { HealthController } from '../health/health.controller';
@@ -56,9 +60,13 @@ export class PlatformModule {
       options.env === (CommonEnv as Type<unknown>)
         ? []
         : [{ provide: CommonEnv, useExisting: options.env }];
-    const callerCodes = options.callerErrorCodes
-      ? [{ provide: CALLER_ERROR_CODES, useValue: options.callerErrorCodes }]
-      : [];
+    // Always provided, so the docs and the guard read the same codes (the defaults unless given).
+    const callerCodes = [
+      {
+        provide: CALLER_ERROR_CODES,
+        useValue: options.callerErrorCodes ?? DEFAULT_CALLER_ERROR_CODES,
+      },
+    ];
     return {
       module: PlatformModule,
       global: true,
@@ -69,7 +77,7 @@ export class PlatformModule {
       ],
       controllers: [HealthController],
       providers: [envProvider, ...commonProviders, ...callerCodes, ConnectionDrainer],
-      exports: [options.env, CommonEnv, ...callerCodes],
+      exports: [options.env, CommonEnv, CALLER_ERROR_CODES],
     };
   }
 }
