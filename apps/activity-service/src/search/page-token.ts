@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { TokenSigner } from '../common/token-signer';
 import type { SearchQuery } from './search.query';
 import type { Keyset } from './search.sql';
@@ -31,7 +31,8 @@ export function filterHash(q: SearchQuery): string {
     q.filter,
     q.sortOrder,
   ]);
-  return createHash('sha256').update(canonical).digest('base64url').slice(0, 22);
+  // One-shot: no Hash object per page.
+  return hash('sha256', canonical, 'base64url').slice(0, 22);
 }
 
 export function issuePageToken(signer: TokenSigner, hash: string, last: Keyset): string {
