@@ -178,6 +178,24 @@ describe('TestDriveService', () => {
     expect(view.attributes.map((a) => a.id)).toEqual(['eventId', 'channel', 'clientId', 'amount']);
   });
 
+  it('keeps a chosen app (not the first) in the page links', async () => {
+    const second = { ...APP, clientId: 'app 2', name: 'Second' };
+    const { run } = setup({
+      tokens: [
+        {
+          ok: true,
+          token: { accessToken: 'tok', expiresAt: NOW + 300_000, scope: '', app: second },
+          apps: [APP, second],
+        },
+      ],
+    });
+    const view = await run({ ...window, app: 'app 2', page: 'p1' });
+    expect(view.result?.nextLink).toMatch(/page=next-token&app=app%202$/);
+    expect(view.result?.firstLink).toMatch(/&app=app%202$/);
+    const first = await setup().run(window);
+    expect(first.result?.nextLink).not.toContain('app=');
+  });
+
   it('types filter values by the catalogue (amount is a number)', async () => {
     const { run, activity } = setup();
     await run({ ...window, f0attr: 'amount', f0crit: 'greaterThan', f0val: '500' });

@@ -177,7 +177,7 @@ export class TestDriveService {
       else view.notice = noticeOf(page.problem);
       return 'done';
     }
-    view.result = this.table(page.body, form);
+    view.result = this.table(page.body, form, view.app !== view.apps[0] ? view.app : null);
     view.chart = chart;
     return 'done';
   }
@@ -205,7 +205,9 @@ export class TestDriveService {
     };
   }
 
-  private table(page: SearchPage, form: TestDriveForm): ResultTable {
+  /** `app`: the app chosen in the form (not the default one), kept in the page links. */
+  private table(page: SearchPage, form: TestDriveForm, app: ExploreApp | null): ResultTable {
+    const keep = app ? `&app=${encodeURIComponent(app.clientId)}` : '';
     const items = page.bankingActivities;
     const present = COLUMNS.filter(([key]) =>
       items.some((i) => i[key] !== undefined && i[key] !== null),
@@ -221,8 +223,10 @@ export class TestDriveService {
           .map(([key, v]) => `${key}: ${text(v)}`)
           .join('; '),
       })),
-      nextLink: page.nextPageToken ? `?${formQuery(form, { page: page.nextPageToken })}` : null,
-      firstLink: form.page ? `?${formQuery(form, { page: '' })}` : null,
+      nextLink: page.nextPageToken
+        ? `?${formQuery(form, { page: page.nextPageToken })}${keep}`
+        : null,
+      firstLink: form.page ? `?${formQuery(form, { page: '' })}${keep}` : null,
     };
   }
 
