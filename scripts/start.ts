@@ -135,6 +135,8 @@ async function main(): Promise<void> {
     CUSTOMER_SERVICE_URL: `http://localhost:${process.env.CUSTOMER_PORT ?? 3002}`,
     ACTIVITY_SERVICE_URL: `http://localhost:${process.env.ACTIVITY_PORT ?? 3003}`,
     PORTAL_PUBLIC_URL: `http://localhost:${process.env.PORTAL_PORT ?? 3004}`,
+    // The contract's sandbox mode: webhooks to http and loopback receivers (a developer's laptop).
+    DELIVERY_ALLOW_PRIVATE_TARGETS: String(sandbox),
     ...process.env,
     DATABASE_URL: databaseUrl,
   };
