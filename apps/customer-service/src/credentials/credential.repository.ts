@@ -32,7 +32,7 @@ export class CredentialRepository {
    * its event names, so the common success needs no second read (CredentialsService).
    */
   async findByLogin(institutionId: string, loginIdKey: string): Promise<LoginRecord | undefined> {
-    const [row] = (await this.uow.prepared(
+    const [row] = (await this.uow.manager.query(
       `SELECT c.id, c.institution_id, c.login_id, c.user_type, c.institution_customer_id,
               c.status, c.failed_login_count, c.version, cr.password_hash
          FROM customers c JOIN credentials cr ON cr.customer_id = c.id

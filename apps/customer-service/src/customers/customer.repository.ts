@@ -43,7 +43,7 @@ export class CustomerRepository {
   }
 
   async loginIdTaken(institutionId: string, loginIdKey: string): Promise<boolean> {
-    const rows = (await this.uow.prepared(
+    const rows = (await this.uow.manager.query(
       'SELECT 1 FROM customers WHERE institution_id = $1 AND login_id_key = $2',
       [institutionId, loginIdKey],
     )) as unknown[];

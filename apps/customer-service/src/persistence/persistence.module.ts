@@ -6,7 +6,6 @@ import { DisclosureRepository } from '../disclosures/disclosure.repository';
 import { HousekeepingRepository } from '../housekeeping/housekeeping.repository';
 import { IdempotencyRepository } from '../idempotency/idempotency.repository';
 import { OutboxRepository } from '../outbox/outbox.repository';
-import { RegistrationRepository } from '../registration/registration.repository';
 import { SandboxRepository } from '../sandbox/sandbox.repository';
 import { RegistrationLimitsRepository } from '../throttling/registration-limits.repository';
 import { UnitOfWork } from './unit-of-work';
@@ -25,7 +24,6 @@ const REPOSITORIES = [
   IdempotencyRepository,
   OutboxRepository,
   RegistrationLimitsRepository,
-  RegistrationRepository,
   SandboxRepository,
 ];
 

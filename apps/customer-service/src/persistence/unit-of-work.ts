@@ -1,10 +1,8 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { createHash } from 'node:crypto';
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { advisoryLock, type TaskLock } from '@app/common';
-import type { Pool, PoolClient, QueryResult } from 'pg';
-import { DataSource, QueryFailedError, type EntityManager } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 
 /**
  * One SQL statement a repository built but did not run, for another repository to run as part
@@ -41,9 +39,6 @@ const shiftPlaceholders = (sql: string, offset: number): string =>
 @Injectable()
 export class UnitOfWork {
   private readonly current = new AsyncLocalStorage<EntityManager>();
-  private readonly logger = new Logger('Database');
-  /** Statement text → its prepared statement's name (see `prepared`). */
-  private readonly names = new Map<string, string>();
 
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
@@ -70,38 +65,7 @@ export class UnitOfWork {
       params.push(...statement.params);
       return `${name} AS (${sql})`;
     });
-    return this.prepared<T>(`WITH ${ctes.join(',\n')}\n${result}`, params);
-  }
-
-  /**
-   * `manager.query` for the hot paths (a login, a registration): runs the statement as a named
-   * prepared statement, which PostgreSQL parses and plans once per connection rather than on
-   * every call, straight on the pool's (or the transaction's) pg connection. Answers the rows.
-   * A failure is logged and thrown as TypeORM's are (QueryFailedError, statement text only).
-   */
-  async prepared<T>(sql: string, params: unknown[]): Promise<T[]> {
-    let name = this.names.get(sql);
-    if (!name) {
-      name = `cs_${createHash('sha256').update(sql).digest('base64url').slice(0, 22)}`;
-      if (this.names.size < 1_000) this.names.set(sql, name);
-    }
-    const runner = this.current.getStore()?.queryRunner;
-    try {
-      const client = runner ? ((await runner.connect()) as PoolClient) : this.pool;
-      const result: QueryResult = await client.query({ name, text: sql, values: params });
-      return result.rows as T[];
-    } catch (err) {
-      this.logger.error(
-        { error: (err as Error).message, query: sql.slice(0, 500) },
-        'query failed',
-      );
-      throw new QueryFailedError(sql, params, err as Error);
-    }
-  }
-
-  /** The pg pool TypeORM's PostgreSQL driver holds (its `master`). */
-  private get pool(): Pool {
-    return (this.dataSource.driver as unknown as { master: Pool }).master;
+    return (await this.manager.query(`WITH ${ctes.join(',\n')}\n${result}`, params)) as T[];
   }
 
   /** For periodic tasks that one replica at a time may run (a session advisory lock). */

@@ -7,6 +7,7 @@ import { IdempotencyModule } from '../idempotency/idempotency.module';
 import { OutboxModule } from '../outbox/outbox.module';
 import { ThrottlingModule } from '../throttling/throttling.module';
 import { RegistrationController } from './registration.controller';
+import { RegistrationRepository } from './registration.repository';
 import { RegistrationService } from './registration.service';
 
 @Module({
@@ -20,7 +21,7 @@ import { RegistrationService } from './registration.service';
     ThrottlingModule,
   ],
   controllers: [RegistrationController],
-  providers: [RegistrationService],
+  providers: [RegistrationService, RegistrationRepository],
   exports: [RegistrationService],
 })
 export class RegistrationModule {}

@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
 import { rateLimitKeyPart } from '@app/common';
+import { DataSource } from 'typeorm';
 import { CustomerEnv } from '../config/customer.env';
-import { UnitOfWork } from '../persistence/unit-of-work';
 
 /** The limiter's table (migration RegistrationRateLimits1796200000000); housekeeping purges it. */
 export const RATE_LIMITS_TABLE = 'rate_limits';
@@ -18,7 +19,7 @@ export class RegistrationLimitsRepository {
   private readonly limits: { client: number; address: number };
 
   constructor(
-    private readonly uow: UnitOfWork,
+    @InjectDataSource() private readonly dataSource: DataSource,
     env: CustomerEnv,
   ) {
     this.windowMs = env.REGISTRATION_WINDOW_SECONDS * 1000;
@@ -39,8 +40,7 @@ export class RegistrationLimitsRepository {
     };
     const now = Date.now();
     // A window that has run out starts again at 1; otherwise the count goes up by one.
-    // Outside any unit of work (the guard runs before the handler): its own commit.
-    const rows = (await this.uow.prepared(
+    const rows = (await this.dataSource.query(
       `INSERT INTO ${RATE_LIMITS_TABLE} AS r (key, points, expire)
        VALUES ($1, 1, $3), ($2, 1, $3)
        ON CONFLICT (key) DO UPDATE SET
