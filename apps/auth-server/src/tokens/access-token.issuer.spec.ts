@@ -1,6 +1,6 @@
 import { generateKeyPairSync, sign, verify } from 'node:crypto';
 import { isLowS, toLowS } from '@app/common';
-import { es256Signature, p1363OfDer } from './access-token.issuer';
+import { es256Signature, es256SignatureInPool, p1363OfDer } from './access-token.issuer';
 
 describe('ES256 signatures (access-token.issuer)', () => {
   const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
@@ -39,6 +39,22 @@ describe('ES256 signatures (access-token.issuer)', () => {
         ),
       ).toBe(true);
     }
+  });
+
+  it('signs the same way on the thread pool', async () => {
+    const inputs = Array.from({ length: 200 }, (_, i) => `header.pooled${i}`);
+    const signatures = await Promise.all(inputs.map((i) => es256SignatureInPool(i, privateKey)));
+    signatures.forEach((signature, i) => {
+      expect(isLowS(signature)).toBe(true);
+      expect(
+        verify(
+          'sha256',
+          Buffer.from(inputs[i]!),
+          { key: publicKey, dsaEncoding: 'ieee-p1363' },
+          signature,
+        ),
+      ).toBe(true);
+    });
   });
 
   it('refuses what is not a DER ECDSA signature', () => {

@@ -31,10 +31,29 @@ export interface IssuedAccessToken {
  * signature (52 against 24 µs of CPU on the benchmark machine; docs/BENCHMARKS.md).
  */
 export function es256Signature(input: string, key: KeyObject): Buffer {
-  const signature = p1363OfDer(sign('sha256', Buffer.from(input), key));
-  // s (the second half) compared with n/2 bytewise: BigInt arithmetic only for a high S.
-  return signature.compare(HALF_ORDER, 0, 32, 32, 64) > 0 ? toLowS(signature) : signature;
+  return lowS(p1363OfDer(sign('sha256', Buffer.from(input), key)));
 }
+
+/**
+ * es256Signature computed on libuv's thread pool (crypto.sign with a callback), off the event
+ * loop: the ECDSA is the largest single cost of a token.
+ */
+export function es256SignatureInPool(input: string, key: KeyObject): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    sign('sha256', Buffer.from(input), key, (err, der) => {
+      if (err) return reject(err);
+      try {
+        resolve(lowS(p1363OfDer(der)));
+      } catch (e) {
+        reject(e as Error);
+      }
+    });
+  });
+}
+
+const lowS = (signature: Buffer): Buffer =>
+  // s (the second half) compared with n/2 bytewise: BigInt arithmetic only for a high S.
+  signature.compare(HALF_ORDER, 0, 32, 32, 64) > 0 ? toLowS(signature) : signature;
 
 /** n/2 for P-256 (n: the order of the curve), big-endian: a low S is at most this. */
 const HALF_ORDER = Buffer.from(
@@ -101,7 +120,7 @@ export class AccessTokenIssuer {
     // an extra thread-pool round trip per token (bench/auth-token.bench.ts); verification, JWKS
     // and key handling stay with jose, and the tests verify these tokens with jose and oauth4webapi.
     const signingInput = `${this.header(kid)}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}`;
-    const signature = es256Signature(signingInput, privateKey);
+    const signature = await es256SignatureInPool(signingInput, privateKey);
     const token = `${signingInput}.${signature.toString('base64url')}`;
     return {
       token,
