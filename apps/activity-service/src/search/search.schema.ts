@@ -1,4 +1,7 @@
 import { bodySchema, type BodySchema, type SchemaObject } from '../common/body-schema';
+import { CRITERIA } from '@app/common';
+
+export { CRITERIA };
 
 /*
  * The search, export and additionalFilters bodies, defined once: the OpenAPI document shows
@@ -26,18 +29,6 @@ export const FILTER_LIMITS = {
   maxValues: 100,
   maxStringLength: 256,
 };
-
-export const CRITERIA = [
-  'equals',
-  'notEquals',
-  'in',
-  'notIn',
-  'contains',
-  'startsWith',
-  'exists',
-  'greaterThan',
-  'lessThan',
-] as const;
 
 export const FILTER_CONDITION_SCHEMA = bodySchema(
   {

@@ -1,4 +1,4 @@
-import { CommonEnv, IsPortSetting, PASSWORD_FLOOR, toInt } from '@app/common';
+import { PasswordHashingEnv, IsPortSetting, PASSWORD_FLOOR, toInt } from '@app/common';
 import {
   IsInt,
   IsOptional,
@@ -17,7 +17,7 @@ const LENGTH_OVERRIDES = /^$|^[A-Za-z0-9_-]{1,64}:\d{1,2}(,[A-Za-z0-9_-]{1,64}:\
 export { PASSWORD_FLOOR };
 
 /** The customer-service's configuration, validated once at start. */
-export class CustomerEnv extends CommonEnv {
+export class CustomerEnv extends PasswordHashingEnv {
   /** The port this service listens on (0: any free port). */
   @IsPortSetting()
   CUSTOMER_PORT = 3002;
@@ -60,25 +60,6 @@ export class CustomerEnv extends CommonEnv {
     message: 'PASSWORD_MIN_LENGTH_BY_INSTITUTION must look like fi-one:8,fi-two:12',
   })
   PASSWORD_MIN_LENGTH_BY_INSTITUTION = '';
-
-  /** argon2id cost; the defaults are OWASP's (19 MiB, 2 passes, 1 lane). */
-  @toInt()
-  @IsInt()
-  @Min(7_168)
-  @Max(1_048_576)
-  ARGON2_MEMORY_KIB = 19_456;
-
-  @toInt()
-  @IsInt()
-  @Min(1)
-  @Max(10)
-  ARGON2_ITERATIONS = 2;
-
-  @toInt()
-  @IsInt()
-  @Min(1)
-  @Max(8)
-  ARGON2_PARALLELISM = 1;
 
   /** Consecutive failed logins that lock a customer. */
   @toInt()

@@ -1,4 +1,4 @@
-import { CommonEnv, IsPortSetting, toInt } from '@app/common';
+import { PasswordHashingEnv, IsPortSetting, toInt } from '@app/common';
 import {
   IsInt,
   IsOptional,
@@ -15,7 +15,7 @@ const urlOptions = { require_tld: false, require_protocol: true, protocols: ['ht
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 
 /** The developer portal's configuration, validated once at start (every problem listed). */
-export class PortalEnv extends CommonEnv {
+export class PortalEnv extends PasswordHashingEnv {
   /** The port this service listens on (0: any free port). */
   @IsPortSetting()
   PORTAL_PORT = 3004;
@@ -105,25 +105,6 @@ export class PortalEnv extends CommonEnv {
   @Min(8)
   @Max(64)
   PASSWORD_MIN_LENGTH = 15;
-
-  /** argon2id cost; the defaults are OWASP's (19 MiB, 2 passes, 1 lane), as the customers'. */
-  @toInt()
-  @IsInt()
-  @Min(7_168)
-  @Max(1_048_576)
-  ARGON2_MEMORY_KIB = 19_456;
-
-  @toInt()
-  @IsInt()
-  @Min(1)
-  @Max(10)
-  ARGON2_ITERATIONS = 2;
-
-  @toInt()
-  @IsInt()
-  @Min(1)
-  @Max(8)
-  ARGON2_PARALLELISM = 1;
 
   /** Login attempts allowed per address, and per email, in each window. */
   @toInt()

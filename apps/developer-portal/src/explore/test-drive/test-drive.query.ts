@@ -1,3 +1,5 @@
+import { CRITERIA } from '@app/common';
+
 /**
  * The test drive's query model: the activity search as an HTML form (GET, so a result is a link).
  * Pure: the query string in, the form to render and the exact search body out, and the API's
@@ -14,17 +16,7 @@ export type QueryInput = Record<string, string | string[] | undefined>;
 /** The attribute types of the catalogue (GET .../event-types), to type filter values. */
 export type AttributeTypes = ReadonlyMap<string, string>;
 
-export const CRITERIA = [
-  'equals',
-  'notEquals',
-  'in',
-  'notIn',
-  'contains',
-  'startsWith',
-  'exists',
-  'greaterThan',
-  'lessThan',
-] as const;
+export { CRITERIA };
 
 /** Filter rows of the top group and of its sub-group (the form has no JavaScript to add rows). */
 export const TOP_ROWS = 3;
