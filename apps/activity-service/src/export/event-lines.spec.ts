@@ -50,12 +50,18 @@ const timestamp = fc
   .map((d) => d.toISOString());
 
 /** Attribute names: any text but a fixed field's, `__proto__` or an array index (JSON.parse
- * puts those first, which would only reorder this test's expectation). */
+ * puts those first, which would only reorder this test's expectation). Nor two-character names
+ * whose second character JSON writes escaped: V8's JSON.parse (Node 24.20, 24.21 and 26.10)
+ * misreads such a key once it has parsed another one (the key a+TAB, written a\t, comes back as
+ * a+backslash after the key a\\ was parsed), so JSON.parse cannot be the oracle for those. The
+ * writer splices the attributes' text as PostgreSQL wrote it and never reads their names. */
 const attributeKey = nasty.filter(
   (k) =>
     !FIXED_FIELDS.some((f) => f.attributeId === k) &&
     k !== '__proto__' &&
-    !/^(0|[1-9]\d*)$/.test(k),
+    !/^(0|[1-9]\d*)$/.test(k) &&
+    // eslint-disable-next-line no-control-regex -- what JSON escapes: the C0 controls, " and \
+    !(k.length === 2 && /["\\\u0000-\u001f]/.test(k[1]!)),
 );
 
 /** A row of the default columns (every fixed field, then the attributes' jsonb text or null). */
