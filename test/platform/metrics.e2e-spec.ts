@@ -69,10 +69,17 @@ function parsePrometheusText(text: string): Map<string, Family> {
       labels[l[1]!] = l[2]!.replace(/\\n/g, '\n').replace(/\\(["\\])/g, '$1');
       rest = rest.slice(l[0].length);
     }
-    const value = /^[+-]?Inf$|^NaN$/.test(m[4]!)
-      ? Number(m[4]!.replace('Inf', 'Infinity'))
+    // Prometheus reads values with Go's ParseFloat: Inf and NaN in any case (prom-client 15
+    // writes an empty event-loop histogram's mean as "Nan").
+    const special = /^([+-]?)(inf|nan)$/i.exec(m[4]!);
+    const value = special
+      ? special[2]!.toLowerCase() === 'nan'
+        ? NaN
+        : special[1] === '-'
+          ? -Infinity
+          : Infinity
       : Number(m[4]);
-    if (Number.isNaN(value) && m[4] !== 'NaN') throw new Error(`bad value: ${line}`);
+    if (Number.isNaN(value) && !special) throw new Error(`bad value: ${line}`);
     const family = familyOf(m[1]!);
     if (!family) throw new Error(`sample without a TYPE: ${line}`);
     family.samples.push({ name: m[1]!, labels, value });
