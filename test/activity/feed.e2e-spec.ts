@@ -74,6 +74,24 @@ describe('Banking Activity feed (e2e)', () => {
     expect(again.body).toMatchObject({ count: 0, hasMore: false, cursor: fromLatest.cursor });
   });
 
+  it('keeps feed order numeric past position 9 (the read once ordered positions as text: 10 before 9)', async () => {
+    const fi = 'fi-digits';
+    const read = await p.token(fi, FI_READ_SCOPES);
+    const batches = Array.from({ length: 12 }, (_, k) =>
+      generateEvents(fi, 1, now - 2 * HOUR, now - HOUR, 900 + k),
+    );
+    for (const b of batches) await ingest(p, internal, b);
+    const written = batches.flat().map((e) => e.guid);
+    // One read holding every batch, then pages cut inside the batch list: each event once, in order.
+    for (const limit of [1000, 5]) {
+      const all = await drain(read, undefined, limit);
+      expect(all.seen.map((e) => e.guid)).toEqual(written);
+      // The cursor is past the last batch: nothing is read a second time.
+      const again = await p.post<FeedAnswer>(FEED, read, { cursor: all.cursor });
+      expect(again.body).toMatchObject({ count: 0, hasMore: false });
+    }
+  });
+
   it('filters by event type without losing its place', async () => {
     const start = (await p.post<FeedAnswer>(FEED, readA, { from: 'latest' })).body.cursor;
     const events = generateEvents('fi-a', 60, now - 2 * HOUR, now - HOUR, 20);

@@ -527,7 +527,7 @@ export class DeliveryTx {
       `SELECT position::text AS position FROM ${ACTIVITY_SCHEMA}.feed_log
         WHERE institution_id = $1 AND position ${after.s === null ? '>' : '>='} $2::bigint
           ${until === null ? '' : 'AND position <= $4::bigint'}
-        ORDER BY position LIMIT $3::integer`,
+        ORDER BY feed_log.position LIMIT $3::integer`,
       until === null
         ? [sub.institutionId, after.p, maxBatches]
         : [sub.institutionId, after.p, maxBatches, until],

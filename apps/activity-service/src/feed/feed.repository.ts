@@ -74,7 +74,7 @@ export class FeedRepository {
       `SELECT position::text AS position, batch_id::text AS batch_id, min_at, max_at
          FROM ${ACTIVITY_SCHEMA}.feed_log
         WHERE institution_id = $1 AND position ${inclusive ? '>=' : '>'} $2::bigint
-        ORDER BY position LIMIT $3::integer`,
+        ORDER BY feed_log.position LIMIT $3::integer`,
       [institutionId, from, max],
     );
     return rows.map((r) => ({
