@@ -547,6 +547,9 @@ export class DeliveryTx {
     if (f.userType) where.push(`e.user_type = ${params.add(f.userType, 'text')}`);
     if (f.additionalFilters) where.push(compileFilter(f.additionalFilters, params));
     const item = itemSql(sub.requestedAttributes, params);
+    // `ORDER BY e.seq LIMIT b.event_count` (never cuts: the batch holds that many of the FI's
+    // events) steers the planner to each batch's seq range, as in files.sql.ts's compileRange;
+    // without it, batches spanning a long time range walked the primary key over that range.
     const text = `
       SELECT b.position::text AS position, e.seq::text AS seq, ${item} AS item
         FROM ${ACTIVITY_SCHEMA}.feed_log b
@@ -555,6 +558,7 @@ export class DeliveryTx {
            WHERE e.seq >= b.batch_id * ${SEQ_PER_BATCH} AND e.seq < (b.batch_id + 1) * ${SEQ_PER_BATCH}
              AND e.occurred_at >= b.min_at AND e.occurred_at <= b.max_at
              AND ${where.join(' AND ')}
+           ORDER BY e.seq LIMIT b.event_count
         ) e
        WHERE b.institution_id = ${fi}
          AND b.position >= ${params.add(after.p, 'bigint')} AND b.position <= ${params.add(last, 'bigint')}
