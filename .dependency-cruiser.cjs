@@ -56,6 +56,7 @@ module.exports = {
           '^node_modules/@nestjs/typeorm/',
           '^node_modules/pg/',
           '^node_modules/pg-query-stream/',
+          '^node_modules/pg-copy-streams/',
         ],
       },
     },

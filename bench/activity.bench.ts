@@ -10,7 +10,10 @@
  * (another checkout's, say); `--reuse` uses the events found there when there are enough.
  * `--baseline DIR`: another checkout, built (`npm run build` there), whose activity-service runs
  * beside this one on the same data; each sample then measures both services and both builds'
- * statements direct, in turns, so before and after see the same load.
+ * statements direct, in turns, so before and after see the same load. With `--only export`,
+ * each export case runs on both services, one right after the other, and the summary has a
+ * line per build, with each run's CPU per 1,000 events of the service and of its PostgreSQL
+ * backend (`/proc`, local database).
  *
  * The Banking Activity benchmark on real PostgreSQL (DATABASE_URL, else a throwaway embedded
  * cluster):
@@ -644,6 +647,8 @@ function rssKb(pid: number): number {
 }
 
 interface ExportResult {
+  /** Which service: this build, or the baseline's (`--baseline`). */
+  build: string;
   range: string;
   format: string;
   events: number;
@@ -651,17 +656,48 @@ interface ExportResult {
   eventsPerSecond: number;
   peakRssMb: number;
   baseRssMb: number;
+  /** CPU (user + system, all threads) of the service per 1,000 events. */
+  serviceCpuMsPerK: number;
+  /** CPU of the PostgreSQL backends of the services' export pools per 1,000 events. */
+  pgCpuMsPerK: number | null;
+}
+
+/** CPU time (ms, user + system) of a local process from /proc; null where it cannot be read. */
+function cpuMs(pid: number): number | null {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+  } catch {
+    return null;
+  }
+}
+
+/** CPU (ms) of each backend of the services' export pools (local PostgreSQL only). */
+async function exportBackendsCpu(pool: Pool): Promise<Map<number, number>> {
+  const { rows } = await pool.query<{ pid: number }>(
+    `SELECT pid FROM pg_stat_activity WHERE application_name LIKE 'activity-service-export%'`,
+  );
+  const cpu = new Map<number, number>();
+  for (const { pid } of rows) {
+    const ms = cpuMs(pid);
+    if (ms !== null) cpu.set(pid, ms);
+  }
+  return cpu;
 }
 
 async function exportRun(
+  build: string,
   activityUrl: string,
   readToken: string,
   pid: number,
+  pool: Pool,
   days: number,
   now: number,
   accept: string,
   gzip: boolean,
 ): Promise<ExportResult> {
+  const pgBefore = await exportBackendsCpu(pool);
+  const cpuBefore = cpuMs(pid);
   const baseRss = rssKb(pid);
   let peak = baseRss;
   const sampler = setInterval(() => (peak = Math.max(peak, rssKb(pid))), 20);
@@ -686,13 +722,20 @@ async function exportRun(
   for (;;) {
     const { done, value } = await reader.read();
     if (done) break;
-    for (let i = 0; i < value.length; i++) if (value[i] === 10) lines++;
+    // indexOf (memchr): this process shares the 2 cores with the service and PostgreSQL.
+    for (let i = value.indexOf(10); i >= 0; i = value.indexOf(10, i + 1)) lines++;
   }
   const seconds = (performance.now() - started) / 1000;
   clearInterval(sampler);
   peak = Math.max(peak, rssKb(pid));
+  const cpuAfter = cpuMs(pid);
+  // The backend that served this export stays idle in its pool for a while after it.
+  const pgAfter = await exportBackendsCpu(pool);
+  let pgMs: number | null = pgAfter.size ? 0 : null;
+  for (const [backend, ms] of pgAfter) pgMs! += ms - (pgBefore.get(backend) ?? 0);
   const events = accept === 'text/csv' ? lines - 1 : lines;
   return {
+    build,
     range: `${days} d`,
     format: `${accept === 'text/csv' ? 'CSV' : 'NDJSON'}${gzip ? ' + gzip' : ''}`,
     events,
@@ -700,6 +743,9 @@ async function exportRun(
     eventsPerSecond: events / seconds,
     peakRssMb: peak / 1024,
     baseRssMb: baseRss / 1024,
+    serviceCpuMsPerK:
+      cpuBefore === null || cpuAfter === null ? NaN : (cpuAfter - cpuBefore) / (events / 1000),
+    pgCpuMsPerK: pgMs === null ? null : pgMs / (events / 1000),
   };
 }
 
@@ -841,7 +887,8 @@ async function main(): Promise<void> {
         compile: compilerOf(ROOT, fiName(0)),
       },
     ];
-    if (o.baseline && o.only.has('search')) {
+    let baselineService: Service | undefined;
+    if (o.baseline && (o.only.has('search') || o.only.has('export'))) {
       // The baseline's service on the same database, measured in the same samples.
       const baseline = await startService(
         'apps/activity-service/src/main.js',
@@ -851,6 +898,7 @@ async function main(): Promise<void> {
         o.baseline,
       );
       children.push(baseline.child);
+      baselineService = baseline;
       targets.push({
         label: `before (${o.baseline})`,
         url: baseline.url,
@@ -905,58 +953,96 @@ async function main(): Promise<void> {
           .map((l) => l.toFixed(2))
           .join(' ')}):`,
       );
-      const runs: ExportResult[] = [];
-      for (let round = 0; round < o.exportRounds; round++) {
-        for (const [days, accept, gzip] of cases) {
-          const r = await exportRun(
-            activity.url,
+      // With --baseline, each case runs on the baseline's service right after this build's, so
+      // both see the same load; the summary has a line per build.
+      const services = [
+        { build: o.baseline ? 'after' : 'this build', service: activity },
+        ...(baselineService ? [{ build: 'before', service: baselineService }] : []),
+      ];
+      // A warm-up of each case on a day's events, so that the first measured runs do not pay
+      // for the service's JIT compiling the export path.
+      for (const { build, service } of services) {
+        for (const [, accept, gzip] of cases) {
+          await exportRun(
+            build,
+            service.url,
             readToken,
-            activity.child.pid!,
-            days,
+            service.child.pid!,
+            pool,
+            1,
             dataNow + 60_000,
             accept,
             gzip,
           );
-          console.log(
-            `  round ${round + 1} ${r.range} ${r.format}: ${r.events.toLocaleString()} events in ${r.seconds.toFixed(1)} s = ${Math.round(r.eventsPerSecond).toLocaleString()}/s, RSS ${r.baseRssMb.toFixed(0)} -> peak ${r.peakRssMb.toFixed(0)} MB`,
-          );
-          runs.push(r);
         }
       }
-      const summary = cases.map(([days, accept, gzip]) => {
-        const rs = runs.filter(
-          (r) =>
-            r.range === `${days} d` &&
-            r.format === `${accept === 'text/csv' ? 'CSV' : 'NDJSON'}${gzip ? ' + gzip' : ''}`,
-        );
-        return {
-          range: rs[0]!.range,
-          format: rs[0]!.format,
-          events: rs[0]!.events,
-          eventsPerSecond: median(rs.map((r) => r.eventsPerSecond)),
-          rounds: rs.map((r) => Math.round(r.eventsPerSecond)),
-          baseRssMb: median(rs.map((r) => r.baseRssMb)),
-          peakRssMb: Math.max(...rs.map((r) => r.peakRssMb)),
-        };
-      });
-      console.log(
-        '\n| range | format | events | events/s (median) | rounds | service RSS before → peak |',
+      const runs: ExportResult[] = [];
+      for (let round = 0; round < o.exportRounds; round++) {
+        for (const [days, accept, gzip] of cases) {
+          for (const { build, service } of services) {
+            const r = await exportRun(
+              build,
+              service.url,
+              readToken,
+              service.child.pid!,
+              pool,
+              days,
+              dataNow + 60_000,
+              accept,
+              gzip,
+            );
+            console.log(
+              `  round ${round + 1} ${r.build} ${r.range} ${r.format}: ${r.events.toLocaleString()} events in ${r.seconds.toFixed(1)} s = ${Math.round(r.eventsPerSecond).toLocaleString()}/s, CPU per 1,000 events: service ${r.serviceCpuMsPerK.toFixed(2)} ms, PostgreSQL ${r.pgCpuMsPerK?.toFixed(2) ?? '?'} ms; RSS ${r.baseRssMb.toFixed(0)} -> peak ${r.peakRssMb.toFixed(0)} MB`,
+            );
+            runs.push(r);
+          }
+        }
+      }
+      const formatOf = (accept: string, gzip: boolean) =>
+        `${accept === 'text/csv' ? 'CSV' : 'NDJSON'}${gzip ? ' + gzip' : ''}`;
+      const summary = services.flatMap(({ build }) =>
+        cases.map(([days, accept, gzip]) => {
+          const rs = runs.filter(
+            (r) =>
+              r.build === build && r.range === `${days} d` && r.format === formatOf(accept, gzip),
+          );
+          const pg = rs.map((r) => r.pgCpuMsPerK).filter((x): x is number => x !== null);
+          return {
+            build,
+            range: rs[0]!.range,
+            format: rs[0]!.format,
+            events: rs[0]!.events,
+            eventsPerSecond: median(rs.map((r) => r.eventsPerSecond)),
+            rounds: rs.map((r) => Math.round(r.eventsPerSecond)),
+            serviceCpuMsPerK: median(rs.map((r) => r.serviceCpuMsPerK)),
+            pgCpuMsPerK: pg.length ? median(pg) : null,
+            baseRssMb: median(rs.map((r) => r.baseRssMb)),
+            peakRssMb: Math.max(...rs.map((r) => r.peakRssMb)),
+          };
+        }),
       );
-      console.log('| --- | --- | ---: | ---: | --- | --- |');
+      console.log(
+        '\n| build | range | format | events | events/s (median) | rounds | CPU ms / 1,000 events: service, PostgreSQL (medians) | service RSS before → peak |',
+      );
+      console.log('| --- | --- | --- | ---: | ---: | --- | --- | --- |');
       for (const r of summary) {
         console.log(
-          `| ${r.range} | ${r.format} | ${r.events.toLocaleString()} | **${Math.round(r.eventsPerSecond).toLocaleString()}** | ${r.rounds.map((x) => x.toLocaleString()).join(' · ')} | ${r.baseRssMb.toFixed(0)} → ${r.peakRssMb.toFixed(0)} MB |`,
+          `| ${r.build} | ${r.range} | ${r.format} | ${r.events.toLocaleString()} | **${Math.round(r.eventsPerSecond).toLocaleString()}** | ${r.rounds.map((x) => x.toLocaleString()).join(' · ')} | ${r.serviceCpuMsPerK.toFixed(2)}, ${r.pgCpuMsPerK?.toFixed(2) ?? '?'} | ${r.baseRssMb.toFixed(0)} → ${r.peakRssMb.toFixed(0)} MB |`,
         );
       }
-      const rate = (range: number, format: string) =>
-        summary.find((r) => r.range === `${range} d` && r.format === format)!;
-      const ndjson = rate(small, 'NDJSON');
-      const csv = rate(small, 'CSV');
-      const gz = rate(small, 'NDJSON + gzip');
-      const big = rate(large, 'NDJSON');
-      console.log(
-        `\nNDJSON / CSV: ${(ndjson.eventsPerSecond / csv.eventsPerSecond).toFixed(2)} (target ≥ 1, and ≥ 200,000/s: ${ndjson.eventsPerSecond >= 200_000 ? 'met' : 'not met'}); NDJSON + gzip ${Math.round(gz.eventsPerSecond).toLocaleString()}/s (target ≥ 150,000/s: ${gz.eventsPerSecond >= 150_000 ? 'met' : 'not met'}); memory as the range grows ${(big.events / ndjson.events).toFixed(1)}x: peak RSS ${ndjson.peakRssMb.toFixed(0)} → ${big.peakRssMb.toFixed(0)} MB`,
-      );
+      for (const { build } of services) {
+        const rate = (range: number, format: string) =>
+          summary.find(
+            (r) => r.build === build && r.range === `${range} d` && r.format === format,
+          )!;
+        const ndjson = rate(small, 'NDJSON');
+        const csv = rate(small, 'CSV');
+        const gz = rate(small, 'NDJSON + gzip');
+        const big = rate(large, 'NDJSON');
+        console.log(
+          `\n${build}: NDJSON / CSV: ${(ndjson.eventsPerSecond / csv.eventsPerSecond).toFixed(2)} (target ≥ 1, and ≥ 200,000/s: ${ndjson.eventsPerSecond >= 200_000 ? 'met' : 'not met'}); NDJSON + gzip ${Math.round(gz.eventsPerSecond).toLocaleString()}/s (target ≥ 150,000/s: ${gz.eventsPerSecond >= 150_000 ? 'met' : 'not met'}); memory as the range grows ${(big.events / ndjson.events).toFixed(1)}x: peak RSS ${ndjson.peakRssMb.toFixed(0)} → ${big.peakRssMb.toFixed(0)} MB`,
+        );
+      }
       results.export = { runs, summary };
     }
     results.loadAfter = loadavg()

@@ -1,8 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import type { Pool } from 'pg';
+import { inlineSql, openCopyOut } from '../../apps/activity-service/src/common/copy-out';
 import { SqlParams } from '../../apps/activity-service/src/common/sql-params';
-import { eventColumnsSql, lineWriter } from '../../apps/activity-service/src/export/event-lines';
+import {
+  copyLineChunks,
+  eventColumnsSql,
+  lineFields,
+  lineWriter,
+} from '../../apps/activity-service/src/export/event-lines';
+import { csvLine } from '../../apps/activity-service/src/export/export.format';
 import { itemSql } from '../../apps/activity-service/src/search/search.sql';
 import { createActivityPool } from '../../apps/activity-service/src/storage/activity-database';
 import { prepareActivitySchema } from '../../scripts/seed-activity';
@@ -119,10 +126,96 @@ describe('event lines: the service-built NDJSON equals the PostgreSQL-built item
       expect(rows).toHaveLength(events.length);
       const write = lineWriter(requested, 'ndjson');
       for (const [expected, ...cells] of rows) expect(write(cells)).toBe(expected);
+      // The export's path: the same columns through COPY ... TO STDOUT, lines from its bytes.
+      expect(await copied(fi, requested, 'ndjson')).toBe(rows.map((r) => `${r[0]}\n`).join(''));
       // The sample has what the comparison is about: attributes, and values needing escapes.
       const lines = rows.map((r) => r[0]!);
       expect(lines.some((l) => /"(amount|reason|clientId)":[^n]/.test(l))).toBe(true);
       expect(lines.some((l) => l.includes('\\u00'))).toBe(true);
+      // CSV through COPY: the cells PostgreSQL sends as rows, written by csvLine.
+      const csv = new SqlParams();
+      const csvFi = csv.add(fi, 'text');
+      const { rows: cells } = await pool.query<(string | null)[]>({
+        text: `SELECT ${eventColumnsSql(requested, 'csv', csv)} FROM activity.events e WHERE e.institution_id = ${csvFi} ORDER BY e.seq`,
+        values: csv.values,
+        rowMode: 'array',
+      });
+      expect(await copied(fi, requested, 'csv')).toBe(
+        [csvLine(lineFields(requested)), ...cells.map(csvLine)].join('\n') + '\n',
+      );
     }
+  });
+
+  /** The FI's events as the export writes them from COPY. */
+  async function copied(
+    fi: string,
+    requested: string[] | null,
+    format: 'ndjson' | 'csv',
+  ): Promise<string> {
+    const params = new SqlParams();
+    const columns = eventColumnsSql(requested, format, params);
+    const text = `SELECT ${columns} FROM activity.events e WHERE e.institution_id = ${params.add(fi, 'text')} ORDER BY e.seq`;
+    const copy = await openCopyOut(pool, { text, values: params.values });
+    try {
+      const out: Buffer[] = [];
+      for await (const c of copyLineChunks(copy.chunks, format, requested)) out.push(c);
+      return Buffer.concat(out).toString('utf8');
+    } finally {
+      copy.close();
+    }
+  }
+
+  it('inlines values as literals PostgreSQL reads as it reads them bound', async () => {
+    const value = fc.oneof(
+      text,
+      fc.constantFrom("it's", 'a\\b', "\\'; DROP TABLE activity.events; --", '$1', 'é😀', ''),
+    );
+    const cases = fc.sample(
+      fc.oneof(
+        value.map((v) => ({ v: v as unknown, cast: 'text' })),
+        fc.array(value, { maxLength: 4 }).map((v) => ({ v: v as unknown, cast: 'text[]' })),
+        fc.double({ noNaN: true, noDefaultInfinity: true }).map((v) => ({ v, cast: 'numeric' })),
+        fc.array(fc.integer(), { maxLength: 3 }).map((v) => ({ v, cast: 'numeric[]' })),
+        fc.boolean().map((v) => ({ v, cast: 'boolean' })),
+        fc.jsonValue().map((v) => ({ v: JSON.stringify(v), cast: 'jsonb' })),
+        fc.constant({ v: null, cast: 'text' }),
+      ),
+      { numRuns: 300, seed: 1201 },
+    );
+    for (const { v, cast } of cases) {
+      const sql = { text: `SELECT $1::${cast} AS x`, values: [v] };
+      const bound = await pool.query<{ x: unknown }>(sql);
+      const inlined = await pool.query<{ x: unknown }>(inlineSql(sql));
+      expect(inlined.rows[0]!.x).toEqual(bound.rows[0]!.x);
+    }
+    // A stray $ is refused rather than guessed at.
+    expect(() => inlineSql({ text: `SELECT '$1' || $1::text`, values: ['x'] })).toThrow();
+  });
+
+  it('gives the connection back once a copy is read, and closes one left mid-copy', async () => {
+    const done = await openCopyOut(pool, { text: 'SELECT 1', values: [] });
+    for await (const chunk of done.chunks) expect(chunk.toString()).toBe('1\n');
+    done.close();
+    const left = await openCopyOut(pool, {
+      text: 'SELECT g FROM generate_series(1, 1000000) g',
+      values: [],
+    });
+    for await (const chunk of left.chunks) {
+      expect(chunk.length).toBeGreaterThan(0);
+      break;
+    }
+    left.close();
+    // The pool still answers (the abandoned copy's connection was closed, not reused).
+    expect((await pool.query('SELECT 2 AS n')).rows[0].n).toBe(2);
+  });
+
+  it('reports an error of the query to the reader', async () => {
+    const copy = await openCopyOut(pool, { text: 'SELECT 1 / 0', values: [] });
+    const read = async () => {
+      for await (const chunk of copy.chunks) expect(chunk).toBeUndefined();
+    };
+    await expect(read()).rejects.toThrow(/division by zero/);
+    copy.close();
+    expect((await pool.query('SELECT 3 AS n')).rows[0].n).toBe(3);
   });
 });

@@ -1,9 +1,13 @@
 import fc from 'fast-check';
+import { copyText } from '../../../../test/support/copy-text';
 import { FIXED_FIELDS } from '../catalogue/event-catalogue';
 import { SqlParams } from '../common/sql-params';
 import { TIMESTAMP_SQL } from '../search/search.sql';
+import { csvLine } from './export.format';
 import {
   CHUNK_CHARS,
+  copyCell,
+  copyLineChunks,
   eventColumnsSql,
   jsonString,
   lineChunks,
@@ -178,5 +182,167 @@ describe('event lines (the export and delivery files serializer)', () => {
     const lines = chunks.join('').split('\n');
     expect(lines[0]).toBe('guid,eventId,timeStamp,loginId,reason');
     expect(lines).toHaveLength(3002);
+  });
+});
+
+/** `bytes` in chunks cut at the given offsets (anywhere: mid-row, mid-escape, mid-character). */
+async function* cut(bytes: Buffer, at: number[]): AsyncGenerator<Buffer> {
+  let from = 0;
+  for (const to of [...new Set(at.map((a) => a % (bytes.length + 1)))].sort((a, b) => a - b)) {
+    yield bytes.subarray(from, to);
+    from = to;
+  }
+  yield bytes.subarray(from);
+}
+
+async function fromCopy(
+  rows: EventRow[],
+  format: 'ndjson' | 'csv',
+  requested: string[] | null,
+  at: number[] = [],
+  counter = { count: 0 },
+): Promise<Buffer[]> {
+  const out: Buffer[] = [];
+  for await (const c of copyLineChunks(cut(copyText(rows), at), format, requested, counter)) {
+    out.push(c);
+  }
+  return out;
+}
+
+/** CSV cells weighted towards what csvCell treats specially, at either end of the text. */
+const csvText = fc.oneof(
+  nasty,
+  fc
+    .tuple(
+      fc.constantFrom('', '=', '+', '-', '@', ' ', '\t', '\r', '\u00a0', '\u3000', 'à', '"', "'"),
+      fc.oneof(nasty, fc.constantFrom('1', '12.5', '3e5', 'SUM(A1)', 'a,b')),
+      fc.constantFrom('', ' ', '\u00a0', '\u2028', 'à', '\n', ','),
+    )
+    .map((parts) => parts.join('')),
+);
+
+describe('event lines from COPY text (the export)', () => {
+  it('undoes COPY escapes', () => {
+    expect(copyCell('\\N')).toBeNull();
+    expect(copyCell('a\\\\b\\tc\\nd\\v\\b\\f\\r')).toBe('a\\b\tc\nd\v\b\f\r');
+    expect(copyCell('\\\\N')).toBe('\\N');
+  });
+
+  it('writes the NDJSON lines of the row writer, byte for byte, wherever the chunks are cut', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(defaultRow, { maxLength: 30 }),
+        fc.array(fc.nat(), { maxLength: 6 }),
+        async (rows, at) => {
+          const write = lineWriter(null, 'ndjson');
+          const expected = rows.map(({ row }) => `${write(row)}\n`).join('');
+          const counter = { count: 0 };
+          const chunks = await fromCopy(
+            rows.map((r) => r.row),
+            'ndjson',
+            null,
+            at,
+            counter,
+          );
+          expect(Buffer.concat(chunks).toString('utf8')).toBe(expected);
+          expect(counter.count).toBe(rows.length);
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+
+  it('writes requested attributes as the row writer does (JSON values, nulls)', async () => {
+    const requested = ['loginId', 'amount', 'reason'];
+    const row = fc.tuple(
+      fc.uuid(),
+      nasty,
+      timestamp,
+      fc.option(nasty, { nil: null }),
+      fc.option(
+        fc.jsonValue().map((v) => JSON.stringify(v)),
+        { nil: null },
+      ),
+      fc.option(
+        fc.jsonValue().map((v) => JSON.stringify(v)),
+        { nil: null },
+      ),
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.array(row, { maxLength: 20 }), fc.nat(), async (rows, at) => {
+        const write = lineWriter(requested, 'ndjson');
+        const chunks = await fromCopy(rows, 'ndjson', requested, [at]);
+        const lines = Buffer.concat(chunks).toString('utf8');
+        expect(lines).toBe(rows.map((r) => `${write(r)}\n`).join(''));
+        for (const [i, line] of lines.split('\n').slice(0, -1).entries()) {
+          const parsed = JSON.parse(line) as Record<string, unknown>;
+          expect(parsed.loginId).toBe(rows[i]![3]);
+          expect(parsed.amount).toEqual(rows[i]![4] === null ? null : JSON.parse(rows[i]![4]!));
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('writes the CSV of csvLine (header, quoting, formulas, white space, non-ASCII ends)', async () => {
+    const requested = ['loginId', 'reason'];
+    const row = fc.tuple(
+      csvText,
+      csvText,
+      csvText,
+      fc.option(csvText, { nil: null }),
+      fc.option(csvText, { nil: null }),
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.array(row, { maxLength: 20 }), fc.nat(), async (rows, at) => {
+        const chunks = await fromCopy(rows, 'csv', requested, [at]);
+        expect(Buffer.concat(chunks).toString('utf8')).toBe(
+          ['guid,eventId,timeStamp,loginId,reason', ...rows.map(csvLine)].join('\n') + '\n',
+        );
+      }),
+      { numRuns: 1000 },
+    );
+    expect(
+      Buffer.concat(
+        await fromCopy([['=1', '-12.5', ' à', 'x\u00a0', null]], 'csv', requested),
+      ).toString('utf8'),
+    ).toBe(`guid,eventId,timeStamp,loginId,reason\n'=1,-12.5," à","x\u00a0",\n`);
+  });
+
+  it('hands on whole lines in chunks of about 64 KiB and counts the rows', async () => {
+    const rows: EventRow[] = Array.from({ length: 3000 }, (_, i) => [
+      'g',
+      'e',
+      't',
+      `é${'x'.repeat(i % 50)}`,
+      null,
+    ]);
+    const counter = { count: 0 };
+    const chunks = await fromCopy(rows, 'csv', ['loginId', 'reason'], [7, 70_000], counter);
+    expect(counter.count).toBe(3000);
+    expect(chunks.length).toBeGreaterThan(1);
+    for (const c of chunks.slice(0, -1)) {
+      expect(c.length).toBeGreaterThanOrEqual(CHUNK_CHARS);
+      expect(c.at(-1)).toBe(10);
+    }
+    const lines = Buffer.concat(chunks).toString('utf8').split('\n');
+    expect(lines[0]).toBe('guid,eventId,timeStamp,loginId,reason');
+    expect(lines[3000]).toBe(`g,e,t,é${'x'.repeat(2999 % 50)},`);
+    expect(lines).toHaveLength(3002);
+  });
+
+  it('refuses rows that do not have the columns, and a last row cut short', async () => {
+    await expect(fromCopy([['g', 'e', 't']], 'ndjson', ['loginId'])).rejects.toThrow(
+      /cells of its columns/,
+    );
+    await expect(fromCopy([['g', 'e', 't', 'l', 'x']], 'csv', ['loginId'])).rejects.toThrow(
+      /cells of its columns/,
+    );
+    const cutShort = async () => {
+      for await (const c of copyLineChunks(cut(Buffer.from('g\te\tt'), []), 'ndjson', [])) {
+        expect(c).toBeDefined();
+      }
+    };
+    await expect(cutShort()).rejects.toThrow(/ended within a row/);
   });
 });

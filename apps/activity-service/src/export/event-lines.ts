@@ -2,7 +2,7 @@ import { resolveAttribute } from '../catalogue/attributes';
 import { FIXED_FIELDS } from '../catalogue/event-catalogue';
 import type { SqlParams } from '../common/sql-params';
 import { TIMESTAMP_SQL } from '../search/search.sql';
-import { csvLine } from './export.format';
+import { csvCell, csvLine } from './export.format';
 
 /**
  * The one serializer of exports and delivery files: which columns PostgreSQL sends per event,
@@ -139,6 +139,248 @@ export function lineWriter(requested: string[] | null, format: LineFormat): Line
     }
     return `${line}}`;
   };
+}
+
+/*
+ * The same lines from COPY's text format (common/copy-out.ts, the export's path), written byte
+ * by byte into Buffers: no JS string per cell or per line, nothing to decode or encode.
+ *
+ * A COPY row is its cells separated by tabs, `\N` for NULL, then `\n`; in a cell a backslash
+ * escapes `\` and the controls \b \f \n \r \t \v, the other controls are as they are. Those
+ * escapes are JSON's own but for \v, so a cell becomes a JSON string by escaping `"`, \v (as
+ * \u000b) and the raw controls (as \u00xx, lowercase as PostgreSQL and JSON.stringify write
+ * them), and the jsonb text of an attribute by undoubling its backslashes (jsonb text has no
+ * controls). Everything JSON escapes is ASCII and no byte of a UTF-8 sequence is, so non-ASCII
+ * text is copied as it is. CSV cells that need nothing (no quote, comma, backslash or control,
+ * no formula character or white space at either end, ASCII at both ends) are copied; the others
+ * go through csvCell as text, so the two paths write the same bytes.
+ */
+
+const TAB = 9;
+const NEWLINE = 10;
+const QUOTE = 34;
+const COMMA = 44;
+const BACKSLASH = 92;
+const HEX = Buffer.from('0123456789abcdef', 'latin1');
+
+/** COPY's escapes of controls (a backslash before anything else is that character). */
+const COPY_ESCAPES: Record<string, string> = {
+  b: '\b',
+  f: '\f',
+  n: '\n',
+  r: '\r',
+  t: '\t',
+  v: '\v',
+};
+
+/** A cell of COPY's text format: NULL, or its text with the escapes undone. */
+export function copyCell(cell: string): string | null {
+  if (cell === '\\N') return null;
+  return cell.includes('\\')
+    ? cell.replace(/\\(.)/gs, (_, c: string) => COPY_ESCAPES[c] ?? c)
+    : cell;
+}
+
+const isNull = (src: Buffer, p: number, q: number) =>
+  q - p === 2 && src[p] === BACKSLASH && src[p + 1] === 0x4e;
+
+/** Writes `src[p..q)`, a COPY cell, as a JSON string; returns the new position. */
+function jsonStringBytes(src: Buffer, p: number, q: number, out: Buffer, pos: number): number {
+  out[pos++] = QUOTE;
+  for (let k = p; k < q; k++) {
+    const b = src[k]!;
+    if (b >= 0x20 && b !== QUOTE && b !== BACKSLASH) {
+      out[pos++] = b;
+    } else if (b === BACKSLASH) {
+      const c = src[++k]!;
+      if (c === 0x76) {
+        // \v → \u000b
+        out[pos++] = BACKSLASH;
+        out[pos++] = 0x75;
+        out[pos++] = 0x30;
+        out[pos++] = 0x30;
+        out[pos++] = 0x30;
+        out[pos++] = 0x62;
+      } else {
+        out[pos++] = BACKSLASH;
+        out[pos++] = c;
+      }
+    } else if (b === QUOTE) {
+      out[pos++] = BACKSLASH;
+      out[pos++] = QUOTE;
+    } else {
+      out[pos++] = BACKSLASH;
+      out[pos++] = 0x75;
+      out[pos++] = 0x30;
+      out[pos++] = 0x30;
+      out[pos++] = HEX[b >> 4]!;
+      out[pos++] = HEX[b & 15]!;
+    }
+  }
+  out[pos++] = QUOTE;
+  return pos;
+}
+
+/** Writes `src[p..q)`, a COPY cell of jsonb text, as that text; returns the new position. */
+function jsonTextBytes(src: Buffer, p: number, q: number, out: Buffer, pos: number): number {
+  for (let k = p; k < q; k++) {
+    const b = src[k]!;
+    out[pos++] = b;
+    if (b === BACKSLASH) k++;
+  }
+  return pos;
+}
+
+/** Writes `src[p..q)`, a COPY cell (not NULL), as a CSV cell; returns the new position. */
+function csvCellBytes(src: Buffer, p: number, q: number, out: Buffer, pos: number): number {
+  if (p === q) return pos;
+  const first = src[p]!;
+  const last = src[q - 1]!;
+  let plain =
+    first > 0x20 &&
+    first < 0x80 &&
+    first !== 0x3d && // =
+    first !== 0x2b && // +
+    first !== 0x2d && // -
+    first !== 0x40 && // @
+    last > 0x20 &&
+    last < 0x80;
+  for (let k = p; plain && k < q; k++) {
+    const b = src[k]!;
+    if (b < 0x20 || b === QUOTE || b === COMMA || b === BACKSLASH) plain = false;
+  }
+  if (!plain) return pos + out.write(csvCell(copyCell(src.toString('utf8', p, q))), pos, 'utf8');
+  src.copy(out, pos, p, q);
+  return pos + q - p;
+}
+
+/**
+ * Writes the line of one COPY row `src[start..end)` (without its newline) into `out` at `pos`,
+ * which has room for it (`roomFor`); returns the new position.
+ */
+type RowWriter = (src: Buffer, start: number, end: number, out: Buffer, pos: number) => number;
+
+const malformed = () => new Error('a COPY row without the cells of its columns');
+
+function ndjsonRowWriter(fields: Field[]): RowWriter {
+  const names = fields.map((f, i) => Buffer.from(`${i === 0 ? '{' : ','}${JSON.stringify(f.id)}:`));
+  const kinds = fields.map((f) => f.kind);
+  const n = fields.length;
+  const NULL = Buffer.from('null');
+  return (src, start, end, out, pos) => {
+    let p = start;
+    for (let i = 0; i < n; i++) {
+      let q = p;
+      while (q < end && src[q] !== TAB) q++;
+      if ((q === end) !== (i === n - 1)) throw malformed();
+      const kind = kinds[i];
+      if (kind === 'spread') {
+        // '{"a": 1}' → ',"a": 1}'; the fixed fields come first, so never the first member.
+        if (isNull(src, p, q)) {
+          out[pos++] = 0x7d;
+          return pos;
+        }
+        out[pos++] = COMMA;
+        return jsonTextBytes(src, p + 1, q, out, pos);
+      }
+      const name = names[i]!;
+      for (let k = 0; k < name.length; k++) out[pos++] = name[k]!;
+      if (isNull(src, p, q)) {
+        for (let k = 0; k < 4; k++) out[pos++] = NULL[k]!;
+      } else if (kind === 'string') {
+        pos = jsonStringBytes(src, p, q, out, pos);
+      } else if (kind === 'json') {
+        pos = jsonTextBytes(src, p, q, out, pos);
+      } else {
+        out[pos++] = QUOTE;
+        for (let k = p; k < q; k++) out[pos++] = src[k]!;
+        out[pos++] = QUOTE;
+      }
+      p = q + 1;
+    }
+    out[pos++] = 0x7d;
+    return pos;
+  };
+}
+
+function csvRowWriter(cells: number): RowWriter {
+  return (src, start, end, out, pos) => {
+    let p = start;
+    for (let i = 0; i < cells; i++) {
+      let q = p;
+      while (q < end && src[q] !== TAB) q++;
+      if ((q === end) !== (i === cells - 1)) throw malformed();
+      if (i > 0) out[pos++] = COMMA;
+      if (!isNull(src, p, q)) pos = csvCellBytes(src, p, q, out, pos);
+      p = q + 1;
+    }
+    return pos;
+  };
+}
+
+/** Bytes a buffer of lines is allocated with; one is handed on at about CHUNK_CHARS. */
+const OUT_BYTES = 256 * 1024;
+
+/**
+ * COPY's text-format bytes (in chunks cut anywhere) to NDJSON or CSV lines, in Buffers of whole
+ * lines of about CHUNK_CHARS bytes (CSV: the header first). `counter.count` counts the rows.
+ */
+export async function* copyLineChunks(
+  source: AsyncIterable<Buffer>,
+  format: LineFormat,
+  requested: string[] | null,
+  counter: { count: number } = { count: 0 },
+): AsyncGenerator<Buffer> {
+  const fields = fieldsOf(requested);
+  const write = format === 'csv' ? csvRowWriter(fields.length) : ndjsonRowWriter(fields);
+  // The most a row's line can take: a raw control becomes \u00xx (6 bytes), a name ~40.
+  const names = fields.length * 48 + 2;
+  let out = Buffer.allocUnsafe(OUT_BYTES);
+  let pos = format === 'csv' ? out.write(`${csvLine(lineFields(requested))}\n`, 'utf8') : 0;
+  const room = (bytes: number) => names + 6 * bytes + 1;
+  let rest: Buffer | null = null;
+  for await (const chunk of source) {
+    let start = 0;
+    if (rest) {
+      // The row cut at the end of the previous chunk.
+      const nl = chunk.indexOf(NEWLINE);
+      if (nl < 0) {
+        rest = Buffer.concat([rest, chunk]);
+        continue;
+      }
+      const whole = Buffer.concat([rest, chunk.subarray(0, nl)]);
+      if (pos + room(whole.length) > out.length) {
+        if (pos > 0) yield out.subarray(0, pos);
+        out = Buffer.allocUnsafe(Math.max(OUT_BYTES, room(whole.length)));
+        pos = 0;
+      }
+      pos = write(whole, 0, whole.length, out, pos);
+      out[pos++] = NEWLINE;
+      counter.count++;
+      start = nl + 1;
+    }
+    for (let nl = chunk.indexOf(NEWLINE, start); nl >= 0; nl = chunk.indexOf(NEWLINE, start)) {
+      if (pos + room(nl - start) > out.length) {
+        // Hand on what is written; a new buffer takes the next lines.
+        if (pos > 0) yield out.subarray(0, pos);
+        out = Buffer.allocUnsafe(Math.max(OUT_BYTES, room(nl - start)));
+        pos = 0;
+      }
+      pos = write(chunk, start, nl, out, pos);
+      out[pos++] = NEWLINE;
+      counter.count++;
+      start = nl + 1;
+    }
+    rest = start < chunk.length ? chunk.subarray(start) : null;
+    if (pos >= CHUNK_CHARS) {
+      // Hand on what is written; the rest of the buffer takes the next lines.
+      yield out.subarray(0, pos);
+      out = out.length - pos >= CHUNK_CHARS ? out.subarray(pos) : Buffer.allocUnsafe(OUT_BYTES);
+      pos = 0;
+    }
+  }
+  if (rest) throw new Error('the COPY output ended within a row');
+  if (pos > 0) yield out.subarray(0, pos);
 }
 
 /** Bytes (about: UTF-16 units) of text handed on at a time: large writes, few of them. */

@@ -1,7 +1,10 @@
 import type { AccessPrincipal } from '@app/common';
 import type { ActivityEnv } from '../config/activity.env';
-import type { ActivityRepository, ExportRow } from '../search/activity.repository';
+import type { ActivityRepository } from '../search/activity.repository';
+import { copyText } from '../../../../test/support/copy-text';
 import { ExportService } from './export.service';
+
+type Row = (string | null)[];
 
 const env = { ACTIVITY_MAX_LOOKBACK_DAYS: 93 } as ActivityEnv;
 const app: AccessPrincipal = {
@@ -18,22 +21,26 @@ const range = {
   endTime: new Date().toISOString(),
 };
 
-async function* from(rows: ExportRow[]): AsyncGenerator<ExportRow> {
-  for (const row of rows) yield row;
+/** The rows as COPY sends them, cut every 7,000 bytes (mid-row, mid-character too). */
+async function* from(rows: Row[]): AsyncGenerator<Buffer> {
+  const bytes = copyText(rows);
+  for (let i = 0; i < bytes.length; i += 7000) yield bytes.subarray(i, i + 7000);
 }
-async function text(chunks: AsyncIterable<string>): Promise<string[]> {
-  const out: string[] = [];
+async function bytes(chunks: AsyncIterable<Buffer>): Promise<Buffer[]> {
+  const out: Buffer[] = [];
   for await (const chunk of chunks) out.push(chunk);
   return out;
 }
+const text = async (chunks: AsyncIterable<Buffer>) =>
+  (await bytes(chunks)).map((c) => c.toString('utf8'));
 
 describe('ExportService', () => {
   let exportCursor: jest.Mock;
   let close: jest.Mock;
   let service: ExportService;
-  const open = (rows: ExportRow[]) => {
+  const open = (rows: Row[]) => {
     close = jest.fn();
-    exportCursor.mockResolvedValue({ rows: from(rows), close });
+    exportCursor.mockResolvedValue({ chunks: from(rows), close });
   };
   beforeEach(() => {
     exportCursor = jest.fn();
@@ -41,12 +48,12 @@ describe('ExportService', () => {
   });
 
   it('yields NDJSON lines in chunks of about 64 KiB, built from the columns', async () => {
-    const row = (i: number): ExportRow => [
+    const row = (i: number): Row => [
       `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
       'loginSuccess',
       '2026-11-30T10:00:00.000Z',
       'retail',
-      `user-${i}`,
+      `usér-${i}`,
       null,
       null,
       null,
@@ -57,26 +64,26 @@ describe('ExportService', () => {
     open(Array.from({ length: 2001 }, (_, i) => row(i)));
     const doc = await service.open(app, range, 'application/x-ndjson');
     expect(doc.format).toBe('ndjson');
-    const chunks = await text(doc.chunks);
+    const chunks = await bytes(doc.chunks);
     expect(chunks.length).toBeGreaterThan(1);
-    expect(chunks.slice(0, -1).every((c) => c.length >= 64 * 1024 && c.endsWith('\n'))).toBe(true);
-    const lines = chunks.join('').split('\n');
+    expect(chunks.slice(0, -1).every((c) => c.length >= 64 * 1024 && c.at(-1) === 10)).toBe(true);
+    const lines = Buffer.concat(chunks).toString('utf8').split('\n');
     expect(lines).toHaveLength(2002);
     expect(lines[2000]).toBe(
       '{"guid":"00000000-0000-4000-8000-000000002000","eventId":"loginSuccess",' +
-        '"timeStamp":"2026-11-30T10:00:00.000Z","userType":"retail","loginId":"user-2000",' +
+        '"timeStamp":"2026-11-30T10:00:00.000Z","userType":"retail","loginId":"usér-2000",' +
         '"customerId":null,"institutionCustomerId":null,"accountType":null,"channel":"mobile",' +
         '"ipAddress":"203.0.113.9"}',
     );
-    expect(JSON.parse(lines[1]!)).toMatchObject({ loginId: 'user-1', clientId: 'app' });
+    expect(JSON.parse(lines[1]!)).toMatchObject({ loginId: 'usér-1', clientId: 'app' });
     doc.close();
     expect(close).toHaveBeenCalled();
   });
 
   it('yields a CSV header, then one line per row, formulas neutralised', async () => {
-    open([['a', '=1+1', null]]);
+    open([['a', '=1+1', 't', null]]);
     const doc = await service.open(app, { ...range, requestedAttributes: ['loginId'] }, 'text/csv');
-    expect(await text(doc.chunks)).toEqual(['guid,eventId,timeStamp,loginId\n' + "a,'=1+1,\n"]);
+    expect(await text(doc.chunks)).toEqual(['guid,eventId,timeStamp,loginId\n' + "a,'=1+1,t,\n"]);
   });
 
   it('opens no cursor for a refused request', async () => {

@@ -5,21 +5,21 @@ import { ActivityRepository, readConsistency } from '../search/activity.reposito
 import { confineToCustomer } from '../search/customer-scope';
 import { parseSearchRequest } from '../search/search.query';
 import { compileExport } from '../search/search.sql';
-import { eventColumnsSql, lineChunks } from './event-lines';
+import { copyLineChunks, eventColumnsSql } from './event-lines';
 import { negotiateFormat, type ExportFormat } from './export.format';
 
 /** An export ready to send: its format and its text, chunk by chunk. */
 export interface ExportDocument {
   format: ExportFormat;
-  /** Chunks of whole lines (about 64 KiB each); reading them moves the database cursor. */
-  chunks: AsyncIterable<string>;
-  /** Releases the cursor's connection; call it once the chunks are read or abandoned. */
+  /** Chunks of whole lines (about 64 KiB each); reading them moves the database's COPY. */
+  chunks: AsyncIterable<Buffer>;
+  /** Releases the copy's connection; call it once the chunks are read or abandoned. */
   close(): void;
 }
 
 /**
  * Every match of the search filters, in order, as NDJSON or CSV lines. The rows come from a
- * server-side cursor as the response reads them (export.presenter.ts), so memory stays flat
+ * `COPY ... TO STDOUT` as the response reads them (export.presenter.ts), so memory stays flat
  * however large the range.
  */
 @Injectable()
@@ -47,6 +47,10 @@ export class ExportService {
     const requested = q.requestedAttributes;
     const sql = compileExport(q, (params) => eventColumnsSql(requested, format, params));
     const cursor = await this.activities.exportCursor(sql, readConsistency(consistency));
-    return { format, chunks: lineChunks(cursor.rows, format, requested), close: cursor.close };
+    return {
+      format,
+      chunks: copyLineChunks(cursor.chunks, format, requested),
+      close: cursor.close,
+    };
   }
 }

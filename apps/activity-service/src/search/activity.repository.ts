@@ -1,8 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { ActivityErrors } from '../common/activity.errors';
+import { openCopyOut, type CopyOut } from '../common/copy-out';
 import type { CompiledSql } from '../common/sql-params';
 import type { CompiledPage } from './search.sql';
-import { ActivityDatabase, type ReadFrom, openRowCursor } from '../storage/activity-database';
+import { ActivityDatabase, type ReadFrom } from '../storage/activity-database';
 
 /** PostgreSQL's code for a statement cancelled by statement_timeout. */
 const QUERY_CANCELED = '57014';
@@ -17,17 +18,11 @@ export interface PageRow {
   last_seq: string | null;
 }
 
-/** A row of compileExport, one cell per column. */
-export type ExportRow = (string | null)[];
-
 /**
- * An export's rows from a server-side cursor on a connection of its own. `close` must be called
- * once the rows are read or abandoned: a connection left mid-cursor is closed, not reused.
+ * An export's rows as COPY's text-format bytes, on a connection of its own. `close` must be
+ * called once they are read or abandoned: a connection left mid-copy is closed, not reused.
  */
-export interface ExportCursor {
-  rows: AsyncIterable<ExportRow>;
-  close(): void;
-}
+export type ExportCursor = CopyOut;
 
 /**
  * How fresh a read must be: `eventual` may be answered by the read replica
@@ -74,12 +69,15 @@ export class ActivityRepository {
     }
   }
 
-  /** Opens the export's cursor; 503 ACTIVITY_UNAVAILABLE when every export connection is busy. */
+  /**
+   * Starts the export's `COPY (sql) TO STDOUT`; 503 ACTIVITY_UNAVAILABLE when every export
+   * connection is busy.
+   */
   async exportCursor(
     sql: CompiledSql,
     consistency: ReadConsistency = 'eventual',
   ): Promise<ExportCursor> {
     const pool = this.db.exportPoolFor(readFrom(consistency));
-    return openRowCursor<ExportRow>(pool, sql);
+    return openCopyOut(pool, sql);
   }
 }
