@@ -11,7 +11,7 @@
  *     own ingest clients do);
  *   - mixed: `--fis` writers, every batch holding events of every FI (the platform's service
  *     token, as in bench:activity).
- * Measured per run: events/s; PostgreSQL's CPU (all its processes, from /proc) and this
+ * A first run, not counted, makes the cluster's WAL segment files. Measured per run: events/s; PostgreSQL's CPU (all its processes, from /proc) and this
  * process's, as a share of the wall time, and PostgreSQL's CPU per event (µs: what the load of
  * other work on the machine changes least); WAL bytes per event (pg_current_wal_lsn before and
  * after); and, sampled every 20 ms from pg_stat_activity, how often a writer waits on a lock
@@ -341,6 +341,10 @@ async function main(): Promise<void> {
       return d;
     })();
     const codes = o.baseline ? [await baselineCode(o.baseline), CURRENT] : [CURRENT];
+    // Not counted: the first run on a fresh cluster also creates its WAL segment files
+    // (IO:WalInitWrite, 5-20 % of the writers' samples); later runs reuse them.
+    console.log('  warm-up run (not counted):');
+    await run(o, codes[0]!, embedded.url, pgData, 0);
     const runs: RunResult[] = [];
     // Alternating, so that the machine's changing load hits each alike.
     for (let n = 1; n <= o.runs; n++) {

@@ -362,7 +362,9 @@ async function explain(pool: Pool, text: string, values: unknown[]): Promise<Sha
   // Partition indexes are named after their columns; strip the partition prefix.
   const indexes = [
     ...new Set(
-      all.flatMap((n) => (n['Index Name'] ? [n['Index Name'].replace(/^events_p\d+_/, '')] : [])),
+      all.flatMap((n) =>
+        n['Index Name'] ? [n['Index Name'].replace(/^events_p\d+_(h\d+_)?/, '')] : [],
+      ),
     ),
   ];
   return {

@@ -373,7 +373,8 @@ describe('Banking Activity ingest (e2e)', () => {
         `SELECT tableoid::regclass::text AS part FROM activity.events WHERE guid = $1`,
         [old.guid],
       );
-      expect(where.rows[0].part).toMatch(/^activity\.events_p\d{8}$/);
+      // The week's sub-partition of the event's institution (migration EventsByInstitution).
+      expect(where.rows[0].part).toMatch(/^activity\.events_p\d{8}_h[0-7]$/);
     });
 
     it('keeps event times to the millisecond', async () => {

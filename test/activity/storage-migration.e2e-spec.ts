@@ -9,7 +9,16 @@ import {
 } from '../../apps/activity-service/src/ingest/event.repository';
 import { migrations } from '../../apps/activity-service/src/migrations';
 import { InstitutionKeys1796100000000 } from '../../apps/activity-service/src/migrations/1796100000000-InstitutionKeys';
-import { ensurePartitions } from '../../apps/activity-service/src/storage/partition.repository';
+import { EventsByInstitution1796400000000 } from '../../apps/activity-service/src/migrations/1796400000000-EventsByInstitution';
+import { parseSearchRequest } from '../../apps/activity-service/src/search/search.query';
+import { compileSearchPage } from '../../apps/activity-service/src/search/search.sql';
+import {
+  dropPartitionsBefore,
+  ensurePartitions,
+  PARTITION_DAYS,
+  partitionName,
+  partitionStart,
+} from '../../apps/activity-service/src/storage/partition.repository';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 
 const DAY = 86_400_000;
@@ -168,5 +177,131 @@ describe('Activity migration InstitutionKeys on a database of the previous head 
     );
     // Above everything handed out before the round trip (fi-a reached 5).
     expect(last.rows[0].p).toBeGreaterThan(5);
+  });
+});
+
+/**
+ * Weeks split by institution (migration EventsByInstitution) on a database that already holds
+ * weeks of the previous layout: those stay one plain table each, weeks made afterwards are split
+ * into 8 hash sub-partitions, and ingest, reads and retention work on both.
+ */
+describe('Activity migration EventsByInstitution on a database with plain weeks (e2e)', () => {
+  let db: TestDatabase;
+  let pool: Pool;
+  const week = partitionStart(new Date(Date.now() - 7 * DAY));
+  const next = new Date(week.getTime() + PARTITION_DAYS * DAY);
+  const inOld = new Date(week.getTime() + DAY);
+  const inNew = new Date(next.getTime() + DAY);
+
+  async function migrate(list: typeof migrations): Promise<string[]> {
+    const ds = await new DataSource(
+      dataSourceOptions(db.url, { ...activityDatabase, migrations: list }, 2),
+    ).initialize();
+    try {
+      return await applyMigrations(ds, 'activity');
+    } finally {
+      await ds.destroy();
+    }
+  }
+
+  const kind = async (name: string) =>
+    (
+      await pool.query<{ kind: string; subs: number }>(
+        `SELECT c.relkind::text AS kind,
+                (SELECT count(*)::int FROM pg_inherits h WHERE h.inhparent = c.oid) AS subs
+           FROM pg_class c WHERE c.oid = $1::regclass`,
+        [`activity.${name}`],
+      )
+    ).rows[0];
+
+  beforeAll(async () => {
+    db = await createTestDatabase('activity_migration_split');
+    pool = new Pool({ connectionString: db.url, max: 3 });
+    const previous = migrations.filter((m) => m !== EventsByInstitution1796400000000);
+    expect(previous.length).toBe(migrations.length - 1);
+    await migrate(previous);
+    // A week as the previous head made it: one plain table, attached.
+    await pool.query(
+      `CREATE TABLE activity.${partitionName(week)} (LIKE activity.events INCLUDING DEFAULTS INCLUDING CONSTRAINTS)`,
+    );
+    await pool.query(
+      `ALTER TABLE activity.events ATTACH PARTITION activity.${partitionName(week)}
+         FOR VALUES FROM ('${week.toISOString()}') TO ('${next.toISOString()}')`,
+    );
+    await writeEvents(pool, [event('fi-a', randomUUID(), inOld)]);
+    expect(await migrate(migrations)).toEqual(['EventsByInstitution1796400000000']);
+  });
+
+  afterAll(async () => {
+    await pool?.end();
+    await db?.drop();
+  });
+
+  it('keeps the existing week as it is and splits the weeks made afterwards', async () => {
+    expect(await kind(partitionName(week))).toEqual({ kind: 'r', subs: 0 });
+    expect(await ensurePartitions(pool, week, new Date(next.getTime() + DAY))).toEqual([
+      partitionName(next),
+    ]);
+    expect(await kind(partitionName(next))).toEqual({ kind: 'p', subs: 8 });
+  });
+
+  it('stores into and reads from both layouts through the parent', async () => {
+    const fis = ['fi-a', 'fi-b', 'fi-c', 'fi-d', 'fi-e'];
+    const stored = await writeEvents(pool, [
+      event('fi-a', randomUUID(), inOld),
+      ...fis.map((fi) => event(fi, randomUUID(), inNew)),
+    ]);
+    expect(stored.accepted).toBe(6);
+    const where = await pool.query<{ fi: string; part: string }>(
+      `SELECT institution_id AS fi, tableoid::regclass::text AS part
+         FROM activity.events ORDER BY occurred_at, institution_id, seq`,
+    );
+    const hashed = await pool.query<{ fi: string; part: string }>(
+      `SELECT fi, format('activity.%s_h%s', $2::text, r) AS part
+         FROM unnest($1::text[]) AS fi,
+              LATERAL (SELECT r FROM generate_series(0, 7) AS r
+                        WHERE satisfies_hash_partition(('activity.' || $2::text)::regclass::oid, 8, r, fi)) AS h`,
+      [fis, partitionName(next)],
+    );
+    expect(where.rows).toEqual([
+      { fi: 'fi-a', part: `activity.${partitionName(week)}` },
+      { fi: 'fi-a', part: `activity.${partitionName(week)}` },
+      ...hashed.rows,
+    ]);
+    const q = parseSearchRequest(
+      { startTime: week.toISOString(), endTime: new Date(inNew.getTime() + 1).toISOString() },
+      { institutionId: 'fi-a', now: inNew.getTime() + 1, maxLookbackDays: 93, mode: 'search' },
+    );
+    const page = await pool.query<{ rows: number }>(compileSearchPage(q, null));
+    expect(page.rows[0]!.rows).toBe(3);
+  });
+
+  it('drops weeks of both layouts past retention', async () => {
+    expect(
+      await dropPartitionsBefore(pool, new Date(next.getTime() + PARTITION_DAYS * DAY)),
+    ).toEqual([partitionName(week), partitionName(next)]);
+    const left = await pool.query(
+      `SELECT count(*)::int AS n FROM pg_class
+        WHERE relnamespace = 'activity'::regnamespace AND relname LIKE 'events\\_p%'`,
+    );
+    expect(left.rows[0].n).toBe(0);
+  });
+
+  it('goes down to the previous code’s own weeks and up again', async () => {
+    const ds = await new DataSource(dataSourceOptions(db.url, activityDatabase, 2)).initialize();
+    const fn = async () =>
+      (
+        await pool.query(
+          `SELECT to_regprocedure('activity.create_events_partition(text, timestamptz, timestamptz)') IS NOT NULL AS ok`,
+        )
+      ).rows[0].ok as boolean;
+    try {
+      await ds.undoLastMigration({ transaction: 'each' });
+      expect(await fn()).toBe(false);
+    } finally {
+      await ds.destroy();
+    }
+    expect(await migrate(migrations)).toEqual(['EventsByInstitution1796400000000']);
+    expect(await fn()).toBe(true);
   });
 });

@@ -22,7 +22,9 @@ export class DeliveryMetrics {
     const m = metricsOrOwn(metrics);
     m.observePool('activity', activityDb.pool);
     m.observePool('export', activityDb.exportPool);
-    if (activityDb.readPool !== activityDb.pool) m.observePool('read', activityDb.readPool);
+    m.observePool('search', activityDb.searchPrimaryPool);
+    if (activityDb.readPool !== activityDb.searchPrimaryPool)
+      m.observePool('read', activityDb.readPool);
     if (activityDb.exportReadPool !== activityDb.exportPool)
       m.observePool('export_read', activityDb.exportReadPool);
     m.observePool('delivery', deliveryDb.pool);

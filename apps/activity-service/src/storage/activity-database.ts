@@ -12,6 +12,11 @@ export interface ActivityPoolOptions {
   /** 0 = no limit (exports stream for as long as the client reads). */
   statementTimeoutMs: number;
   applicationName: string;
+  /**
+   * Named statements always run their generic plan (plan_cache_mode = force_generic_plan): for
+   * the search pools only, see ActivityDatabase. Off, PostgreSQL chooses per statement.
+   */
+  genericPlans?: boolean;
 }
 
 /**
@@ -25,7 +30,7 @@ export function createActivityPool(options: ActivityPoolOptions): Pool {
     connectionString: options.url,
     max: options.max,
     application_name: options.applicationName,
-    options: `-c search_path=${ACTIVITY_SCHEMA},public -c TimeZone=UTC -c statement_timeout=${options.statementTimeoutMs}`,
+    options: `-c search_path=${ACTIVITY_SCHEMA},public -c TimeZone=UTC -c statement_timeout=${options.statementTimeoutMs}${options.genericPlans ? ' -c plan_cache_mode=force_generic_plan' : ''}`,
     connectionTimeoutMillis: 10_000,
     idleTimeoutMillis: 30_000,
   });
@@ -35,17 +40,27 @@ export function createActivityPool(options: ActivityPoolOptions): Pool {
 export type ReadFrom = 'replica' | 'primary';
 
 /**
- * The service's pools on the primary (DATABASE_URL): one for ingest, search and feed; a small one
- * reserved for exports. With ACTIVITY_READ_DATABASE_URL set (a streaming replica), two more of
- * the same sizes on it, which searches and exports use unless they must see the primary
- * (`Consistency: strong`); everything else (ingest, feed, delivery, partitions) stays on the
- * primary. Unset, the read pools are the primary's.
+ * The service's pools on the primary (DATABASE_URL): one for ingest, feed and delivery; one of the
+ * same size for search pages; a small one reserved for exports. With ACTIVITY_READ_DATABASE_URL
+ * set (a streaming replica), a search and an export pool on it, which searches and exports use
+ * unless they must see the primary (`Consistency: strong`); everything else (ingest, feed,
+ * delivery, partitions) stays on the primary. Unset, the read pools are the primary's.
+ *
+ * Search pages run as named statements on pools of their own, with generic plans forced. Each
+ * week of events is split into 8 partitions by institution (migration EventsByInstitution), and
+ * a generic plan holds every one of them: left to choose, PostgreSQL then re-plans the one-user
+ * shapes on every call (its estimate of the generic plan adds up all of them), ~1.5-2 ms more a
+ * page, while the generic plan prunes them at run time for ~0.1-0.3 ms (docs/BENCHMARKS.md).
+ * The other pools keep PostgreSQL's own choice: their parameterized statements (delivery's
+ * ranges, the feed) are planned for their values.
  */
 @Injectable()
 export class ActivityDatabase implements OnApplicationShutdown {
   readonly pool: Pool;
   readonly exportPool: Pool;
-  /** Search pages: the replica's pool, or `pool` when no replica is set. */
+  /** Search pages that must see the primary (and all of them when no replica is set). */
+  readonly searchPrimaryPool: Pool;
+  /** Search pages: the replica's search pool, or `searchPrimaryPool` when no replica is set. */
   readonly readPool: Pool;
   /** Export cursors: the replica's export pool, or `exportPool` when no replica is set. */
   readonly exportReadPool: Pool;
@@ -65,6 +80,13 @@ export class ActivityDatabase implements OnApplicationShutdown {
       statementTimeoutMs: 0,
       applicationName: 'activity-service-export',
     });
+    this.searchPrimaryPool = createActivityPool({
+      url: env.DATABASE_URL,
+      max: env.DATABASE_POOL_SIZE,
+      statementTimeoutMs: env.ACTIVITY_QUERY_TIMEOUT_MS,
+      applicationName: 'activity-service-search',
+      genericPlans: true,
+    });
     const replica = env.ACTIVITY_READ_DATABASE_URL;
     this.hasReplica = replica !== undefined;
     this.readPool = replica
@@ -73,8 +95,9 @@ export class ActivityDatabase implements OnApplicationShutdown {
           max: env.DATABASE_POOL_SIZE,
           statementTimeoutMs: env.ACTIVITY_QUERY_TIMEOUT_MS,
           applicationName: 'activity-service-read',
+          genericPlans: true,
         })
-      : this.pool;
+      : this.searchPrimaryPool;
     this.exportReadPool = replica
       ? createActivityPool({
           url: replica,
@@ -89,7 +112,7 @@ export class ActivityDatabase implements OnApplicationShutdown {
 
   /** The pool a search page is read from. */
   searchPool(from: ReadFrom): Pool {
-    return from === 'primary' ? this.pool : this.readPool;
+    return from === 'primary' ? this.searchPrimaryPool : this.readPool;
   }
 
   /** The pool an export's cursor is opened on. */
@@ -114,7 +137,15 @@ export class ActivityDatabase implements OnApplicationShutdown {
   }
 
   private pools(): Pool[] {
-    return [...new Set([this.pool, this.exportPool, this.readPool, this.exportReadPool])];
+    return [
+      ...new Set([
+        this.pool,
+        this.exportPool,
+        this.searchPrimaryPool,
+        this.readPool,
+        this.exportReadPool,
+      ]),
+    ];
   }
 
   async query<R extends QueryResultRow>(text: string, values: unknown[] = []): Promise<R[]> {

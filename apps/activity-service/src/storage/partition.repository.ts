@@ -10,9 +10,14 @@ import { ACTIVITY_SCHEMA, EVENTS_TABLE } from './schema';
  * `events_pYYYYMMDD` after their first day. A week keeps a search over the 93-day look-back to
  * about 14 partitions, which keeps planning cheap, while retention still drops a week at a time.
  *
+ * Each week is itself split by institution (hash, 8 sub-partitions `events_pYYYYMMDD_h0`..`_h7`)
+ * so that FIs ingesting at once write to different relations; weeks made before that layout
+ * (migration EventsByInstitution) are one plain table. Everything here works on the weeks, the
+ * direct partitions of activity.events, whichever their layout.
+ *
  * Creating and dropping partitions is data management done by the running service, not a
- * schema change: the migration defines the partitioned table and its indexes, and every
- * partition is created the same way from it.
+ * schema change: the migrations define the partitioned table, its indexes and how a week is
+ * laid out (activity.create_events_partition), and every week is created the same way from it.
  */
 export const PARTITION_DAYS = 7;
 const WIDTH_MS = PARTITION_DAYS * DAY_MS;
@@ -97,8 +102,8 @@ export async function listPartitions(db: Queryable): Promise<PartitionInfo[]> {
 }
 
 /**
- * Makes sure partitions cover [from, to). New partitions are created empty and attached,
- * which locks the parent only in SHARE UPDATE EXCLUSIVE mode: searches, exports and ingest go
+ * Makes sure partitions cover [from, to). New weeks are created empty and attached, which
+ * locks the parent only in SHARE UPDATE EXCLUSIVE mode: searches, exports and ingest go
  * on meanwhile (CREATE TABLE ... PARTITION OF would wait for every running export).
  */
 export async function ensurePartitions(pool: Pool, from: Date, to: Date): Promise<string[]> {
@@ -122,14 +127,13 @@ export async function ensurePartitions(pool: Pool, from: Date, to: Date): Promis
       if (now.has(start.getTime())) continue;
       const name = partitionName(start);
       const end = new Date(start.getTime() + WIDTH_MS);
-      // Names and bounds come from dates computed here, never from input.
-      await client.query(
-        `CREATE TABLE ${ACTIVITY_SCHEMA}.${name} (LIKE ${EVENTS_TABLE} INCLUDING DEFAULTS INCLUDING CONSTRAINTS)`,
-      );
-      await client.query(
-        `ALTER TABLE ${EVENTS_TABLE} ATTACH PARTITION ${ACTIVITY_SCHEMA}.${name}
-           FOR VALUES FROM ('${start.toISOString()}') TO ('${end.toISOString()}')`,
-      );
+      // The week's layout (sub-partitions by institution) is the schema's: migration
+      // EventsByInstitution.
+      await client.query(`SELECT ${ACTIVITY_SCHEMA}.create_events_partition($1, $2, $3)`, [
+        name,
+        start,
+        end,
+      ]);
       created.push(name);
     }
     await client.query('COMMIT');
