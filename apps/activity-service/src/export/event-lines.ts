@@ -151,8 +151,8 @@ export function lineWriter(requested: string[] | null, format: LineFormat): Line
  * \u000b) and the raw controls (as \u00xx, lowercase as PostgreSQL and JSON.stringify write
  * them), and the jsonb text of an attribute by undoubling its backslashes (jsonb text has no
  * controls). Everything JSON escapes is ASCII and no byte of a UTF-8 sequence is, so non-ASCII
- * text is copied as it is. CSV cells that need nothing (no quote, comma, backslash or control,
- * no formula character or white space at either end, ASCII at both ends) are copied; the others
+ * text is copied as it is. CSV cells without an escape whose ends are ASCII, not white space
+ * and not a formula's first character are copied (quoted when they hold `"` or `,`); the others
  * go through csvCell as text, so the two paths write the same bytes.
  */
 
@@ -236,7 +236,9 @@ function csvCellBytes(src: Buffer, p: number, q: number, out: Buffer, pos: numbe
   if (p === q) return pos;
   const first = src[p]!;
   const last = src[q - 1]!;
-  let plain =
+  // Ends that are ASCII, not white space and not a formula's first character: csvCell adds no
+  // quote mark in front and quotes only for `"` or `,` (a CR or LF would be escaped).
+  if (
     first > 0x20 &&
     first < 0x80 &&
     first !== 0x3d && // =
@@ -244,14 +246,32 @@ function csvCellBytes(src: Buffer, p: number, q: number, out: Buffer, pos: numbe
     first !== 0x2d && // -
     first !== 0x40 && // @
     last > 0x20 &&
-    last < 0x80;
-  for (let k = p; plain && k < q; k++) {
-    const b = src[k]!;
-    if (b < 0x20 || b === QUOTE || b === COMMA || b === BACKSLASH) plain = false;
+    last < 0x80
+  ) {
+    let quote = false;
+    let k = p;
+    for (; k < q; k++) {
+      const b = src[k]!;
+      if (b === BACKSLASH) break;
+      if (b === QUOTE || b === COMMA) quote = true;
+    }
+    if (k === q) {
+      // No escape: the cell's bytes are its text.
+      if (!quote) {
+        src.copy(out, pos, p, q);
+        return pos + q - p;
+      }
+      out[pos++] = QUOTE;
+      for (k = p; k < q; k++) {
+        const b = src[k]!;
+        out[pos++] = b;
+        if (b === QUOTE) out[pos++] = QUOTE;
+      }
+      out[pos++] = QUOTE;
+      return pos;
+    }
   }
-  if (!plain) return pos + out.write(csvCell(copyCell(src.toString('utf8', p, q))), pos, 'utf8');
-  src.copy(out, pos, p, q);
-  return pos + q - p;
+  return pos + out.write(csvCell(copyCell(src.toString('utf8', p, q))), pos, 'utf8');
 }
 
 /**
