@@ -57,7 +57,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['scripts/**/*.ts', 'bench/**/*.ts', 'test/**/*.ts'],
+    files: ['scripts/**/*.ts', 'bench/**/*.ts', 'test/**/*.ts', 'deploy/**/*.mjs'],
     rules: { 'no-console': 'off' },
   },
   ...boundaries,

@@ -26,7 +26,8 @@ interface ComposeService {
 
 const compose = parse(read('docker-compose.yml'), { merge: true }) as {
   name: string;
-  services: Record<string, ComposeService>;
+  services: Record<string, ComposeService & { networks?: { default?: { ipv4_address?: string } } }>;
+  networks: { default: { ipam: { config: { subnet: string; ip_range?: string }[] } } };
 };
 const services = compose.services;
 const APPS: Record<string, { portEnv: string; port: string }> = {
@@ -111,6 +112,38 @@ describe('docker-compose.yml', () => {
     const template = gateway.volumes!.find((v) => v.includes('templates'))!.split(':')[0]!;
     expect(existsSync(join(ROOT, template))).toBe(true);
     expect(services.postgres!.healthcheck?.test.join(' ')).toContain('pg_isready');
+  });
+
+  it("keeps the gateway's fixed address, the one every service trusts, out of the addresses other containers get", () => {
+    /** An IPv4 CIDR as its first address and size. */
+    const block = (cidr: string) => {
+      const [ip, bits] = cidr.split('/');
+      const n = ip!.split('.').reduce((a, o) => a * 256 + Number(o), 0);
+      return { first: n, size: 2 ** (32 - Number(bits)) };
+    };
+    const within = (ip: string, cidr: string) => {
+      const { first, size } = block(cidr);
+      const n = block(`${ip}/32`).first;
+      return n >= first && n < first + size;
+    };
+    const [{ subnet, ip_range: range }] = compose.networks.default.ipam.config as [
+      { subnet: string; ip_range?: string },
+    ];
+    const gateway = services.gateway!.networks!.default!.ipv4_address!;
+    // Without a range, dynamic addresses start at .2: the ninth container before the gateway
+    // (postgres and two replicas of four services) took .10 (seen running the stack with podman).
+    expect({ inSubnet: within(gateway, subnet), range }).toEqual({
+      inSubnet: true,
+      range: expect.any(String),
+    });
+    expect(within(gateway, range!)).toBe(false);
+    expect(block(range!).size).toBeGreaterThanOrEqual(2 * 4 * 2 + 2 + 2);
+    for (const app of Object.keys(APPS)) {
+      expect({ app, trusted: services[app]!.environment!.TRUSTED_PROXIES }).toEqual({
+        app,
+        trusted: gateway,
+      });
+    }
   });
 
   it('takes every secret from the environment and documents every variable in .env.example', () => {
@@ -251,6 +284,22 @@ describe('gateway template', () => {
     prefix: m[1]!,
     upstream: m[2],
   }));
+
+  it('routes /reference to an auth-server that serves it, reading the other services by name', () => {
+    expect(template).toMatch(/location ~ \^\/reference[^{]*\{\s*proxy_pass http:\/\/auth_server;/);
+    // Production images serve docs only with DOCS_ENABLED (seen running the stack: 404 without).
+    const env = services['auth-server']!.environment!;
+    expect(env.DOCS_ENABLED).toMatch(/^\$\{DOCS_ENABLED:-true\}$/);
+    expect({ customer: env.CUSTOMER_SERVICE_URL, activity: env.ACTIVITY_SERVICE_URL }).toEqual({
+      customer: 'http://customer-service:3002',
+      activity: 'http://activity-service:3003',
+    });
+    for (const app of ['customer-service', 'activity-service'])
+      expect({ app, docs: services[app]!.environment!.DOCS_ENABLED }).toEqual({
+        app,
+        docs: '${DOCS_ENABLED:-true}',
+      });
+  });
 
   it('sends each public prefix of the contract to its service', () => {
     const byPrefix = Object.fromEntries(routes.map((r) => [r.prefix, r.upstream]));
