@@ -146,7 +146,8 @@ for (let i = 0; i < 40 && found.length < 2; i++) {
     }),
   });
   const body = res.status === 204 ? {} : await res.json();
-  if (i === 0 && res.status !== 200) console.log(res.status, JSON.stringify(body).slice(0, 400));
+  if (i === 0 && res.status !== 200 && res.status !== 204)
+    console.log(res.status, JSON.stringify(body).slice(0, 400));
   found = (body.bankingActivities ?? []).map((a) => a.eventId);
   if (found.length < 2) await new Promise((r) => setTimeout(r, 500));
 }
