@@ -338,8 +338,12 @@ function csvRowWriter(cells: number): RowWriter {
   };
 }
 
-/** Bytes a buffer of lines is allocated with; one is handed on at about CHUNK_CHARS. */
-const OUT_BYTES = 256 * 1024;
+/**
+ * Bytes a buffer of lines is allocated with: a little over CHUNK_CHARS, so one allocation per
+ * chunk handed on, of about the size the string path's Buffer.from made (with 256 KiB buffers
+ * cut in chunks, the service's RSS crept up from one export to the next in bench:export).
+ */
+const OUT_BYTES = 80 * 1024;
 
 /**
  * COPY's text-format bytes (in chunks cut anywhere) to NDJSON or CSV lines, in Buffers of whole
