@@ -50,7 +50,7 @@ export type ReadFrom = 'replica' | 'primary';
  * week of events is split into 8 partitions by institution (migration EventsByInstitution), and
  * a generic plan holds every one of them: left to choose, PostgreSQL then re-plans the one-user
  * shapes on every call (its estimate of the generic plan adds up all of them), ~1.5-2 ms more a
- * page, while the generic plan prunes them at run time for ~0.1-0.3 ms (docs/BENCHMARKS.md).
+ * page, while pruning them when the generic plan runs costs 0-0.5 ms (docs/BENCHMARKS.md).
  * The other pools keep PostgreSQL's own choice: their parameterized statements (delivery's
  * ranges, the feed) are planned for their values.
  */
