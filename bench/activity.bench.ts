@@ -822,11 +822,15 @@ async function main(): Promise<void> {
       new Date(now - (o.days + 1) * DAY_MS),
       new Date(now + 8 * DAY_MS),
     );
+    // The direct side runs the search statements as the service's search pool does: generic
+    // plans forced (ActivityDatabase); left to PostgreSQL, it re-plans the one-user shapes on
+    // every call, and the ratio would credit the API with the SQL side's planning.
     const pool = createActivityPool({
       url: dbUrl.toString(),
       max: 4,
       statementTimeoutMs: 0,
       applicationName: 'bench',
+      genericPlans: true,
     });
     // PostgreSQL stopped under idle clients at the end must not crash the run.
     pool.on('error', () => undefined);
