@@ -24,7 +24,7 @@
  * machine's changing load hits both alike. The summary then has a row for each and their ratio.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -35,7 +35,7 @@ import type { StoredEvent } from '../apps/activity-service/src/ingest/event.repo
 import * as currentDatabase from '../apps/activity-service/src/storage/activity-database';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from '../scripts/embedded-postgres';
 import * as currentSeed from '../scripts/seed-activity';
-import { machine, median } from './support';
+import { machine, median, removeClusterDir } from './support';
 
 /** The code under test: this checkout's, or the --baseline checkout's build. */
 interface Code {
@@ -396,7 +396,7 @@ async function main(): Promise<void> {
     console.log(`results: ${file}`);
   } finally {
     await embedded?.stop();
-    rmSync(dataDir, { recursive: true, force: true });
+    removeClusterDir(dataDir);
   }
 }
 

@@ -29,7 +29,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { Agent, request } from 'node:http';
 import { join, resolve } from 'node:path';
@@ -48,7 +48,7 @@ import {
   type EmbeddedDatabase,
 } from '../scripts/embedded-postgres';
 import { prepareActivitySchema } from '../scripts/seed-activity';
-import { benchNodeArgs, machine as describeMachine, median } from './support';
+import { benchNodeArgs, machine as describeMachine, median, removeClusterDir } from './support';
 
 const ROOT = resolve(__dirname, '../..');
 const DAY_MS = 86_400_000;
@@ -1069,7 +1069,7 @@ async function main(): Promise<void> {
     for (const child of children) child.kill('SIGTERM');
     await new Promise((r) => setTimeout(r, 500));
     await embedded?.stop();
-    if (dataDir && !o.keep) rmSync(dataDir, { recursive: true, force: true });
+    if (dataDir && !o.keep) removeClusterDir(dataDir);
   }
 }
 

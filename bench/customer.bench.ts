@@ -12,7 +12,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { hash, verify, type Algorithm } from '@node-rs/argon2';
@@ -23,7 +23,7 @@ import {
   startEmbeddedPostgres,
   type EmbeddedDatabase,
 } from '../scripts/embedded-postgres';
-import { benchNodeArgs } from './support';
+import { benchNodeArgs, removeClusterDir } from './support';
 
 const ROOT = resolve(__dirname, '../..');
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
@@ -447,7 +447,7 @@ async function main(): Promise<void> {
     await admin.query(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`).catch(() => undefined);
     await admin.end();
     await pg?.stop();
-    if (pgDir) rmSync(pgDir, { recursive: true, force: true });
+    if (pgDir) removeClusterDir(pgDir);
   }
 
   const m = (k: keyof RunResult) => median(results.map((r) => r[k]));

@@ -12,7 +12,7 @@
  * to bench/results/ as JSON.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -34,7 +34,7 @@ import {
   startEmbeddedPostgres,
   type EmbeddedDatabase,
 } from '../scripts/embedded-postgres';
-import { median } from './support';
+import { median, removeClusterDir } from './support';
 import { prepareActivitySchema } from '../scripts/seed-activity';
 
 const ROOT = resolve(__dirname, '../..');
@@ -432,7 +432,7 @@ async function main(): Promise<void> {
     );
   } finally {
     await embedded?.stop();
-    if (!o.keep) rmSync(dataDir, { recursive: true, force: true });
+    if (!o.keep) removeClusterDir(dataDir);
   }
 }
 

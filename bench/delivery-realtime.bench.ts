@@ -17,7 +17,7 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -29,7 +29,7 @@ import {
   type EmbeddedDatabase,
 } from '../scripts/embedded-postgres';
 import { prepareActivitySchema } from '../scripts/seed-activity';
-import { machine, spawnNode, stop, waitFor } from './support';
+import { machine, removeClusterDir, spawnNode, stop, waitFor } from './support';
 
 const ROOT = resolve(__dirname, '../..');
 const DAY = 86_400_000;
@@ -396,7 +396,7 @@ async function main(): Promise<void> {
     await Promise.all(children.map((c) => stop(c)));
     await rx.close();
     await embedded?.stop();
-    rmSync(dataDir, { recursive: true, force: true });
+    removeClusterDir(dataDir);
   }
 }
 
