@@ -45,29 +45,30 @@ function event(institutionId: string, guid: string, at: Date): StoredEvent {
  * that already holds events and a feed under the previous head: keys take their event's FI,
  * feed positions go on above every position handed out before (old cursors stay valid).
  */
+/** Applies `list` (the activity migrations up to some head) to the database at `url`. */
+async function migrate(url: string, list: typeof migrations): Promise<string[]> {
+  const ds = await new DataSource(
+    dataSourceOptions(url, { ...activityDatabase, migrations: list }, 2),
+  ).initialize();
+  try {
+    return await applyMigrations(ds, 'activity');
+  } finally {
+    await ds.destroy();
+  }
+}
+
 describe('Activity migration InstitutionKeys on a database of the previous head (e2e)', () => {
   let db: TestDatabase;
   let pool: Pool;
   const at = new Date(Math.floor(Date.now() / 1000) * 1000 - DAY);
   const guids = { a: randomUUID(), b: randomUUID(), orphan: randomUUID() };
 
-  async function migrate(list: typeof migrations): Promise<string[]> {
-    const ds = await new DataSource(
-      dataSourceOptions(db.url, { ...activityDatabase, migrations: list }, 2),
-    ).initialize();
-    try {
-      return await applyMigrations(ds, 'activity');
-    } finally {
-      await ds.destroy();
-    }
-  }
-
   beforeAll(async () => {
     db = await createTestDatabase('activity_migration');
     pool = new Pool({ connectionString: db.url, max: 3 });
     const previous = migrations.filter((m) => m !== InstitutionKeys1796100000000);
     expect(previous.length).toBe(migrations.length - 1);
-    await migrate(previous);
+    await migrate(db.url, previous);
     await ensurePartitions(pool, new Date(at.getTime() - DAY), new Date(at.getTime() + DAY));
     // Written as the previous head wrote them: guid keys alone, one global feed position.
     for (const [fi, guid, seq] of [
@@ -92,7 +93,7 @@ describe('Activity migration InstitutionKeys on a database of the previous head 
     ]);
     // Positions handed out and lost (a rolled-back ingest) count too.
     await pool.query(`SELECT nextval('activity.feed_position_seq')`);
-    expect(await migrate(migrations)).toEqual(['InstitutionKeys1796100000000']);
+    expect(await migrate(db.url, migrations)).toEqual(['InstitutionKeys1796100000000']);
   });
 
   afterAll(async () => {
@@ -164,7 +165,7 @@ describe('Activity migration InstitutionKeys on a database of the previous head 
       );
       // The guid fi-a and fi-c both used is one key again (fi-a's); the heads are gone.
       expect(down.rows[0]).toEqual({ keys: 4, no_heads: true });
-      expect(await migrate(migrations)).toEqual(['InstitutionKeys1796100000000']);
+      expect(await migrate(db.url, migrations)).toEqual(['InstitutionKeys1796100000000']);
     } finally {
       await ds.destroy();
     }
@@ -193,17 +194,6 @@ describe('Activity migration EventsByInstitution on a database with plain weeks 
   const inOld = new Date(week.getTime() + DAY);
   const inNew = new Date(next.getTime() + DAY);
 
-  async function migrate(list: typeof migrations): Promise<string[]> {
-    const ds = await new DataSource(
-      dataSourceOptions(db.url, { ...activityDatabase, migrations: list }, 2),
-    ).initialize();
-    try {
-      return await applyMigrations(ds, 'activity');
-    } finally {
-      await ds.destroy();
-    }
-  }
-
   const kind = async (name: string) =>
     (
       await pool.query<{ kind: string; subs: number }>(
@@ -219,7 +209,7 @@ describe('Activity migration EventsByInstitution on a database with plain weeks 
     pool = new Pool({ connectionString: db.url, max: 3 });
     const previous = migrations.filter((m) => m !== EventsByInstitution1796400000000);
     expect(previous.length).toBe(migrations.length - 1);
-    await migrate(previous);
+    await migrate(db.url, previous);
     // A week as the previous head made it: one plain table, attached.
     await pool.query(
       `CREATE TABLE activity.${partitionName(week)} (LIKE activity.events INCLUDING DEFAULTS INCLUDING CONSTRAINTS)`,
@@ -229,7 +219,7 @@ describe('Activity migration EventsByInstitution on a database with plain weeks 
          FOR VALUES FROM ('${week.toISOString()}') TO ('${next.toISOString()}')`,
     );
     await writeEvents(pool, [event('fi-a', randomUUID(), inOld)]);
-    expect(await migrate(migrations)).toEqual(['EventsByInstitution1796400000000']);
+    expect(await migrate(db.url, migrations)).toEqual(['EventsByInstitution1796400000000']);
   });
 
   afterAll(async () => {
@@ -301,7 +291,7 @@ describe('Activity migration EventsByInstitution on a database with plain weeks 
     } finally {
       await ds.destroy();
     }
-    expect(await migrate(migrations)).toEqual(['EventsByInstitution1796400000000']);
+    expect(await migrate(db.url, migrations)).toEqual(['EventsByInstitution1796400000000']);
     expect(await fn()).toBe(true);
   });
 });

@@ -1,7 +1,7 @@
 import { escapeLiteral, type Pool } from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
-import { ActivityErrors } from './activity.errors';
 import type { CompiledSql } from './sql-params';
+import { releaseOnClose, streamConnection } from './streamed-connection';
 
 /**
  * `COPY (query) TO STDOUT` for the export: PostgreSQL's text-format row bytes as they come off
@@ -73,9 +73,7 @@ export interface CopyOut {
  */
 export async function openCopyOut(pool: Pool, sql: CompiledSql): Promise<CopyOut> {
   const text = `COPY (${inlineSql(sql)}) TO STDOUT`;
-  const client = await pool.connect().catch(() => {
-    throw ActivityErrors.unavailable('Every export connection is busy; retry shortly.');
-  });
+  const client = await streamConnection(pool);
   const stream = client.query(copyTo(text));
   // pg reports a failed or cut copy by emitting 'error' on it, also when nobody reads it any
   // more (the connection destroyed by close()); as a destroyed stream's error, a reader sees it
@@ -83,15 +81,5 @@ export async function openCopyOut(pool: Pool, sql: CompiledSql): Promise<CopyOut
   stream.on('error', (err) => {
     if (!stream.destroyed) stream.destroy(err);
   });
-  let ended = false;
-  stream.once('end', () => (ended = true));
-  let closed = false;
-  return {
-    chunks: stream as AsyncIterable<Buffer>,
-    close: () => {
-      if (closed) return;
-      closed = true;
-      client.release(!ended);
-    },
-  };
+  return { chunks: stream as AsyncIterable<Buffer>, close: releaseOnClose(client, stream) };
 }

@@ -1,8 +1,8 @@
 import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { Pool, type PoolClient, type QueryResultRow } from 'pg';
 import QueryStream from 'pg-query-stream';
-import { ActivityErrors } from '../common/activity.errors';
 import type { CompiledSql } from '../common/sql-params';
+import { releaseOnClose, streamConnection } from '../common/streamed-connection';
 import { ActivityEnv } from '../config/activity.env';
 import { ACTIVITY_SCHEMA } from './schema';
 
@@ -196,9 +196,7 @@ export interface RowCursor<R> {
  * backpressure; 503 ACTIVITY_UNAVAILABLE when every connection of the pool is busy.
  */
 export async function openRowCursor<R>(pool: Pool, sql: CompiledSql): Promise<RowCursor<R>> {
-  const client = await pool.connect().catch(() => {
-    throw ActivityErrors.unavailable('Every export connection is busy; retry shortly.');
-  });
+  const client = await streamConnection(pool);
   const rows = client.query(
     new QueryStream(sql.text, sql.values, {
       batchSize: CURSOR_FETCH_ROWS,
@@ -206,15 +204,5 @@ export async function openRowCursor<R>(pool: Pool, sql: CompiledSql): Promise<Ro
       rowMode: 'array',
     }),
   );
-  let ended = false;
-  rows.once('end', () => (ended = true));
-  let closed = false;
-  return {
-    rows: rows as AsyncIterable<R>,
-    close: () => {
-      if (closed) return;
-      closed = true;
-      client.release(!ended);
-    },
-  };
+  return { rows: rows as AsyncIterable<R>, close: releaseOnClose(client, rows) };
 }
