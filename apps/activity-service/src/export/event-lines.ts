@@ -282,6 +282,14 @@ type RowWriter = (src: Buffer, start: number, end: number, out: Buffer, pos: num
 
 const malformed = () => new Error('a COPY row without the cells of its columns');
 
+/** Where the cell starting at `p` ends: its TAB, or `end` for the row's last cell (else malformed). */
+function cellEnd(src: Buffer, p: number, end: number, last: boolean): number {
+  let q = p;
+  while (q < end && src[q] !== TAB) q++;
+  if ((q === end) !== last) throw malformed();
+  return q;
+}
+
 function ndjsonRowWriter(fields: Field[]): RowWriter {
   const names = fields.map((f, i) => Buffer.from(`${i === 0 ? '{' : ','}${JSON.stringify(f.id)}:`));
   const kinds = fields.map((f) => f.kind);
@@ -290,9 +298,7 @@ function ndjsonRowWriter(fields: Field[]): RowWriter {
   return (src, start, end, out, pos) => {
     let p = start;
     for (let i = 0; i < n; i++) {
-      let q = p;
-      while (q < end && src[q] !== TAB) q++;
-      if ((q === end) !== (i === n - 1)) throw malformed();
+      const q = cellEnd(src, p, end, i === n - 1);
       const kind = kinds[i];
       if (kind === 'spread') {
         // '{"a": 1}' → ',"a": 1}'; the fixed fields come first, so never the first member.
@@ -327,9 +333,7 @@ function csvRowWriter(cells: number): RowWriter {
   return (src, start, end, out, pos) => {
     let p = start;
     for (let i = 0; i < cells; i++) {
-      let q = p;
-      while (q < end && src[q] !== TAB) q++;
-      if ((q === end) !== (i === cells - 1)) throw malformed();
+      const q = cellEnd(src, p, end, i === cells - 1);
       if (i > 0) out[pos++] = COMMA;
       if (!isNull(src, p, q)) pos = csvCellBytes(src, p, q, out, pos);
       p = q + 1;
