@@ -24,8 +24,8 @@
  * machine's changing load hits both alike. The summary then has a row for each and their ratio.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Client, type Pool } from 'pg';
@@ -35,7 +35,7 @@ import type { StoredEvent } from '../apps/activity-service/src/ingest/event.repo
 import * as currentDatabase from '../apps/activity-service/src/storage/activity-database';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from '../scripts/embedded-postgres';
 import * as currentSeed from '../scripts/seed-activity';
-import { machine, median, removeClusterDir } from './support';
+import { benchClusterDir, machine, median, removeClusterDir } from './support';
 
 /** The code under test: this checkout's, or the --baseline checkout's build. */
 interface Code {
@@ -319,7 +319,7 @@ async function main(): Promise<void> {
       .map((l) => l.toFixed(2))
       .join(' ')}`,
   );
-  const dataDir = mkdtempSync(join(tmpdir(), 'activity-ingest-bench-'));
+  const dataDir = benchClusterDir('activity-ingest-bench-');
   let embedded: EmbeddedDatabase | undefined;
   try {
     const first = await startEmbeddedPostgres({ dir: dataDir, persistent: true });

@@ -29,8 +29,8 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { Agent, request } from 'node:http';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -48,7 +48,13 @@ import {
   type EmbeddedDatabase,
 } from '../scripts/embedded-postgres';
 import { prepareActivitySchema } from '../scripts/seed-activity';
-import { benchNodeArgs, machine as describeMachine, median, removeClusterDir } from './support';
+import {
+  benchClusterDir,
+  benchNodeArgs,
+  machine as describeMachine,
+  median,
+  removeClusterDir,
+} from './support';
 
 const ROOT = resolve(__dirname, '../..');
 const DAY_MS = 86_400_000;
@@ -800,7 +806,7 @@ async function main(): Promise<void> {
   if (!baseUrl) {
     dataDir = o.keep
       ? (o.dataDir ?? join(ROOT, '.data', 'bench-postgres'))
-      : mkdtempSync(join(tmpdir(), 'activity-bench-'));
+      : benchClusterDir('activity-bench-');
     embedded = await startTunedPostgres(dataDir, o.keep ? 54339 : await freePort());
     baseUrl = embedded.url;
   }

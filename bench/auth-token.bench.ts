@@ -10,12 +10,19 @@
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { freePort, startEmbeddedPostgres } from '../scripts/embedded-postgres';
-import { machine, median, round, spawnNode, stop, waitFor, type Round } from './support';
+import {
+  benchClusterDir,
+  machine,
+  median,
+  type Round,
+  round,
+  spawnNode,
+  stop,
+  waitFor,
+} from './support';
 
 const { values } = parseArgs({
   options: {
@@ -33,7 +40,7 @@ async function main(): Promise<void> {
   const db = process.env.DATABASE_URL
     ? undefined
     : await startEmbeddedPostgres({
-        dir: mkdtempSync(join(tmpdir(), 'bench-auth-')),
+        dir: benchClusterDir('bench-auth-'),
         persistent: false,
       });
   const databaseUrl = process.env.DATABASE_URL ?? db!.url;

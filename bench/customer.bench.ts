@@ -12,8 +12,8 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { hash, verify, type Algorithm } from '@node-rs/argon2';
 import autocannon from 'autocannon';
@@ -23,7 +23,7 @@ import {
   startEmbeddedPostgres,
   type EmbeddedDatabase,
 } from '../scripts/embedded-postgres';
-import { benchNodeArgs, removeClusterDir } from './support';
+import { benchClusterDir, benchNodeArgs, removeClusterDir } from './support';
 
 const ROOT = resolve(__dirname, '../..');
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
@@ -212,7 +212,7 @@ async function main(): Promise<void> {
   let pgDir: string | undefined;
   let baseUrl = process.env.DATABASE_URL;
   if (!baseUrl) {
-    pgDir = mkdtempSync(join(tmpdir(), 'bench-customer-pg-'));
+    pgDir = benchClusterDir('bench-customer-pg-');
     // persistent: true keeps fsync on, as a real database would run.
     pg = await startEmbeddedPostgres({ dir: pgDir, persistent: true, log: collectStatements });
     baseUrl = pg.url;

@@ -12,8 +12,8 @@
  * to bench/results/ as JSON.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Client, Pool } from 'pg';
@@ -34,7 +34,7 @@ import {
   startEmbeddedPostgres,
   type EmbeddedDatabase,
 } from '../scripts/embedded-postgres';
-import { median, removeClusterDir } from './support';
+import { benchClusterDir, median, removeClusterDir } from './support';
 import { prepareActivitySchema } from '../scripts/seed-activity';
 
 const ROOT = resolve(__dirname, '../..');
@@ -219,7 +219,7 @@ async function main(): Promise<void> {
 
   let embedded: EmbeddedDatabase | undefined;
   let baseUrl = process.env.DATABASE_URL;
-  const dataDir = mkdtempSync(join(tmpdir(), 'delivery-files-bench-'));
+  const dataDir = benchClusterDir('delivery-files-bench-');
   if (!baseUrl) {
     embedded = await startEmbeddedPostgres({
       dir: dataDir,

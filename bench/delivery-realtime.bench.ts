@@ -17,9 +17,9 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
+
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Client } from 'pg';
@@ -29,7 +29,7 @@ import {
   type EmbeddedDatabase,
 } from '../scripts/embedded-postgres';
 import { prepareActivitySchema } from '../scripts/seed-activity';
-import { machine, removeClusterDir, spawnNode, stop, waitFor } from './support';
+import { benchClusterDir, machine, removeClusterDir, spawnNode, stop, waitFor } from './support';
 
 const ROOT = resolve(__dirname, '../..');
 const DAY = 86_400_000;
@@ -290,7 +290,7 @@ async function main(): Promise<void> {
 
   let embedded: EmbeddedDatabase | undefined;
   let baseUrl = process.env.DATABASE_URL;
-  const dataDir = mkdtempSync(join(tmpdir(), 'delivery-realtime-bench-'));
+  const dataDir = benchClusterDir('delivery-realtime-bench-');
   if (!baseUrl) {
     embedded = await startEmbeddedPostgres({
       dir: dataDir,

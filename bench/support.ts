@@ -1,6 +1,15 @@
-import { existsSync, realpathSync, rmSync } from 'node:fs';
+import {
+  existsSync,
+  lstatSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  realpathSync,
+  rmSync,
+} from 'node:fs';
+import { join } from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { cpus, loadavg, totalmem } from 'node:os';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import autocannon from 'autocannon';
 
 export interface Round {
@@ -83,4 +92,64 @@ export function stop(child: ChildProcess): Promise<void> {
 export function removeClusterDir(dir: string): void {
   if (existsSync(dir)) rmSync(realpathSync(dir), { recursive: true, force: true });
   rmSync(dir, { recursive: true, force: true });
+}
+
+/** The throwaway cluster folders' names, one per benchmark (mkdtemp adds six characters). */
+export const BENCH_CLUSTER_PREFIXES = [
+  'activity-bench-',
+  'activity-ingest-bench-',
+  'bench-auth-',
+  'bench-customer-pg-',
+  'delivery-files-bench-',
+  'delivery-realtime-bench-',
+] as const;
+
+/**
+ * A new throwaway cluster folder for a benchmark, after removing the ones killed runs left: a
+ * run stopped by a signal or a crash never reached removeClusterDir, and as root each left 2-13
+ * GB under /var/lib. Only this file's own names are swept, only when no PostgreSQL runs in them
+ * and they are older than `minAgeMs` (a run that made its folder and is still starting keeps it).
+ */
+export function benchClusterDir(
+  prefix: (typeof BENCH_CLUSTER_PREFIXES)[number],
+  { parent = tmpdir(), minAgeMs = 10 * 60_000 } = {},
+): string {
+  sweepAbandonedClusters(parent, minAgeMs);
+  return mkdtempSync(join(parent, prefix));
+}
+
+/** Removes benchmark cluster folders in `parent` left by runs that are gone; returns them. */
+export function sweepAbandonedClusters(parent: string, minAgeMs: number): string[] {
+  const pattern = new RegExp(`^(${BENCH_CLUSTER_PREFIXES.join('|')})[A-Za-z0-9]{6}$`);
+  const swept: string[] = [];
+  for (const name of readdirSync(parent)) {
+    if (!pattern.test(name)) continue;
+    const dir = join(parent, name);
+    try {
+      if (Date.now() - lstatSync(dir).mtimeMs < minAgeMs || postmasterAlive(dir)) continue;
+      removeClusterDir(dir);
+      swept.push(dir);
+    } catch {
+      // Gone meanwhile, or not ours to remove: left as it is.
+    }
+  }
+  return swept;
+}
+
+/** Whether the cluster's postmaster.pid names a live process. */
+function postmasterAlive(dir: string): boolean {
+  let pid: number;
+  try {
+    pid = Number(readFileSync(join(dir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+  } catch {
+    return false;
+  }
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    // EPERM: it exists, owned by someone else (the postgres user).
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
