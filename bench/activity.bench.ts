@@ -1,7 +1,7 @@
 /**
  * `npm run bench:activity -- [--events 10000000] [--users 50000] [--fis 5] [--days 90]
  *   [--samples 200] [--rounds 3] [--ingest-seconds 20] [--ingest-concurrency 4] [--reuse] [--keep]
- *   [--data-dir DIR] [--baseline DIR] [--only search,ingest,export] [--export-rounds 3]`
+ *   [--data-dir DIR] [--baseline DIR] [--only search,ingest,export] [--export-rounds 3] [--floor]`
  * `npm run bench:export`: the export part alone on 2 M events of one FI over 30 days.
  *
  * Search only, on data seeded once and kept (the second run reuses the 10 M events):
@@ -14,6 +14,9 @@
  * each export case runs on both services, one right after the other, and the summary has a
  * line per build, with each run's CPU per 1,000 events of the service and of its PostgreSQL
  * backend (`/proc`, local database).
+ * `--floor`: the search part also measures bench/search-floor.server.ts, a bare node:http
+ * server answering the same statements with no framework, authentication or logging, in the
+ * same samples: what one extra process and loopback hop cost on this machine by themselves.
  *
  * The Banking Activity benchmark on real PostgreSQL (DATABASE_URL, else a throwaway embedded
  * cluster):
@@ -76,6 +79,8 @@ interface Options {
   baseline: string | null;
   only: Set<string>;
   exportRounds: number;
+  /** Also measure the bare node:http floor (bench/search-floor.server.ts). */
+  floor: boolean;
 }
 
 function options(): Options {
@@ -106,6 +111,7 @@ function options(): Options {
     baseline: baseline >= 0 ? resolve(args[baseline + 1]!) : null,
     only: new Set(parts),
     exportRounds: flag('export-rounds', 3),
+    floor: args.includes('--floor'),
   };
 }
 
@@ -917,6 +923,20 @@ async function main(): Promise<void> {
         compile: compilerOf(o.baseline, fiName(0)),
       });
     }
+    if (o.floor && o.only.has('search')) {
+      const floor = await startService(
+        'bench/search-floor.server.js',
+        'FLOOR_PORT',
+        { FLOOR_DATABASE_URL: dbUrl.toString(), FLOOR_INSTITUTION: fiName(0) },
+        await freePort(),
+      );
+      children.push(floor.child);
+      targets.push({
+        label: 'floor (bare node:http)',
+        url: floor.url,
+        compile: compilerOf(ROOT, fiName(0)),
+      });
+    }
     const readToken = await token(auth.url, adminCreds, fiName(0), READ_SCOPES);
 
     const results: Record<string, unknown> = {
@@ -930,6 +950,17 @@ async function main(): Promise<void> {
       const search = await latency(o, targets, readToken, pool, dataNow);
       results.latency = Object.fromEntries(search);
       for (const [label, shapes] of search) printSummary(label, shapes, o.rounds);
+      const service = search.get(targets[0]!.label);
+      const floor = search.get('floor (bare node:http)');
+      if (service && floor) {
+        console.log('\nwhat the service adds to the bare hop (API p50 − floor p50, medians):');
+        for (const [i, shape] of service.entries()) {
+          const f = floor[i]!;
+          console.log(
+            `  ${shape.shape}: ${(shape.apiP50 - f.apiP50).toFixed(2)} ms (service ratio ${shape.ratioP50.toFixed(2)}, floor ratio ${f.ratioP50.toFixed(2)})`,
+          );
+        }
+      }
     }
     if (o.only.has('ingest')) {
       const form = await fetch(`${auth.url}/oauth2/v1/token`, {
