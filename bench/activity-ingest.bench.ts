@@ -33,9 +33,9 @@ import { resolve } from 'node:path';
 import * as currentRepository from '../apps/activity-service/src/ingest/event.repository';
 import type { StoredEvent } from '../apps/activity-service/src/ingest/event.repository';
 import * as currentDatabase from '../apps/activity-service/src/storage/activity-database';
-import { startEmbeddedPostgres, type EmbeddedDatabase } from '../scripts/embedded-postgres';
+import type { EmbeddedDatabase } from '../scripts/embedded-postgres';
 import * as currentSeed from '../scripts/seed-activity';
-import { benchClusterDir, machine, median, removeClusterDir } from './support';
+import { benchClusterDir, machine, median, removeClusterDir, startTunedPostgres } from './support';
 
 /** The code under test: this checkout's, or the --baseline checkout's build. */
 interface Code {
@@ -72,17 +72,6 @@ async function baselineCode(dir: string): Promise<Code> {
 
 const DAY_MS = 86_400_000;
 const USERS_PER_FI = 10_000;
-
-/** As bench/activity.bench.ts (a server for this size, durable). */
-const PG_SETTINGS: Record<string, string> = {
-  shared_buffers: '4GB',
-  effective_cache_size: '12GB',
-  work_mem: '32MB',
-  maintenance_work_mem: '1GB',
-  max_wal_size: '16GB',
-  checkpoint_timeout: '30min',
-  random_page_cost: '1.1',
-};
 
 interface Options {
   events: number;
@@ -322,15 +311,7 @@ async function main(): Promise<void> {
   const dataDir = benchClusterDir('activity-ingest-bench-');
   let embedded: EmbeddedDatabase | undefined;
   try {
-    const first = await startEmbeddedPostgres({ dir: dataDir, persistent: true });
-    const client = new Client({ connectionString: first.url });
-    await client.connect();
-    for (const [name, value] of Object.entries(PG_SETTINGS)) {
-      await client.query(`ALTER SYSTEM SET ${name} = '${value}'`);
-    }
-    await client.end();
-    await first.stop();
-    embedded = await startEmbeddedPostgres({ dir: dataDir, persistent: true });
+    embedded = await startTunedPostgres(dataDir);
     // As root the cluster lives where the postgres user reaches it; find its postmaster.pid.
     const pgData = await (async () => {
       const c = new Client({ connectionString: embedded!.url });

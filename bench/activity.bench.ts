@@ -45,18 +45,16 @@ import {
 import { parseSearchRequest } from '../apps/activity-service/src/search/search.query';
 import { createActivityPool } from '../apps/activity-service/src/storage/activity-database';
 import { SEQ_PER_BATCH } from '../apps/activity-service/src/storage/schema';
-import {
-  freePort,
-  startEmbeddedPostgres,
-  type EmbeddedDatabase,
-} from '../scripts/embedded-postgres';
+import { freePort, type EmbeddedDatabase } from '../scripts/embedded-postgres';
 import { prepareActivitySchema } from '../scripts/seed-activity';
 import {
   benchClusterDir,
   benchNodeArgs,
   machine as describeMachine,
   median,
+  PG_SETTINGS,
   removeClusterDir,
+  startTunedPostgres,
 } from './support';
 
 const ROOT = resolve(__dirname, '../..');
@@ -762,33 +760,6 @@ async function exportRun(
     pgCpuMsPerK: pgMs === null ? null : pgMs / (events / 1000),
   };
 }
-
-/**
- * PostgreSQL as a server for this data would be set up: the embedded defaults (128 MB of
- * shared buffers) suit tests, not 10 million events. Durable (fsync on), unlike the test
- * cluster. Settings are applied with ALTER SYSTEM and a restart.
- */
-async function startTunedPostgres(dir: string, port: number): Promise<EmbeddedDatabase> {
-  const first = await startEmbeddedPostgres({ dir, port, persistent: true });
-  const client = new Client({ connectionString: first.url });
-  await client.connect();
-  for (const [name, value] of Object.entries(PG_SETTINGS)) {
-    await client.query(`ALTER SYSTEM SET ${name} = '${value}'`);
-  }
-  await client.end();
-  await first.stop();
-  return startEmbeddedPostgres({ dir, port, persistent: true });
-}
-
-export const PG_SETTINGS: Record<string, string> = {
-  shared_buffers: '4GB',
-  effective_cache_size: '12GB',
-  work_mem: '32MB',
-  maintenance_work_mem: '1GB',
-  max_wal_size: '16GB',
-  checkpoint_timeout: '30min',
-  random_page_cost: '1.1',
-};
 
 // ----------------------------------------------------------------------------------- main
 

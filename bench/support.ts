@@ -11,6 +11,8 @@ import { join } from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import autocannon from 'autocannon';
+import { Client } from 'pg';
+import { startEmbeddedPostgres, type EmbeddedDatabase } from '../scripts/embedded-postgres';
 
 export interface Round {
   requestsPerSecond: number;
@@ -152,4 +154,32 @@ function postmasterAlive(dir: string): boolean {
     // EPERM: it exists, owned by someone else (the postgres user).
     return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
+}
+
+/** PostgreSQL as a server for 10 M events would be set up, for the activity benchmarks. */
+export const PG_SETTINGS: Record<string, string> = {
+  shared_buffers: '4GB',
+  effective_cache_size: '12GB',
+  work_mem: '32MB',
+  maintenance_work_mem: '1GB',
+  max_wal_size: '16GB',
+  checkpoint_timeout: '30min',
+  random_page_cost: '1.1',
+};
+
+/**
+ * An embedded cluster with PG_SETTINGS: the embedded defaults (128 MB of shared buffers) suit
+ * tests, not 10 million events. Durable (fsync on), unlike the test cluster. The settings are
+ * applied with ALTER SYSTEM and a restart.
+ */
+export async function startTunedPostgres(dir: string, port?: number): Promise<EmbeddedDatabase> {
+  const first = await startEmbeddedPostgres({ dir, port, persistent: true });
+  const client = new Client({ connectionString: first.url });
+  await client.connect();
+  for (const [name, value] of Object.entries(PG_SETTINGS)) {
+    await client.query(`ALTER SYSTEM SET ${name} = '${value}'`);
+  }
+  await client.end();
+  await first.stop();
+  return startEmbeddedPostgres({ dir, port, persistent: true });
 }
