@@ -3,13 +3,13 @@
  * bare node:http server in a process of its own, as the service is, with no framework, no
  * authentication, no request log and no metrics. It runs the service's own compiled page
  * statement on a pool set up as the service's search pool (generic plans) and answers the page
- * as the service does (jsonText; no page token is signed). What it adds to the SQL is the
- * extra process and loopback hop alone, so the service's ratio can be read against it.
+ * as the service does (one string around the items; no page token is signed). What it adds to
+ * the SQL is the extra process and loopback hop alone, so the service's ratio can be read
+ * against it.
  *
  * Env: FLOOR_DATABASE_URL (the bench's database), FLOOR_PORT, FLOOR_INSTITUTION.
  */
 import { createServer } from 'node:http';
-import { jsonText } from '../apps/activity-service/src/common/json-text';
 import { parseSearchRequest } from '../apps/activity-service/src/search/search.query';
 import { compileSearchPage } from '../apps/activity-service/src/search/search.sql';
 import { createActivityPool } from '../apps/activity-service/src/storage/activity-database';
@@ -53,13 +53,7 @@ const server = createServer((req, res) => {
         const count = Math.min(row.rows, q.pageSize);
         res
           .writeHead(200, { 'content-type': 'application/json; charset=utf-8' })
-          .end(
-            jsonText(
-              `{"nextPageToken":null,"count":${count},"bankingActivities":[`,
-              row.items,
-              ']}',
-            ),
-          );
+          .end(`{"nextPageToken":null,"count":${count},"bankingActivities":[${row.items}]}`);
       })
       .catch((err: unknown) => res.writeHead(500).end(String(err)));
   });

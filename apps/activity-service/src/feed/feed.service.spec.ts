@@ -125,7 +125,7 @@ describe('FeedService', () => {
   it('answers a page as JSON text with the cursor to resume from', async () => {
     repo.batches.mockResolvedValue([batch(4)]);
     repo.events.mockResolvedValue([row(4, 40)]);
-    const page = JSON.parse((await service.page('fi-a', { limit: 5 })).toString()) as {
+    const page = JSON.parse(await service.page('fi-a', { limit: 5 })) as {
       cursor: string;
       hasMore: boolean;
       count: number;

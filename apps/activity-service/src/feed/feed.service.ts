@@ -2,7 +2,6 @@ import { Injectable } from '@nestjs/common';
 import { escapePointer, isObject, type FieldError } from '@app/common';
 import { EVENT_TYPE_BY_ID } from '../catalogue/event-catalogue';
 import { ActivityErrors } from '../common/activity.errors';
-import { jsonText } from '../common/json-text';
 import { acceptedKeys } from '../common/body-schema';
 import { TokenSigner } from '../common/token-signer';
 import { FEED_BODY, FEED_LIMITS } from './feed.schema';
@@ -124,17 +123,13 @@ export class FeedService {
     return { p: c.p as string, s: c.s as string | null };
   }
 
-  /** POST .../feed: the page after the request's cursor, as JSON (UTF-8 bytes). */
-  async page(institutionId: string, body: unknown): Promise<Buffer> {
+  /** POST .../feed: the page after the request's cursor, as JSON text. */
+  async page(institutionId: string, body: unknown): Promise<string> {
     const { position, limit, eventIds } = await this.parse(institutionId, body, 'earliest');
     const page = await this.read(institutionId, position, limit, eventIds);
     const cursor = JSON.stringify(this.cursor(institutionId, page.position));
     // Items are JSON text from PostgreSQL; joined without a parse.
-    return jsonText(
-      `{"cursor":${cursor},"hasMore":${page.hasMore},"count":${page.events.length},"bankingActivities":[`,
-      page.events.map((e) => e.item).join(','),
-      ']}',
-    );
+    return `{"cursor":${cursor},"hasMore":${page.hasMore},"count":${page.events.length},"bankingActivities":[${page.events.map((e) => e.item).join(',')}]}`;
   }
 
   /** Up to `limit` events after `from`, in feed order. */

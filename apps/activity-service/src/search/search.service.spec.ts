@@ -49,7 +49,7 @@ describe('SearchService', () => {
   });
   const search = async (principal: AccessPrincipal, body: unknown) => {
     const text = await service.search(principal, body);
-    return text === null ? null : (JSON.parse(text.toString()) as Page);
+    return text === null ? null : (JSON.parse(text) as Page);
   };
 
   it('joins the rows of a page, and issues a token only when a further row came', async () => {

@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { AccessPrincipal } from '@app/common';
 import { ActivityErrors } from '../common/activity.errors';
-import { jsonText } from '../common/json-text';
 import { TokenSigner } from '../common/token-signer';
 import { ActivityEnv } from '../config/activity.env';
 import { ActivityRepository, readConsistency } from './activity.repository';
@@ -24,7 +23,7 @@ export class SearchService {
   ) {}
 
   /**
-   * The page as JSON (UTF-8 bytes), or null when nothing matches (204). `consistency` is the request's
+   * The page as JSON text, or null when nothing matches (204). `consistency` is the request's
    * `Consistency` header: `strong` reads the primary (sees every committed write), anything else
    * may read the replica.
    */
@@ -32,7 +31,7 @@ export class SearchService {
     principal: AccessPrincipal,
     body: unknown,
     consistency?: string,
-  ): Promise<Buffer | null> {
+  ): Promise<string | null> {
     const q = parseSearchRequest(body, {
       institutionId: principal.institutionId,
       now: Date.now(),
@@ -57,10 +56,6 @@ export class SearchService {
         : null;
     const count = Math.min(page.rows, q.pageSize);
     // Items are JSON text made and joined by PostgreSQL (search.sql.ts), passed on without a parse.
-    return jsonText(
-      `{"nextPageToken":${JSON.stringify(next)},"count":${count},"bankingActivities":[`,
-      page.items,
-      ']}',
-    );
+    return `{"nextPageToken":${JSON.stringify(next)},"count":${count},"bankingActivities":[${page.items}]}`;
   }
 }
