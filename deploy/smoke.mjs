@@ -59,6 +59,15 @@ const cc = await token(app.clientId, app.clientSecret, {
   scope: 'customers:write customers:read banking-activities:read account:read',
 });
 check('app token', cc.status === 200, cc.status);
+// The registration is the reference's own retail example (the document the gateway serves),
+// with this run's loginId: the documented request has to work as documented.
+const reference = await fetch(`${G}/reference-json`);
+const retail = reference.ok
+  ? (await reference.json()).paths?.['/customers/v2/registrations']?.post?.requestBody?.content?.[
+      'application/json'
+    ]?.examples?.retail?.value
+  : undefined;
+check('reference document, retail registration example', retail !== undefined, reference.status);
 const loginId = `smoke${Date.now().toString(36)}`;
 const password = 'violet tractor sings at dawn';
 const reg = await fetch(`${G}/customers/v2/registrations`, {
@@ -68,26 +77,7 @@ const reg = await fetch(`${G}/customers/v2/registrations`, {
     'content-type': 'application/json',
     'idempotency-key': randomUUID(),
   },
-  body: JSON.stringify({
-    loginId,
-    password,
-    userType: 'RETAIL',
-    person: {
-      firstName: 'Ada',
-      lastName: 'Walker',
-      birthDate: '1990-04-12',
-      ssn: '536-22-4785',
-      emailAddress: 'ada@example.com',
-      phoneNumber: '(202) 555-0143',
-      postalAddress: {
-        address1: '100 Main Street',
-        city: 'Springfield',
-        state: 'IL',
-        postalCode: '62701',
-        country: 'US',
-      },
-    },
-  }),
+  body: JSON.stringify({ ...retail, loginId, password }),
 });
 const customer = await reg.json();
 check(
