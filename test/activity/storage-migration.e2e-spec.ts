@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { applyMigrations, dataSourceOptions } from '@app/common';
-import { Pool } from 'pg';
+import type { Pool } from 'pg';
 import { DataSource } from 'typeorm';
 import { activityDatabase } from '../../apps/activity-service/src/database';
 import {
@@ -19,7 +19,7 @@ import {
   partitionName,
   partitionStart,
 } from '../../apps/activity-service/src/storage/partition.repository';
-import { createTestDatabase, type TestDatabase } from '../support/database';
+import { createTestDatabase, testPool, type TestDatabase } from '../support/database';
 
 const DAY = 86_400_000;
 
@@ -65,7 +65,7 @@ describe('Activity migration InstitutionKeys on a database of the previous head 
 
   beforeAll(async () => {
     db = await createTestDatabase('activity_migration');
-    pool = new Pool({ connectionString: db.url, max: 3 });
+    pool = testPool(db.url, 3);
     const previous = migrations.filter((m) => m !== InstitutionKeys1796100000000);
     expect(previous.length).toBe(migrations.length - 1);
     await migrate(db.url, previous);
@@ -206,7 +206,7 @@ describe('Activity migration EventsByInstitution on a database with plain weeks 
 
   beforeAll(async () => {
     db = await createTestDatabase('activity_migration_split');
-    pool = new Pool({ connectionString: db.url, max: 3 });
+    pool = testPool(db.url, 3);
     const previous = migrations.filter((m) => m !== EventsByInstitution1796400000000);
     expect(previous.length).toBe(migrations.length - 1);
     await migrate(db.url, previous);

@@ -9,10 +9,10 @@ import {
   sandboxCustomerId,
 } from '@app/common';
 import { SignJWT, importPKCS8 } from 'jose';
-import { Pool } from 'pg';
+import type { Pool } from 'pg';
 import { startLocalPlatform, type LocalPlatform } from '../../scripts/local-platform';
 import { eventually } from '../support/customer-platform';
-import { createTestDatabase, type TestDatabase } from '../support/database';
+import { createTestDatabase, testPool, type TestDatabase } from '../support/database';
 import { withS } from '../support/forge';
 import { clientToken, createClient, postForm, type Credentials } from '../support/platform';
 
@@ -153,7 +153,7 @@ describe('sandbox FIs: seed and wipe (developer portal, internal routes)', () =>
       ARGON2_MEMORY_KIB: '7168',
       ARGON2_ITERATIONS: '1',
     });
-    sql = new Pool({ connectionString: db.url, max: 2 });
+    sql = testPool(db.url, 2);
     // The portal's own internal client, as the auth-server ensures it (PORTAL_CLIENT_SECRET).
     portal = await clientToken(
       platform.urls.auth,

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { Pool } from 'pg';
+import type { Pool } from 'pg';
 import { ActivityServiceModule } from '../../apps/activity-service/src/app.module';
 import { activityServiceOptions } from '../../apps/activity-service/src/main';
-import { createTestDatabase, type TestDatabase } from './database';
+import { createTestDatabase, testPool, type TestDatabase } from './database';
 import {
   baseEnv,
   clientToken,
@@ -77,7 +77,7 @@ export async function startActivityPlatform(
       ...extraEnv,
     }),
   );
-  const sql = new Pool({ connectionString: db.url, max: 3 });
+  const sql = testPool(db.url, 3);
 
   const call = async <T>(
     method: string,

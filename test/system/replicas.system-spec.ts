@@ -13,7 +13,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { INestApplication } from '@nestjs/common';
-import { Pool } from 'pg';
+import type { Pool } from 'pg';
 import { bootstrap } from '@app/common';
 import { ActivityServiceModule } from '../../apps/activity-service/src/app.module';
 import { FeedNotifier } from '../../apps/activity-service/src/feed/feed.notifier';
@@ -24,7 +24,7 @@ import { CustomerServiceModule } from '../../apps/customer-service/src/app.modul
 import { customerServiceOptions } from '../../apps/customer-service/src/main';
 import { freePort } from '../../scripts/embedded-postgres';
 import { SANDBOX } from '../../scripts/sandbox';
-import { createTestDatabase, type TestDatabase } from '../support/database';
+import { createTestDatabase, testPool, type TestDatabase } from '../support/database';
 
 /**
  * Two instances of each service on one database, behind nginx running the compose gateway
@@ -162,7 +162,7 @@ describe('Replicas: two instances of each service on one database behind the com
     if (!NGINX)
       throw new Error('nginx is not installed: .ci/run installs it (apt-get install nginx-light)');
     db = await createTestDatabase('replicas');
-    sql = new Pool({ connectionString: db.url, max: 2 });
+    sql = testPool(db.url, 2);
     const port = async () => `http://127.0.0.1:${await freePort()}`;
     for (const kind of ['auth', 'customer', 'activity'] as const)
       urls[kind] = [await port(), await port()];

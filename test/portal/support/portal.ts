@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { Pool } from 'pg';
+import type { Pool } from 'pg';
 import { ActivityServiceModule } from '../../../apps/activity-service/src/app.module';
 import { activityServiceOptions } from '../../../apps/activity-service/src/main';
 import { CustomerServiceModule } from '../../../apps/customer-service/src/app.module';
@@ -8,7 +8,7 @@ import { DeveloperPortalModule } from '../../../apps/developer-portal/src/app.mo
 import { MailCatcher, type CaughtMail } from '../../../apps/developer-portal/src/mail/mail-catcher';
 import { developerPortalOptions } from '../../../apps/developer-portal/src/main';
 import { freePort } from '../../../scripts/embedded-postgres';
-import { createTestDatabase, type TestDatabase } from '../../support/database';
+import { createTestDatabase, testPool, type TestDatabase } from '../../support/database';
 import {
   baseEnv,
   feedClientEnv,
@@ -107,7 +107,7 @@ export async function startPortalPlatform(
     });
     const portal = await startApp(DeveloperPortalModule, developerPortalOptions, portalEnv, port);
     started.push(portal);
-    const sql = new Pool({ connectionString: db.url, max: 2 });
+    const sql = testPool(db.url, 2);
     const catcher = portal.app.get(MailCatcher);
     return {
       db,
