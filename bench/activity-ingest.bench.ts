@@ -102,16 +102,21 @@ function options(): Options {
 
 const fiName = (i: number) => `bench-fi-${i + 1}`;
 
-/** One batch like bench:activity's (fresh guids, the last hour), of one FI or of all. */
+/**
+ * One batch like bench:activity's (fresh guids, the last hour), of one FI or of all. Each event
+ * also has the ISO `timeStamp` that a --baseline build from before `occurredAt` reads.
+ */
 function makeBatch(o: Options, fi: number | null, now: number): StoredEvent[] {
   return Array.from({ length: o.batch }, (_, i) => {
     const f = fi ?? i % o.fis;
     const u = (i * 104_729) % USERS_PER_FI;
     const transfer = i % 3 === 0;
+    const at = now - (i % 3600) * 1000;
     return {
       guid: randomUUID(),
       eventId: transfer ? 'transferCreated' : 'loginSuccess',
-      timeStamp: new Date(now - (i % 3600) * 1000).toISOString(),
+      occurredAt: at,
+      timeStamp: new Date(at).toISOString(),
       institutionId: fiName(f),
       userType: 'retail',
       loginId: `user${u}`,

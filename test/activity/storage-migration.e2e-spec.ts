@@ -27,7 +27,7 @@ function event(institutionId: string, guid: string, at: Date): StoredEvent {
   return {
     guid,
     eventId: 'loginSuccess',
-    timeStamp: at.toISOString(),
+    occurredAt: at.getTime(),
     institutionId,
     userType: 'retail',
     loginId: 'u1',

@@ -281,7 +281,7 @@ export class DeliveryDispatcher implements OnApplicationBootstrap, OnApplication
       {
         guid: randomUUID(),
         eventId: 'deliverySubscriptionPaused',
-        timeStamp: new Date().toISOString(),
+        occurredAt: Date.now(),
         institutionId: sub.institutionId,
         userType: null,
         loginId: 'platform',

@@ -35,7 +35,8 @@ describe('validateBatch', () => {
       {
         guid: 'c56a4180-65aa-42ec-a945-5fd21dec0538',
         eventId: 'loginFailure',
-        timeStamp: '2026-11-21T11:00:00.123Z',
+        // Microseconds cut to the milliseconds stored.
+        occurredAt: Date.parse('2026-11-21T11:00:00.123Z'),
         institutionId: 'fi-a',
         userType: 'retail',
         loginId: 'jdoe',

@@ -154,7 +154,7 @@ function validateEvent(
   return {
     guid: (raw.guid as string).toLowerCase(),
     eventId: type.eventId,
-    timeStamp: new Date(time).toISOString(),
+    occurredAt: time,
     institutionId,
     userType: userType!,
     loginId,

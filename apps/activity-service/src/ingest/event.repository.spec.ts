@@ -3,7 +3,7 @@ import { arrayElement, batchColumns, type StoredEvent } from './event.repository
 const event = (over: Partial<StoredEvent> = {}): StoredEvent => ({
   guid: '0b6f3c1e-4f7a-4c1d-9a59-2f0c1b6d7e01',
   eventId: 'loginSuccess',
-  timeStamp: '2026-11-20T10:00:00.000Z',
+  occurredAt: Date.parse('2026-11-20T10:00:00.000Z'),
   institutionId: 'fi-a',
   userType: 'retail',
   loginId: 'jdoe',
@@ -39,7 +39,7 @@ describe('batchColumns', () => {
   it('keeps the first event of each guid, in order, one literal per column', () => {
     const second = event({
       guid: '0B6F3C1E-4F7A-4C1D-9A59-2F0C1B6D7E02',
-      timeStamp: '2026-11-20T09:00:00.000Z',
+      occurredAt: Date.parse('2026-11-20T09:00:00.000Z'),
       loginId: 'NULL',
       customerId: 'c 1',
       attributes: { note: 'a "quoted" \\ value' },
@@ -48,17 +48,16 @@ describe('batchColumns', () => {
     expect(b.count).toBe(2);
     expect(b.min).toBe(Date.parse('2026-11-20T09:00:00.000Z'));
     expect(b.max).toBe(Date.parse('2026-11-20T10:00:00.000Z'));
-    expect(b.columns[0]).toBe('{0,1}');
-    expect(b.columns[1]).toBe(
+    expect(b.columns[0]).toBe(
       '{0b6f3c1e-4f7a-4c1d-9a59-2f0c1b6d7e01,0b6f3c1e-4f7a-4c1d-9a59-2f0c1b6d7e02}',
     );
-    expect(b.columns[6]).toBe('{jdoe,"NULL"}');
-    expect(b.columns[7]).toBe('{NULL,"c 1"}');
+    expect(b.columns[5]).toBe('{jdoe,"NULL"}');
+    expect(b.columns[6]).toBe('{NULL,"c 1"}');
     // Times as epoch milliseconds; the attributes as one JSON array, in the rows' order.
-    expect(b.columns[3]).toBe(
+    expect(b.columns[2]).toBe(
       `{${Date.parse('2026-11-20T10:00:00.000Z')},${Date.parse('2026-11-20T09:00:00.000Z')}}`,
     );
-    expect(JSON.parse(b.columns[12]!)).toEqual([
+    expect(JSON.parse(b.columns[11]!)).toEqual([
       { clientId: 'app' },
       { note: 'a "quoted" \\ value' },
     ]);
@@ -71,7 +70,9 @@ describe('batchColumns', () => {
       event({ guid: '0B6F3C1E-4F7A-4C1D-9A59-2F0C1B6D7E01' }),
     ]);
     expect(b.count).toBe(2);
-    expect(b.columns[0]).toBe('{0,1}');
-    expect(b.columns[4]).toBe(`{${event().institutionId},fi-b}`);
+    expect(b.columns[0]).toBe(
+      '{0b6f3c1e-4f7a-4c1d-9a59-2f0c1b6d7e01,0b6f3c1e-4f7a-4c1d-9a59-2f0c1b6d7e01}',
+    );
+    expect(b.columns[3]).toBe(`{${event().institutionId},fi-b}`);
   });
 });

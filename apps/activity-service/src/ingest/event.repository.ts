@@ -5,12 +5,12 @@ import { ensurePartitions } from '../storage/partition.repository';
 import { FEED_CHANNEL } from '../feed/feed.notifier';
 import { ACTIVITY_SCHEMA, EVENTS_TABLE, SEQ_PER_BATCH } from '../storage/schema';
 
-/** An event ready to store: validated, normalised, its time at millisecond precision. */
+/** An event ready to store: validated, normalised. */
 export interface StoredEvent {
   guid: string;
   eventId: string;
-  /** ISO 8601, UTC, milliseconds. */
-  timeStamp: string;
+  /** When it happened: epoch milliseconds (the precision stored). */
+  occurredAt: number;
   institutionId: string;
   userType: string | null;
   loginId: string;
@@ -68,24 +68,25 @@ const NEXT_BATCH = `SELECT nextval('${ACTIVITY_SCHEMA}.event_batch_seq')::text A
  * (bigint), not ISO text, whose timestamptz parsing cost five times as much; the attributes as
  * one JSON array, parsed once and split by jsonb_array_elements, not a jsonb[] literal, whose
  * per-element jsonb parsing was the largest single cost of reading the batch (~9 µs an event).
- * ROWS FROM zips the arrays and the JSON array's elements by position.
+ * ROWS FROM zips the arrays and the JSON array's elements by position; WITH ORDINALITY numbers
+ * the rows (from 1) for their seq.
  */
 const INPUT = `
 input AS MATERIALIZED (
-  SELECT r.i, r.guid, r.event_id, timestamptz 'epoch' + r.at_ms * interval '1 millisecond' AS occurred_at,
+  SELECT r.i - 1 AS i, r.guid, r.event_id, timestamptz 'epoch' + r.at_ms * interval '1 millisecond' AS occurred_at,
     r.institution_id, r.user_type, r.login_id, r.customer_id, r.company_id, r.account_type,
     r.channel, r.ip_address, r.attributes
-  FROM ROWS FROM (unnest($1::integer[]), unnest($2::uuid[]), unnest($3::text[]),
-    unnest($4::bigint[]), unnest($5::text[]), unnest($6::text[]), unnest($7::text[]),
+  FROM ROWS FROM (unnest($1::uuid[]), unnest($2::text[]), unnest($3::bigint[]),
+    unnest($4::text[]), unnest($5::text[]), unnest($6::text[]), unnest($7::text[]),
     unnest($8::text[]), unnest($9::text[]), unnest($10::text[]), unnest($11::text[]),
-    unnest($12::text[]), jsonb_array_elements($13::jsonb))
-  AS r(i, guid, event_id, at_ms, institution_id, user_type, login_id, customer_id,
-    company_id, account_type, channel, ip_address, attributes)
+    jsonb_array_elements($12::jsonb)) WITH ORDINALITY
+  AS r(guid, event_id, at_ms, institution_id, user_type, login_id, customer_id,
+    company_id, account_type, channel, ip_address, attributes, i)
 )`;
 
 const INSERT_EVENTS = `INSERT INTO ${EVENTS_TABLE} (seq, guid, institution_id, event_id, occurred_at,
     user_type, login_id, customer_id, company_id, account_type, channel, ip_address, attributes)
-  SELECT $14::bigint * ${SEQ_PER_BATCH} + n.i, n.guid, n.institution_id, n.event_id,
+  SELECT $13::bigint * ${SEQ_PER_BATCH} + n.i, n.guid, n.institution_id, n.event_id,
     n.occurred_at, n.user_type, n.login_id, n.customer_id, n.company_id, n.account_type,
     n.channel, n.ip_address, n.attributes`;
 
@@ -96,7 +97,7 @@ summary AS (
   FROM stored GROUP BY institution_id
 )
 SELECT institution_id, event_count,
-       ${ACTIVITY_SCHEMA}.append_to_feed($14::bigint, institution_id, min_at, max_at, event_count)::text AS position
+       ${ACTIVITY_SCHEMA}.append_to_feed($13::bigint, institution_id, min_at, max_at, event_count)::text AS position
 FROM summary
 ORDER BY institution_id`;
 
@@ -211,7 +212,7 @@ const isPool = (db: Pool | PoolClient): db is Pool => 'totalCount' in db;
 
 export interface BatchColumns {
   /**
-   * The 13 columns of INSERT_BATCH_SQL: 12 PostgreSQL array literals (times as epoch
+   * The 12 columns of INSERT_BATCH_SQL: 11 PostgreSQL array literals (times as epoch
    * milliseconds) and the attributes as one JSON array.
    */
   columns: string[];
@@ -223,32 +224,43 @@ export interface BatchColumns {
 }
 
 /**
- * The batch as one array literal per column, first occurrence of each (institution, guid) only. Built here
- * rather than by node-postgres, which quotes and escapes every element of every array; the
- * validated columns (UUIDs, catalogue ids, ISO times, enums)
- * need no quotes, and the others (free text, or from a token) are quoted only when they must be.
+ * The batch as one array literal per column, first occurrence of each (institution, guid) only.
+ * Built here rather than by node-postgres, which quotes and escapes every element of every
+ * array; the validated columns (UUIDs, catalogue ids, enums) need no quotes, and the others
+ * (free text, or from a token) are quoted only when they must be. A batch is mostly one FI's
+ * (one token's), so its guids are kept in a set per FI and its element made once per run of it.
  */
 export function batchColumns(events: StoredEvent[]): BatchColumns {
-  const seen = new Set<string>();
-  const columns: string[][] = Array.from({ length: 13 }, () => []);
-  const [index, guids, types, times, fis, userTypes, logins, customers, companies] = columns;
-  const [accounts, channels, ips, attributes] = columns.slice(9);
+  const seenByFi = new Map<string, Set<string>>();
+  const columns: (string | number)[][] = Array.from({ length: 12 }, () => []);
+  const [guids, types, times, fis, userTypes, logins, customers, companies] = columns;
+  const [accounts, channels, ips, attributes] = columns.slice(8);
+  let count = 0;
   let min = Infinity;
   let max = -Infinity;
+  let fi: string | undefined;
+  let fiElement = '';
+  let seen = new Set<string>();
   for (const e of events) {
-    const guid = e.guid.toLowerCase();
+    if (e.institutionId !== fi) {
+      fi = e.institutionId;
+      fiElement = arrayElement(fi);
+      let fiSeen = seenByFi.get(fi);
+      if (!fiSeen) seenByFi.set(fi, (fiSeen = new Set()));
+      seen = fiSeen;
+    }
     // Idempotency is per institution, as event_guids' key.
-    const key = `${e.institutionId}\u0000${guid}`;
-    if (seen.has(key)) continue;
-    const t = Date.parse(e.timeStamp);
+    const guid = e.guid.toLowerCase();
+    if (seen.has(guid)) continue;
+    seen.add(guid);
+    count++;
+    const t = e.occurredAt;
     if (t < min) min = t;
     if (t > max) max = t;
-    index!.push(String(seen.size));
-    seen.add(key);
     guids!.push(guid);
     types!.push(e.eventId);
-    times!.push(String(t));
-    fis!.push(arrayElement(e.institutionId));
+    times!.push(t);
+    fis!.push(fiElement);
     userTypes!.push(e.userType ?? 'NULL');
     logins!.push(arrayElement(e.loginId));
     customers!.push(arrayElement(e.customerId));
@@ -259,8 +271,8 @@ export function batchColumns(events: StoredEvent[]): BatchColumns {
     attributes!.push(JSON.stringify(e.attributes));
   }
   return {
-    columns: [...columns.slice(0, 12).map((c) => `{${c.join(',')}}`), `[${attributes!.join(',')}]`],
-    count: seen.size,
+    columns: [...columns.slice(0, 11).map((c) => `{${c.join(',')}}`), `[${attributes!.join(',')}]`],
+    count,
     min,
     max,
   };

@@ -187,7 +187,7 @@ export class ActivityGenerator {
     return {
       guid: randomUUID(),
       eventId: type.eventId,
-      timeStamp: new Date(this.daytime(from, to)).toISOString(),
+      occurredAt: this.daytime(from, to),
       institutionId,
       userType: user.userType,
       loginId: user.loginId,

@@ -92,7 +92,7 @@ describe('SandboxService (activity)', () => {
     const logins = new Map(SANDBOX_SAMPLE_USERS.map((u) => [u.loginId, u]));
     const wrong = all.filter((e) => {
       const user = logins.get(e.loginId);
-      const t = Date.parse(e.timeStamp);
+      const t = e.occurredAt;
       return (
         e.institutionId !== FI ||
         !user ||
