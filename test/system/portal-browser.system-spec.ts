@@ -230,6 +230,9 @@ describe('developer portal in a browser: sign-up to first call, test drive, refe
     const status = block.locator('.live-responses-table .response .response-col_status').first();
     await status.waitFor();
     await expect(status.innerText()).resolves.toBe('200');
+    // Swagger UI's fade of the re-enabled Execute button is off, so the audit sees it as users do.
+    const execute = block.locator('button.execute');
+    await expect(execute.evaluate((el) => getComputedStyle(el).opacity)).resolves.toBe('1');
     await expectClean('/reference (try-it executed)');
 
     // The token endpoint: the page's CSRF header and same-origin only; never cached.
