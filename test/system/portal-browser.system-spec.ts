@@ -60,6 +60,9 @@ const operation = (page: Page, method: string, path: string): Locator =>
     .filter({ has: page.locator(`.opblock-summary-path[data-path="${path}"]`) })
     .first();
 
+/** The page's own getComputedStyle, in functions run there (the type-check has no DOM library). */
+declare const getComputedStyle: (element: unknown) => { opacity: string };
+
 describe('developer portal in a browser: sign-up to first call, test drive, reference, deliveries, keys, reset', () => {
   let stack: PortalStack;
   let browser: Browser;
