@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { Client } from 'pg';
 import { DisclosureActivationJob } from '../../apps/customer-service/src/disclosures/disclosure-activation.job';
+import { testClient } from '../support/database';
 import { createClient } from '../support/platform';
 import {
   api,
@@ -344,11 +344,10 @@ describe('customer-service: disclosures and acceptances', () => {
     const fi = await newFi();
     // An activation in progress elsewhere: the FI's lock held exclusive, a required version
     // in force but not yet committed.
-    const activation = new Client({
+    const activation = await testClient({
       connectionString: p.db.url,
       options: '-c search_path=customer',
     });
-    await activation.connect();
     try {
       await activation.query('BEGIN');
       await activation.query('SELECT pg_advisory_xact_lock(hashtext($1))', [

@@ -1,3 +1,4 @@
+import { birthDateProblem } from '../../apps/customer-service/src/customers/person.rules';
 import { SsnCipher } from '../../apps/customer-service/src/customers/ssn-cipher';
 import { IdempotencyService } from '../../apps/customer-service/src/idempotency/idempotency.service';
 import {
@@ -21,13 +22,28 @@ type Problem = {
 
 const REGISTRATIONS = '/customers/v2/registrations';
 
-/** A date `years` years before today, as YYYY-MM-DD. */
-const yearsAgo = (years: number, plusDays = 0): string => {
-  const d = new Date();
-  d.setUTCFullYear(d.getUTCFullYear() - years);
-  d.setUTCDate(d.getUTCDate() + plusDays);
-  return d.toISOString().slice(0, 10);
+/**
+ * The birth date of someone exactly `years` old today (UTC), `plusDays` later, as YYYY-MM-DD. On
+ * 29 February, when that year has none, the 28th: setUTCFullYear would roll over to 1 March, the
+ * birth date of someone not yet of age.
+ */
+const yearsAgo = (years: number, plusDays = 0, now = new Date()): string => {
+  const y = now.getUTCFullYear() - years;
+  const m = now.getUTCMonth();
+  const lastDay = new Date(Date.UTC(y, m + 1, 0)).getUTCDate();
+  return new Date(Date.UTC(y, m, Math.min(now.getUTCDate(), lastDay) + plusDays))
+    .toISOString()
+    .slice(0, 10);
 };
+
+/**
+ * Waits past UTC midnight when it is less than 10 s away, so that the date a test computes and
+ * the day the server checks it on are the same day.
+ */
+async function awayFromMidnight(): Promise<void> {
+  const toMidnight = 86_400_000 - (Date.now() % 86_400_000);
+  if (toMidnight < 10_000) await new Promise((r) => setTimeout(r, toMidnight + 1_000));
+}
 
 describe('customer-service: registration', () => {
   let p: CustomerPlatform;
@@ -267,8 +283,6 @@ describe('customer-service: registration', () => {
       ['a missing last name', { lastName: undefined }, '/person/lastName'],
       ['a birth date that is not a date', { birthDate: '1990-02-30' }, '/person/birthDate'],
       ['a birth date in another format', { birthDate: '04/17/1990' }, '/person/birthDate'],
-      ['a birth date in the future', { birthDate: yearsAgo(-1) }, '/person/birthDate'],
-      ['a minor', { birthDate: yearsAgo(18, 1) }, '/person/birthDate'],
       ['an SSN of 8 digits', { ssn: '12345678' }, '/person/ssn'],
       ['an SSN with letters', { ssn: '12345678X' }, '/person/ssn'],
       ['an SSN with area 000', { ssn: '000-12-3456' }, '/person/ssn'],
@@ -289,8 +303,34 @@ describe('customer-service: registration', () => {
       await expectFieldError(registrationBody({}, person), pointer);
     });
 
+    // Dates from today's, computed when the test runs (not when the file loads, seconds before).
+    it.each([
+      ['a birth date in the future', () => yearsAgo(-1)],
+      ['a minor, of age tomorrow', () => yearsAgo(18, 1)],
+    ])('refuses %s', async (_why, birthDate) => {
+      await awayFromMidnight();
+      await expectFieldError(registrationBody({}, { birthDate: birthDate() }), '/person/birthDate');
+    });
+
     it('accepts exactly 18 years of age', async () => {
+      await awayFromMidnight();
       expect((await register(registrationBody({}, { birthDate: yearsAgo(18) }))).status).toBe(201);
+    });
+
+    it('counts 18 years to the day, 29 February included (the dates the tests above send)', () => {
+      const on = (iso: string) => new Date(`${iso}T12:00:00Z`);
+      expect(yearsAgo(18, 0, on('2026-11-30'))).toBe('2008-11-30');
+      expect(yearsAgo(18, 1, on('2026-11-30'))).toBe('2008-12-01');
+      expect(yearsAgo(18, 0, on('2028-02-29'))).toBe('2010-02-28');
+      expect(yearsAgo(18, 1, on('2028-02-29'))).toBe('2010-03-01');
+      expect(yearsAgo(-1, 0, on('2028-02-29'))).toBe('2029-02-28');
+      expect(yearsAgo(18, 0, on('2026-12-31'))).toBe('2008-12-31');
+      // And the service's own rule agrees on each of those days.
+      for (const day of ['2026-11-30', '2028-02-29', '2029-03-01', '2026-12-31'].map(on)) {
+        expect(birthDateProblem(yearsAgo(18, 0, day), day)).toBeUndefined();
+        expect(birthDateProblem(yearsAgo(18, 1, day), day)).toMatch(/at least 18/);
+        expect(birthDateProblem(yearsAgo(-1, 0, day), day)).toBe('must be in the past');
+      }
     });
 
     it('accepts an SSN written with or without dashes', async () => {

@@ -8,7 +8,7 @@ import {
   newLoginId,
   registrationBody,
 } from '../support/customer-platform';
-import { createTestDatabase, type TestDatabase } from '../support/database';
+import { createTestDatabase, testClient, type TestDatabase } from '../support/database';
 import { postForm } from '../support/platform';
 
 interface Sample {
@@ -167,8 +167,7 @@ describe('GET /metrics on every service: Prometheus text after real traffic', ()
     );
     expect(created.status).toBe(201);
     const { subscriptionId } = (await created.json()) as { subscriptionId: string };
-    holder = new Client({ connectionString: db.url });
-    await holder.connect();
+    holder = await testClient({ connectionString: db.url });
     await holder.query(`SELECT pg_advisory_lock(hashtext('activity:delivery:' || $1::text))`, [
       subscriptionId,
     ]);

@@ -57,6 +57,8 @@ describe('service start and shutdown', () => {
 
   it('shuts down with a keep-alive connection whose request finished during the shutdown', async () => {
     const auth = await startAuthServer(db);
+    // Fastify's node server emits 'request' once a request's headers are read.
+    const received = once(auth.app.getHttpServer() as NodeJS.EventEmitter, 'request');
     const socket = connect(Number(new URL(auth.url).port), '127.0.0.1');
     await once(socket, 'connect');
     let answer = '';
@@ -67,7 +69,7 @@ describe('service start and shutdown', () => {
         `Content-Type: application/x-www-form-urlencoded\r\nContent-Length: ${form.length}\r\n\r\n`,
     );
     // The request is under way (headers read, body pending) when the shutdown starts.
-    await new Promise((r) => setTimeout(r, 200));
+    await received;
     const closed = once(socket, 'close');
     const shutdown = auth.close();
     socket.write(form);

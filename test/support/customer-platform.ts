@@ -1,11 +1,10 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { SecretBox } from '@app/common';
 import { SignJWT, importPKCS8 } from 'jose';
-import { Client } from 'pg';
 import { CustomerServiceModule } from '../../apps/customer-service/src/app.module';
 import { customerServiceOptions } from '../../apps/customer-service/src/main';
 import { freePort } from '../../scripts/embedded-postgres';
-import { createTestDatabase, type TestDatabase } from './database';
+import { createTestDatabase, testClient, type TestDatabase } from './database';
 import { withS } from './forge';
 import {
   baseEnv,
@@ -97,8 +96,7 @@ export async function startCustomerPlatform(
     scopes: APP_SCOPES,
     grantTypes: ['client_credentials', 'password', 'refresh_token'],
   });
-  const pg = new Client({ connectionString: db.url, options: '-c search_path=customer' });
-  await pg.connect();
+  const pg = await testClient({ connectionString: db.url, options: '-c search_path=customer' });
   return {
     db,
     env,

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { Client, Pool } from 'pg';
+import { Client, Pool, type ClientConfig } from 'pg';
 
 export interface TestDatabase {
   url: string;
@@ -70,4 +70,15 @@ export function testPool(url: string, max: number): Pool {
   const pool = new Pool({ connectionString: url, max });
   pool.on('error', () => undefined);
   return pool;
+}
+
+/**
+ * A connected client that a test keeps open across awaits. Like testPool's: if the server ends
+ * it, its 'error' event is listened to, and the test's next query on it fails instead.
+ */
+export async function testClient(config: ClientConfig): Promise<Client> {
+  const client = new Client(config);
+  client.on('error', () => undefined);
+  await client.connect();
+  return client;
 }

@@ -88,6 +88,8 @@ describe('developer portal in a browser: sign-up to first call, test drive, refe
   }
 
   async function expectClean(label?: string): Promise<void> {
+    // After a click, the page may still be loading its stylesheets: audit it as shown.
+    await page.waitForLoadState();
     expect({ page: label ?? page.url(), violations: await audit.audit(label) }).toEqual({
       page: label ?? page.url(),
       violations: [],
