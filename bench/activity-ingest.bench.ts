@@ -11,9 +11,9 @@
  *     own ingest clients do);
  *   - mixed: `--fis` writers, every batch holding events of every FI (the platform's service
  *     token, as in bench:activity).
- * A first run, not counted, makes the cluster's WAL segment files. Measured per run: events/s; PostgreSQL's CPU (all its processes, from /proc) and this
- * process's, as a share of the wall time, and PostgreSQL's CPU per event (µs: what the load of
- * other work on the machine changes least); WAL bytes per event (pg_current_wal_lsn before and
+ * A first run, not counted, makes the cluster's WAL segment files. Measured per run: events/s;
+ * PostgreSQL's CPU (all its processes, from /proc) and this process's, as a share of the wall
+ * time and per event (µs: what the load of other work on the machine changes least); WAL bytes per event (pg_current_wal_lsn before and
  * after); and, sampled every 20 ms from pg_stat_activity, how often a writer waits on a lock
  * (the feed's append order) or on WAL/commit. The median of the runs prints as Markdown;
  * everything goes to bench/results/ as JSON.
@@ -160,6 +160,11 @@ interface RunResult {
   eventsPerSecond: number;
   /** PostgreSQL's CPU time (all its processes) per stored event. */
   postgresCpuMicrosPerEvent: number;
+  /**
+   * This process's CPU time per stored event: the Node side of writeEvents (batchColumns, the
+   * driver), its GC, and the wait sampler.
+   */
+  clientCpuMicrosPerEvent: number;
   walBytesPerEvent: number;
   seconds: number;
   batches: number;
@@ -278,6 +283,7 @@ async function run(
     code: code.label,
     eventsPerSecond: accepted / seconds,
     postgresCpuMicrosPerEvent: (1e6 * pgSeconds) / accepted,
+    clientCpuMicrosPerEvent: (cpu.user + cpu.system) / accepted,
     walBytesPerEvent: walBytes / accepted,
     seconds,
     batches: done,
@@ -296,7 +302,7 @@ async function run(
       .join(' '),
   };
   console.log(
-    `  run ${n} (${code.label}): ${Math.round(result.eventsPerSecond).toLocaleString()} events/s (${accepted.toLocaleString()} in ${seconds.toFixed(1)} s), PostgreSQL CPU ${result.postgresCpuPct.toFixed(0)} % = ${result.postgresCpuMicrosPerEvent.toFixed(1)} µs/event, WAL ${Math.round(result.walBytesPerEvent)} B/event, client ${result.clientCpuPct.toFixed(0)} %, writers waiting on a lock ${(100 * result.waits.lock).toFixed(0)} % / WAL ${(100 * result.waits.wal).toFixed(0)} % of samples (${Object.entries(
+    `  run ${n} (${code.label}): ${Math.round(result.eventsPerSecond).toLocaleString()} events/s (${accepted.toLocaleString()} in ${seconds.toFixed(1)} s), PostgreSQL CPU ${result.postgresCpuPct.toFixed(0)} % = ${result.postgresCpuMicrosPerEvent.toFixed(1)} µs/event, WAL ${Math.round(result.walBytesPerEvent)} B/event, client ${result.clientCpuPct.toFixed(0)} % = ${result.clientCpuMicrosPerEvent.toFixed(1)} µs/event, writers waiting on a lock ${(100 * result.waits.lock).toFixed(0)} % / WAL ${(100 * result.waits.wal).toFixed(0)} % of samples (${Object.entries(
       result.waitEvents,
     )
       .slice(0, 5)
@@ -346,22 +352,23 @@ async function main(): Promise<void> {
         postgresCpuMicrosPerEvent: Number(m((r) => r.postgresCpuMicrosPerEvent).toFixed(1)),
         walBytesPerEvent: Math.round(m((r) => r.walBytesPerEvent)),
         clientCpuPct: Math.round(m((r) => r.clientCpuPct)),
+        clientCpuMicrosPerEvent: Number(m((r) => r.clientCpuMicrosPerEvent).toFixed(1)),
         lockWaitPct: Math.round(100 * m((r) => r.waits.lock)),
         walWaitPct: Math.round(100 * m((r) => r.waits.wal)),
       };
     });
     console.log(
-      `\n${machine()}\n\n| code | mode | writers | events | runs | median events/s | PostgreSQL CPU | PostgreSQL µs/event | WAL B/event | client CPU | lock waits | WAL waits |\n| --- | --- | --: | --: | --: | --: | --: | --: | --: | --: | --: | --: |\n${summaries
+      `\n${machine()}\n\n| code | mode | writers | events | runs | median events/s | PostgreSQL CPU | PostgreSQL µs/event | WAL B/event | client CPU | client µs/event | lock waits | WAL waits |\n| --- | --- | --: | --: | --: | --: | --: | --: | --: | --: | --: | --: | --: |\n${summaries
         .map(
           (x) =>
-            `| ${x.code} | ${o.mode} | ${o.fis} | ${o.events.toLocaleString()} | ${o.runs} | ${x.eventsPerSecond.toLocaleString()} | ${x.postgresCpuPct} % | ${x.postgresCpuMicrosPerEvent} | ${x.walBytesPerEvent} | ${x.clientCpuPct} % | ${x.lockWaitPct} % | ${x.walWaitPct} % |`,
+            `| ${x.code} | ${o.mode} | ${o.fis} | ${o.events.toLocaleString()} | ${o.runs} | ${x.eventsPerSecond.toLocaleString()} | ${x.postgresCpuPct} % | ${x.postgresCpuMicrosPerEvent} | ${x.walBytesPerEvent} | ${x.clientCpuPct} % | ${x.clientCpuMicrosPerEvent} | ${x.lockWaitPct} % | ${x.walWaitPct} % |`,
         )
         .join('\n')}`,
     );
     if (summaries.length === 2) {
       const [before, after] = summaries as [(typeof summaries)[0], (typeof summaries)[0]];
       console.log(
-        `\nafter / before: events/s x${(after.eventsPerSecond / before.eventsPerSecond).toFixed(2)}, PostgreSQL µs/event x${(after.postgresCpuMicrosPerEvent / before.postgresCpuMicrosPerEvent).toFixed(2)}, WAL/event x${(after.walBytesPerEvent / before.walBytesPerEvent).toFixed(2)}`,
+        `\nafter / before: events/s x${(after.eventsPerSecond / before.eventsPerSecond).toFixed(2)}, PostgreSQL µs/event x${(after.postgresCpuMicrosPerEvent / before.postgresCpuMicrosPerEvent).toFixed(2)}, client µs/event x${(after.clientCpuMicrosPerEvent / before.clientCpuMicrosPerEvent).toFixed(2)}, WAL/event x${(after.walBytesPerEvent / before.walBytesPerEvent).toFixed(2)}`,
       );
     }
     mkdirSync(join(process.cwd(), 'bench', 'results'), { recursive: true });
