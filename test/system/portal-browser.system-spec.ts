@@ -137,10 +137,18 @@ describe('developer portal in a browser: sign-up to first call, test drive, refe
     await page.waitForLoadState();
     await expectClean('/signup (sent)');
 
-    await visit('/dev/mail');
+    // The mail goes out in the background (the sign-up page does not wait for SMTP): reloaded
+    // until it is there, as a developer would. Read once, it failed when the page came first.
     const link = page
       .locator('article.mail', { hasText: email })
       .locator('a[href*="/verify?token="]');
+    const deadline = Date.now() + 30_000;
+    await page.goto(`${portal}/dev/mail`);
+    while ((await link.count()) === 0 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 250));
+      await page.reload();
+    }
+    await expectClean('/dev/mail');
     const href = (await link.first().getAttribute('href'))!;
     await page.goto(href);
     await expectClean('/verify');

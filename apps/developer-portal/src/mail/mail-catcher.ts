@@ -48,6 +48,9 @@ export class MailCatcher implements OnModuleDestroy {
         size: 1_048_576,
         logger: false,
         banner: 'developer-portal local mail catcher',
+        // Only this process sends to it, from 127.0.0.1: no DNS lookup of the sender, which
+        // would hold each mail's greeting for up to 1.5 s whenever the resolver is slow.
+        disableReverseLookup: true,
         onData: (stream, session, callback) => {
           simpleParser(stream)
             .then((mail) => {
