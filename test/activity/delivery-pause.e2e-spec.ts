@@ -74,7 +74,9 @@ describe('Banking Activity delivery: pause after failing too long (e2e)', () => 
       DELIVERY_SECRET_KEY: randomBytes(32).toString('base64url'),
       DELIVERY_ALLOW_PRIVATE_TARGETS: 'true',
       DELIVERY_POLL_INTERVAL_MS: '100',
-      DELIVERY_TIMEOUT_MS: '1000',
+      // Far above a local answer's time: an attempt timed out while this process (the receiver
+      // too) stalled would reach the receiver late, after the paused count below is taken.
+      DELIVERY_TIMEOUT_MS: '3000',
       // 5 s, 5 min, 30 min, ... become 1 ms, 60 ms, 360 ms, ...: a few attempts inside 2 s.
       DELIVERY_BACKOFF_SCALE: '0.0002',
       DELIVERY_PAUSE_AFTER_SECONDS: '2',
@@ -161,7 +163,7 @@ describe('Banking Activity delivery: pause after failing too long (e2e)', () => 
       return mine.every((g) => guids.includes(g)) ? true : undefined;
     });
     // A delivery answered 200 arrives again only after an attempt the log shows timed out
-    // (DELIVERY_TIMEOUT_MS is 1 s, and this process is the receiver too): the first copy counts.
+    // (DELIVERY_TIMEOUT_MS is 3 s, and this process is the receiver too): the first copy counts.
     const log = await until(async () => {
       const res = await p.get<{ deliveries: LoggedDelivery[] }>(`${SUBS}/${id}/deliveries`, token);
       const all = res.body.deliveries;
