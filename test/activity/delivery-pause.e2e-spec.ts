@@ -11,7 +11,7 @@ import {
   expectRepeatsExplained,
   firstCopies,
   type LoggedDelivery,
-  type Receipt,
+  receiptOf,
 } from '../support/webhook-repeats';
 
 const SUBS = `${ACTIVITIES}/subscriptions`;
@@ -46,10 +46,6 @@ describe('Banking Activity delivery: pause after failing too long (e2e)', () => 
   let url: string;
   let answer = 500;
   const requests: Received[] = [];
-  const receipt = (r: Received): Receipt => ({
-    webhookId: String(r.headers['webhook-id']),
-    body: r.body,
-  });
   const now = Date.now();
 
   beforeAll(async () => {
@@ -158,7 +154,7 @@ describe('Banking Activity delivery: pause after failing too long (e2e)', () => 
     const mine = [...first, ...later].map((e) => e.guid);
     const answered = () => requests.filter((r) => r.status === 200);
     await until(() => {
-      const got = firstCopies(answered(), receipt);
+      const got = firstCopies(answered(), receiptOf);
       const guids = got.flatMap((r) => r.json.bankingActivities.map((e) => e.guid));
       return mine.every((g) => guids.includes(g)) ? true : undefined;
     });
@@ -169,7 +165,7 @@ describe('Banking Activity delivery: pause after failing too long (e2e)', () => 
       const all = res.body.deliveries;
       return all.length > 0 && all.every((d) => d.status === 'delivered') ? all : undefined;
     });
-    const ok = expectRepeatsExplained(answered(), receipt, log);
+    const ok = expectRepeatsExplained(answered(), receiptOf, log);
     // The pending delivery goes first, with the webhook-id of its failed attempts.
     expect(ok[0]!.headers['webhook-id']).toBe(failed[0]!.headers['webhook-id']);
     expect(ok[0]!.json.sequence).toBe(1);

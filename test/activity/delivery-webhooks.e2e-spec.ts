@@ -11,7 +11,7 @@ import {
   type ActivityPlatform,
 } from '../support/activity-platform';
 import { baseEnv, feedClientEnv, INTERNAL, startApp, type RunningApp } from '../support/platform';
-import { expectRepeatsExplained, firstCopies, type Receipt } from '../support/webhook-repeats';
+import { expectRepeatsExplained, firstCopies, receiptOf } from '../support/webhook-repeats';
 
 const SUBS = `${ACTIVITIES}/subscriptions`;
 const SCOPES = 'banking-activities:read account:read banking-activities:deliveries';
@@ -114,11 +114,6 @@ function delivered(rx: Receiver, path: string): Received[] {
     .at(path)
     .filter((r) => r.status >= 200 && r.status < 300 && r.json.type !== 'subscription.test');
 }
-
-const receipt = (r: Received): Receipt => ({
-  webhookId: String(r.headers['webhook-id']),
-  body: r.body,
-});
 
 describe('Banking Activity delivery: realtime webhooks (e2e)', () => {
   let p: ActivityPlatform;
@@ -262,7 +257,7 @@ describe('Banking Activity delivery: realtime webhooks (e2e)', () => {
     // A receiver dedupes by webhook-id (Standard Webhooks): a batch arrives a second time only
     // when its first send was not acknowledged within DELIVERY_TIMEOUT_MS (a loaded machine).
     const got = await until(() => {
-      const all = firstCopies(delivered(rx, '/rt'), receipt).flatMap((r) =>
+      const all = firstCopies(delivered(rx, '/rt'), receiptOf).flatMap((r) =>
         r.json.bankingActivities.map((e) => e.guid),
       );
       return all.length >= expected.length ? all : undefined;
@@ -273,7 +268,7 @@ describe('Banking Activity delivery: realtime webhooks (e2e)', () => {
     const log = await settledLog(tokenA, sub.subscriptionId);
     const receipts = delivered(rx, '/rt');
     receipts.forEach((r) => verify(sub.secret, r));
-    const batches = expectRepeatsExplained(receipts, receipt, log);
+    const batches = expectRepeatsExplained(receipts, receiptOf, log);
     // Each delivery of the log reached the receiver, in sequence, and nothing else did.
     expect(batches.map((r) => r.headers['webhook-id'])).toEqual(
       [...log].sort((a, b) => a.sequence - b.sequence).map((d) => d.deliveryId),
@@ -360,7 +355,7 @@ describe('Banking Activity delivery: realtime webhooks (e2e)', () => {
     });
     expect(resumed.status).toBe(200);
     const all = await until(() => {
-      const got = firstCopies(delivered(rx, '/gone'), receipt).flatMap((r) =>
+      const got = firstCopies(delivered(rx, '/gone'), receiptOf).flatMap((r) =>
         r.json.bankingActivities.map((e) => e.guid),
       );
       return got.length >= 7 ? got : undefined;
@@ -368,7 +363,7 @@ describe('Banking Activity delivery: realtime webhooks (e2e)', () => {
     const mine = [...first, ...later].map((e) => e.guid);
     expect(all.filter((g) => mine.includes(g))).toEqual(mine);
     const log = await settledLog(tokenA, sub.subscriptionId);
-    const ok = expectRepeatsExplained(delivered(rx, '/gone'), receipt, log);
+    const ok = expectRepeatsExplained(delivered(rx, '/gone'), receiptOf, log);
     expect(ok[0]!.headers['webhook-id']).toBe(rx.at('/gone')[0]!.headers['webhook-id']);
     ok.forEach((r, i) => expect(r.json.sequence).toBe(i + 1));
   });
@@ -404,7 +399,7 @@ describe('Banking Activity delivery: realtime webhooks (e2e)', () => {
     const expected = events.filter((e) => e.eventId === 'loginSuccess').map((e) => e.guid);
     expect(expected.length).toBeGreaterThan(0);
     await until(() =>
-      firstCopies(delivered(rx, '/replay'), receipt).flatMap((r) => r.json.bankingActivities)
+      firstCopies(delivered(rx, '/replay'), receiptOf).flatMap((r) => r.json.bankingActivities)
         .length >= expected.length
         ? true
         : undefined,
@@ -416,13 +411,13 @@ describe('Banking Activity delivery: realtime webhooks (e2e)', () => {
     expect(res.status).toBe(202);
     expect(res.body.count).toBe(expected.length);
     const replayed = await until(() => {
-      const got = firstCopies(delivered(rx, '/replay'), receipt).filter((r) => r.json.replay);
+      const got = firstCopies(delivered(rx, '/replay'), receiptOf).filter((r) => r.json.replay);
       const guids = got.flatMap((r) => r.json.bankingActivities.map((e) => e.guid));
       return guids.length >= expected.length ? guids : undefined;
     });
     expect(replayed).toEqual(expected);
     const log = await settledLog(tokenA, sub.subscriptionId);
-    const all = expectRepeatsExplained(delivered(rx, '/replay'), receipt, log);
+    const all = expectRepeatsExplained(delivered(rx, '/replay'), receiptOf, log);
     all.forEach((r, i) => expect(r.json.sequence).toBe(i + 1));
   });
 });

@@ -19,6 +19,12 @@ export interface LoggedDelivery {
   attempts: { statusCode: number | null; error: string | null }[];
 }
 
+/** What a receiver kept of a request, read from its headers and raw body. */
+export const receiptOf = (r: { headers: Record<string, unknown>; body: string }): Receipt => ({
+  webhookId: String(r.headers['webhook-id']),
+  body: r.body,
+});
+
 /** The first copy of each webhook-id, in arrival order (nothing checked: for waiting on). */
 export function firstCopies<T>(receipts: T[], of: (r: T) => Receipt): T[] {
   const seen = new Set<string>();

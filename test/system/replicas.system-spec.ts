@@ -25,7 +25,7 @@ import { customerServiceOptions } from '../../apps/customer-service/src/main';
 import { freePort } from '../../scripts/embedded-postgres';
 import { SANDBOX } from '../../scripts/sandbox';
 import { createTestDatabase, testPool, type TestDatabase } from '../support/database';
-import { expectRepeatsExplained, type LoggedDelivery } from '../support/webhook-repeats';
+import { expectRepeatsExplained, receiptOf, type LoggedDelivery } from '../support/webhook-repeats';
 
 /**
  * Two instances of each service on one database, behind nginx running the compose gateway
@@ -609,11 +609,7 @@ describe('Replicas: two instances of each service on one database behind the com
       log = ((await res.json()) as { deliveries: LoggedDelivery[] }).deliveries;
       return res.status === 200 && log.length > 0 && log.every((d) => d.status === 'delivered');
     });
-    const receipt = (r: Recorder['requests'][number]) => ({
-      webhookId: String(r.headers['webhook-id']),
-      body: r.body,
-    });
-    const distinct = expectRepeatsExplained(hooks(), receipt, log);
+    const distinct = expectRepeatsExplained(hooks(), receiptOf, log);
     const counts = received(distinct);
     expect(guids.map((g) => ({ g, n: counts.get(g) }))).toEqual(guids.map((g) => ({ g, n: 1 })));
     const ids = distinct.map((r) => String(r.headers['webhook-id']));
