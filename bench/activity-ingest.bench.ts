@@ -34,9 +34,15 @@ import { resolve } from 'node:path';
 import * as currentRepository from '../apps/activity-service/src/ingest/event.repository';
 import type { StoredEvent } from '../apps/activity-service/src/ingest/event.repository';
 import * as currentDatabase from '../apps/activity-service/src/storage/activity-database';
-import type { EmbeddedDatabase } from '../scripts/embedded-postgres';
 import * as currentSeed from '../scripts/seed-activity';
-import { benchClusterDir, machine, median, removeClusterDir, startTunedPostgres } from './support';
+import {
+  benchClusterDir,
+  machine,
+  median,
+  removeClusterDir,
+  startTunedPostgres,
+  type TunedPostgres,
+} from './support';
 
 /** The code under test: this checkout's, or the --baseline checkout's build. */
 interface Code {
@@ -325,27 +331,19 @@ async function main(): Promise<void> {
       .join(' ')}`,
   );
   const dataDir = benchClusterDir('activity-ingest-bench-');
-  let embedded: EmbeddedDatabase | undefined;
+  let embedded: TunedPostgres | undefined;
   try {
     embedded = await startTunedPostgres(dataDir);
     // As root the cluster lives where the postgres user reaches it; find its postmaster.pid.
-    // huge_pages_status: whether the 4 GB of shared buffers sit on huge pages, which the
-    // machine decides (vm.nr_hugepages); it moves PostgreSQL's CPU per event by about a tenth.
-    const { pgData, hugePages, hugePagesNeeded } = await (async () => {
+    const pgData = await (async () => {
       const c = new Client({ connectionString: embedded!.url });
       await c.connect();
-      const row = (
-        await c.query<{ d: string; h: string; n: string }>(
-          `SELECT current_setting('data_directory') AS d, current_setting('huge_pages_status') AS h,
-                  current_setting('shared_memory_size_in_huge_pages') AS n`,
-        )
-      ).rows[0]!;
+      const d = (await c.query<{ d: string }>(`SELECT current_setting('data_directory') AS d`))
+        .rows[0]!.d;
       await c.end();
-      return { pgData: row.d, hugePages: row.h, hugePagesNeeded: row.n };
+      return d;
     })();
-    console.log(
-      `  PostgreSQL's shared memory on huge pages: ${hugePages}${hugePages === 'on' ? '' : ` (to reserve them, as for a production server: sysctl -w vm.nr_hugepages=${hugePagesNeeded}; docs/SCALE-OUT.md)`}`,
-    );
+    const hugePages = embedded.hugePages;
     const codes = o.baseline ? [await baselineCode(o.baseline), CURRENT] : [CURRENT];
     // Not counted: the first run on a fresh cluster also creates its WAL segment files
     // (IO:WalInitWrite, 5-20 % of the writers' samples); later runs reuse them.

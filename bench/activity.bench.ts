@@ -45,7 +45,7 @@ import {
 import { parseSearchRequest } from '../apps/activity-service/src/search/search.query';
 import { createActivityPool } from '../apps/activity-service/src/storage/activity-database';
 import { SEQ_PER_BATCH } from '../apps/activity-service/src/storage/schema';
-import { freePort, type EmbeddedDatabase } from '../scripts/embedded-postgres';
+import { freePort } from '../scripts/embedded-postgres';
 import { prepareActivitySchema } from '../scripts/seed-activity';
 import {
   benchClusterDir,
@@ -55,6 +55,7 @@ import {
   PG_SETTINGS,
   removeClusterDir,
   startTunedPostgres,
+  type TunedPostgres,
 } from './support';
 
 const ROOT = resolve(__dirname, '../..');
@@ -777,7 +778,7 @@ async function main(): Promise<void> {
     `activity benchmark: ${o.events.toLocaleString()} events, ${o.users} users, ${o.fis} FIs, ${o.days} days; ${describeMachine()}`,
   );
 
-  let embedded: EmbeddedDatabase | undefined;
+  let embedded: TunedPostgres | undefined;
   let baseUrl = process.env.DATABASE_URL;
   let dataDir: string | undefined;
   if (!baseUrl) {
@@ -914,7 +915,9 @@ async function main(): Promise<void> {
       options: { ...o, only: [...o.only] },
       machine,
       size,
-      postgres: embedded ? PG_SETTINGS : 'DATABASE_URL, as configured',
+      postgres: embedded
+        ? { ...PG_SETTINGS, huge_pages_status: embedded.hugePages }
+        : 'DATABASE_URL, as configured',
     };
     if (o.only.has('search')) {
       console.log('first-page latency (sequential requests, API vs the same SQL direct):');

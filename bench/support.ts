@@ -167,12 +167,20 @@ export const PG_SETTINGS: Record<string, string> = {
   random_page_cost: '1.1',
 };
 
+/** An embedded cluster with PG_SETTINGS, and whether its shared memory got huge pages. */
+export interface TunedPostgres extends EmbeddedDatabase {
+  /** `huge_pages_status`: on or off, which the machine decides (vm.nr_hugepages). */
+  hugePages: string;
+}
+
 /**
  * An embedded cluster with PG_SETTINGS: the embedded defaults (128 MB of shared buffers) suit
  * tests, not 10 million events. Durable (fsync on), unlike the test cluster. The settings are
- * applied with ALTER SYSTEM and a restart.
+ * applied with ALTER SYSTEM and a restart. Prints whether the 4 GB of shared buffers sit on huge
+ * pages: PostgreSQL's default `huge_pages = try` uses them only when the machine has them
+ * reserved, and they moved ingest's PostgreSQL CPU per event by about a tenth (docs/SCALE-OUT.md).
  */
-export async function startTunedPostgres(dir: string, port?: number): Promise<EmbeddedDatabase> {
+export async function startTunedPostgres(dir: string, port?: number): Promise<TunedPostgres> {
   const first = await startEmbeddedPostgres({ dir, port, persistent: true });
   const client = new Client({ connectionString: first.url });
   await client.connect();
@@ -181,5 +189,18 @@ export async function startTunedPostgres(dir: string, port?: number): Promise<Em
   }
   await client.end();
   await first.stop();
-  return startEmbeddedPostgres({ dir, port, persistent: true });
+  const tuned = await startEmbeddedPostgres({ dir, port, persistent: true });
+  const probe = new Client({ connectionString: tuned.url });
+  await probe.connect();
+  const { status, needed } = (
+    await probe.query<{ status: string; needed: string }>(
+      `SELECT current_setting('huge_pages_status') AS status,
+              current_setting('shared_memory_size_in_huge_pages') AS needed`,
+    )
+  ).rows[0]!;
+  await probe.end();
+  console.log(
+    `  PostgreSQL's shared memory on huge pages: ${status}${status === 'on' ? '' : ` (to reserve them, as for a production server: sysctl -w vm.nr_hugepages=${needed}; docs/SCALE-OUT.md)`}`,
+  );
+  return Object.assign(tuned, { hugePages: status });
 }
