@@ -1,6 +1,7 @@
 /**
  * `npm run bench:activity -- [--events 10000000] [--users 50000] [--fis 5] [--days 90]
- *   [--samples 200] [--rounds 3] [--ingest-seconds 20] [--ingest-concurrency 4] [--reuse] [--keep]
+ *   [--samples 200] [--rounds 3] [--ingest-seconds 20] [--ingest-concurrency 4] [--ingest-per-fi]
+ *   [--reuse] [--keep]
  *   [--data-dir DIR] [--baseline DIR] [--only search,ingest,export] [--export-rounds 3] [--floor]`
  * `npm run bench:export`: the export part alone on 2 M events of one FI over 30 days.
  *
@@ -71,6 +72,8 @@ interface Options {
   rounds: number;
   ingestSeconds: number;
   ingestConcurrency: number;
+  /** Each ingest client posts batches of one FI of its own (an FI's own token's traffic). */
+  ingestPerFi: boolean;
   reuse: boolean;
   keep: boolean;
   dataDir: string | null;
@@ -104,6 +107,7 @@ function options(): Options {
     rounds: flag('rounds', 3),
     ingestSeconds: flag('ingest-seconds', 20),
     ingestConcurrency: flag('ingest-concurrency', 4),
+    ingestPerFi: args.includes('--ingest-per-fi'),
     reuse: args.includes('--reuse'),
     keep: args.includes('--keep') || dataDir >= 0,
     dataDir: dataDir >= 0 ? resolve(args[dataDir + 1]!) : null,
@@ -598,10 +602,15 @@ function printSummary(label: string, results: ShapeResult[], rounds: number): vo
   }
 }
 
-function batchBody(fiCount: number, users: number): string {
+/** 5,000 events of every FI, or of FI `onlyFi` alone (its users are those with u % fiCount = onlyFi). */
+function batchBody(fiCount: number, users: number, onlyFi?: number): string {
   const now = Date.now();
   const events = Array.from({ length: 5000 }, (_, i) => {
-    const u = (i * 104_729) % users;
+    let u = (i * 104_729) % users;
+    if (onlyFi !== undefined) {
+      u += onlyFi - (u % fiCount);
+      if (u >= users) u -= fiCount;
+    }
     return {
       guid: randomUUID(),
       eventId: i % 3 === 0 ? 'transferCreated' : 'loginSuccess',
@@ -622,23 +631,41 @@ function batchBody(fiCount: number, users: number): string {
   return JSON.stringify({ events });
 }
 
+interface IngestResult {
+  eventsPerSecond: number;
+  batches: number;
+  /** CPU per event stored (µs): the service (all threads), its write pool's PostgreSQL backends, this process. */
+  serviceCpuMicrosPerEvent: number | null;
+  pgCpuMicrosPerEvent: number | null;
+  clientCpuMicrosPerEvent: number;
+}
+
 async function ingest(
   o: Options,
   activityUrl: string,
   internalToken: string,
-): Promise<{ eventsPerSecond: number; batches: number }> {
+  servicePid: number,
+  pool: Pool,
+): Promise<IngestResult> {
   // Bodies are made before the clock starts; each is posted once (fresh guids, no duplicates).
-  const needed = Math.ceil((o.ingestSeconds * 80_000) / 5000) + o.ingestConcurrency;
-  const bodies = Array.from({ length: needed }, () => batchBody(o.fis, o.users));
-  let next = 0;
+  // Per client: its share of what 80k events/s would post, and one more.
+  const each = Math.ceil((o.ingestSeconds * 80_000) / 5000 / o.ingestConcurrency) + 1;
+  const bodies = Array.from({ length: o.ingestConcurrency }, (_, client) =>
+    Array.from({ length: each }, () =>
+      batchBody(o.fis, o.users, o.ingestPerFi ? client % o.fis : undefined),
+    ),
+  );
   let accepted = 0;
   let batches = 0;
+  const pgBefore = await backendsCpu(pool, WRITE_POOL);
+  const serviceBefore = cpuMs(servicePid);
+  const clientBefore = process.cpuUsage();
   const deadline = performance.now() + o.ingestSeconds * 1000;
   const started = performance.now();
   await Promise.all(
-    Array.from({ length: o.ingestConcurrency }, async () => {
-      while (performance.now() < deadline && next < bodies.length) {
-        const body = bodies[next++]!;
+    bodies.map(async (mine) => {
+      for (let next = 0; performance.now() < deadline && next < mine.length; next++) {
+        const body = mine[next]!;
         const res = await post(
           `${activityUrl}/data-apis/v1/banking-activities/batch`,
           { authorization: `Bearer ${internalToken}`, 'content-type': 'application/json' },
@@ -651,7 +678,19 @@ async function ingest(
     }),
   );
   const seconds = (performance.now() - started) / 1000;
-  return { eventsPerSecond: accepted / seconds, batches };
+  const client = process.cpuUsage(clientBefore);
+  const serviceAfter = cpuMs(servicePid);
+  const pgMs = cpuSince(pgBefore, await backendsCpu(pool, WRITE_POOL));
+  const perEvent = (ms: number | null) => (ms === null ? null : (ms * 1000) / accepted);
+  return {
+    eventsPerSecond: accepted / seconds,
+    batches,
+    serviceCpuMicrosPerEvent: perEvent(
+      serviceBefore === null || serviceAfter === null ? null : serviceAfter - serviceBefore,
+    ),
+    pgCpuMicrosPerEvent: perEvent(pgMs),
+    clientCpuMicrosPerEvent: (client.user + client.system) / accepted,
+  };
 }
 
 function rssKb(pid: number): number {
@@ -685,10 +724,11 @@ function cpuMs(pid: number): number | null {
   }
 }
 
-/** CPU (ms) of each backend of the services' export pools (local PostgreSQL only). */
-async function exportBackendsCpu(pool: Pool): Promise<Map<number, number>> {
+/** CPU (ms) of each backend of the services' pools named `applicationName` (local PostgreSQL only). */
+async function backendsCpu(pool: Pool, applicationName: string): Promise<Map<number, number>> {
   const { rows } = await pool.query<{ pid: number }>(
-    `SELECT pid FROM pg_stat_activity WHERE application_name LIKE 'activity-service-export%'`,
+    `SELECT pid FROM pg_stat_activity WHERE application_name LIKE $1`,
+    [applicationName],
   );
   const cpu = new Map<number, number>();
   for (const { pid } of rows) {
@@ -696,6 +736,18 @@ async function exportBackendsCpu(pool: Pool): Promise<Map<number, number>> {
     if (ms !== null) cpu.set(pid, ms);
   }
   return cpu;
+}
+
+const EXPORT_POOLS = 'activity-service-export%';
+/** The service's main pool, which writes the batches. */
+const WRITE_POOL = 'activity-service';
+
+/** CPU the backends used between two readings; a backend that connected since counts whole. */
+function cpuSince(before: Map<number, number>, after: Map<number, number>): number | null {
+  if (!after.size) return null;
+  let ms = 0;
+  for (const [backend, now] of after) ms += now - (before.get(backend) ?? 0);
+  return ms;
 }
 
 async function exportRun(
@@ -709,7 +761,7 @@ async function exportRun(
   accept: string,
   gzip: boolean,
 ): Promise<ExportResult> {
-  const pgBefore = await exportBackendsCpu(pool);
+  const pgBefore = await backendsCpu(pool, EXPORT_POOLS);
   const cpuBefore = cpuMs(pid);
   const baseRss = rssKb(pid);
   let peak = baseRss;
@@ -743,9 +795,8 @@ async function exportRun(
   peak = Math.max(peak, rssKb(pid));
   const cpuAfter = cpuMs(pid);
   // The backend that served this export stays idle in its pool for a while after it.
-  const pgAfter = await exportBackendsCpu(pool);
-  let pgMs: number | null = pgAfter.size ? 0 : null;
-  for (const [backend, ms] of pgAfter) pgMs! += ms - (pgBefore.get(backend) ?? 0);
+  const pgAfter = await backendsCpu(pool, EXPORT_POOLS);
+  const pgMs = cpuSince(pgBefore, pgAfter);
   const events = accept === 'text/csv' ? lines - 1 : lines;
   return {
     build,
@@ -947,9 +998,9 @@ async function main(): Promise<void> {
       });
       const internalToken = ((await form.json()) as { access_token: string }).access_token;
       console.log(
-        `ingest (${o.ingestConcurrency} concurrent clients, 5,000-event batches, ${o.ingestSeconds} s)...`,
+        `ingest (${o.ingestConcurrency} concurrent clients, 5,000-event batches ${o.ingestPerFi ? 'of one FI each' : 'of every FI'}, ${o.ingestSeconds} s)...`,
       );
-      results.ingest = await ingest(o, activity.url, internalToken);
+      results.ingest = await ingest(o, activity.url, internalToken, activity.child.pid!, pool);
       console.log(`  ${JSON.stringify(results.ingest)}`);
     }
     if (o.only.has('export')) {
