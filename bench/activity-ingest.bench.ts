@@ -13,9 +13,10 @@
  *     token, as in bench:activity).
  * A first run, not counted, makes the cluster's WAL segment files. Measured per run: events/s;
  * PostgreSQL's CPU (all its processes, from /proc) and this process's, as a share of the wall
- * time and per event (µs: what the load of other work on the machine changes least); WAL bytes per event (pg_current_wal_lsn before and
- * after); and, sampled every 20 ms from pg_stat_activity, how often a writer waits on a lock
- * (the feed's append order) or on WAL/commit. The median of the runs prints as Markdown;
+ * time and per event (µs: what the load of other work on the machine changes least); WAL
+ * bytes per event (pg_current_wal_lsn before and after); and, sampled every 20 ms from
+ * pg_stat_activity, how often a writer waits on a lock (the feed's append order) or on
+ * WAL/commit. The median of the runs prints as Markdown;
  * everything goes to bench/results/ as JSON.
  *
  * `--baseline DIR`: before and after in one run. DIR is another built checkout (`npm run build`
@@ -334,16 +335,8 @@ async function main(): Promise<void> {
   let embedded: TunedPostgres | undefined;
   try {
     embedded = await startTunedPostgres(dataDir);
-    // As root the cluster lives where the postgres user reaches it; find its postmaster.pid.
-    const pgData = await (async () => {
-      const c = new Client({ connectionString: embedded!.url });
-      await c.connect();
-      const d = (await c.query<{ d: string }>(`SELECT current_setting('data_directory') AS d`))
-        .rows[0]!.d;
-      await c.end();
-      return d;
-    })();
-    const hugePages = embedded.hugePages;
+    // Its postmaster.pid, for PostgreSQL's CPU, is under the data directory it reports.
+    const { dataDirectory: pgData, hugePages } = embedded;
     const codes = o.baseline ? [await baselineCode(o.baseline), CURRENT] : [CURRENT];
     // Not counted: the first run on a fresh cluster also creates its WAL segment files
     // (IO:WalInitWrite, 5-20 % of the writers' samples); later runs reuse them.

@@ -167,8 +167,10 @@ export const PG_SETTINGS: Record<string, string> = {
   random_page_cost: '1.1',
 };
 
-/** An embedded cluster with PG_SETTINGS, and whether its shared memory got huge pages. */
+/** An embedded cluster with PG_SETTINGS: where it keeps its data, whether it got huge pages. */
 export interface TunedPostgres extends EmbeddedDatabase {
+  /** `data_directory`: as root, where the postgres user reaches it, not the directory passed. */
+  dataDirectory: string;
   /** `huge_pages_status`: on or off, which the machine decides (vm.nr_hugepages). */
   hugePages: string;
 }
@@ -192,9 +194,10 @@ export async function startTunedPostgres(dir: string, port?: number): Promise<Tu
   const tuned = await startEmbeddedPostgres({ dir, port, persistent: true });
   const probe = new Client({ connectionString: tuned.url });
   await probe.connect();
-  const { status, needed } = (
-    await probe.query<{ status: string; needed: string }>(
-      `SELECT current_setting('huge_pages_status') AS status,
+  const { directory, status, needed } = (
+    await probe.query<{ directory: string; status: string; needed: string }>(
+      `SELECT current_setting('data_directory') AS directory,
+              current_setting('huge_pages_status') AS status,
               current_setting('shared_memory_size_in_huge_pages') AS needed`,
     )
   ).rows[0]!;
@@ -202,5 +205,5 @@ export async function startTunedPostgres(dir: string, port?: number): Promise<Tu
   console.log(
     `  PostgreSQL's shared memory on huge pages: ${status}${status === 'on' ? '' : ` (to reserve them, as for a production server: sysctl -w vm.nr_hugepages=${needed}; docs/SCALE-OUT.md)`}`,
   );
-  return Object.assign(tuned, { hugePages: status });
+  return Object.assign(tuned, { dataDirectory: directory, hugePages: status });
 }
